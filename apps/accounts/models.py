@@ -1,0 +1,122 @@
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from apps.core.models import TimeStampedModel
+from apps.personas.models import BuyingRole
+from apps.users.models import TIME_ZONE_CHOICES
+
+_DOMAIN_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?")
+
+
+def normalise_domain(value: str) -> str:
+    """`https://www.Acme.com/about` → `acme.com`: one spelling per company."""
+    host = _DOMAIN_PREFIX.sub("", value.strip().lower())
+    return host.split("/", 1)[0].split(":", 1)[0].rstrip(".")
+
+
+class Account(TimeStampedModel):
+    """A company we sell to."""
+
+    class Tier(models.IntegerChoices):
+        TIER_1 = 1, "Tier 1"
+        TIER_2 = 2, "Tier 2"
+        TIER_3 = 3, "Tier 3"
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(
+        max_length=253, unique=True, help_text="Company web domain, e.g. acme.com."
+    )
+    industry = models.CharField(max_length=80, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text="In USD."
+    )
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_3)
+    is_target = models.BooleanField("target account", default=False)
+    fit_score = models.PositiveSmallIntegerField(
+        default=0, help_text="How well the account fits the ideal customer profile, 0–100."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")),
+                name="account_domain_normalised",
+                violation_error_message="Domain must be lower-case.",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_revenue__gte=0) | Q(annual_revenue__isnull=True),
+                name="account_revenue_non_negative",
+                violation_error_message="Annual revenue cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fit_score__lte=100),
+                name="account_fit_score_range",
+                violation_error_message="Fit score goes from 0 to 100.",
+            ),
+        ]
+        indexes = [models.Index(fields=["tier", "is_target"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.domain = normalise_domain(self.domain)
+
+
+class Contact(TimeStampedModel):
+    """A person at an account; the account's contacts with their roles form its buying committee."""
+
+    class Consent(models.TextChoices):
+        OPTED_IN = "opted_in", "Opted in"
+        UNKNOWN = "unknown", "Unknown"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField(unique=True)
+    title = models.CharField("job title", max_length=120, blank=True)
+    persona = models.ForeignKey(
+        "personas.Persona",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
+    consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="contact_email_normalised",
+                violation_error_message="Email must be lower-case.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        self.email = self.email.strip().lower()

@@ -1,0 +1,49 @@
+"""One place that turns every error into JSON: `{"detail": ..., "errors": {field: [...]}}`."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.exceptions import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return _errors(exc.message, exc.fields, status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        return _errors("Invalid input.", _django_errors(exc), status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        # Services validate constraints first; this is the race where two writers collide.
+        return _errors(
+            "This change conflicts with data saved at the same time; reload and try again.",
+            {},
+            status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        detail = response.data
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        response.data = {"detail": "Invalid input.", "errors": fields}
+    return response
+
+
+def _django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def _errors(detail: str, fields: dict, code: int) -> Response:
+    return Response({"detail": detail, "errors": fields}, status=code)

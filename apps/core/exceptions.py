@@ -1,0 +1,10 @@
+class ApplicationError(Exception):
+    """The one error services raise for a rule of the domain; the API turns it into a 400.
+
+    `fields` maps a field name to its messages, so clients can show the error where it belongs.
+    """
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}

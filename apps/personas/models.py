@@ -1,0 +1,53 @@
+from django.db import models
+
+from apps.core.models import TimeStampedModel
+
+
+class BuyingRole(models.TextChoices):
+    """The part a person plays in a buying committee."""
+
+    ECONOMIC_BUYER = "economic_buyer", "Economic buyer"
+    TECHNICAL_EVALUATOR = "technical_evaluator", "Technical evaluator"
+    CHAMPION = "champion", "Champion"
+    PROCUREMENT = "procurement", "Procurement"
+    END_USER = "end_user", "End user"
+    INFLUENCER = "influencer", "Influencer"
+    BLOCKER = "blocker", "Blocker"
+
+
+class Persona(TimeStampedModel):
+    """An archetype of buyer; list fields hold one entry per line."""
+
+    name = models.CharField(max_length=120, unique=True)
+    buying_role = models.CharField(max_length=32, choices=BuyingRole.choices)
+    summary = models.TextField(blank=True)
+    priorities = models.TextField(blank=True, help_text="One per line.")
+    pain_points = models.TextField(blank=True, help_text="One per line.")
+    decision_criteria = models.TextField(blank=True, help_text="One per line.")
+    objections = models.TextField(blank=True, help_text="One per line.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def _lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def pain_point_list(self) -> list[str]:
+        return self._lines(self.pain_points)
+
+    @property
+    def decision_criteria_list(self) -> list[str]:
+        return self._lines(self.decision_criteria)
+
+    @property
+    def objection_list(self) -> list[str]:
+        return self._lines(self.objections)
+
+    @property
+    def priority_list(self) -> list[str]:
+        return self._lines(self.priorities)

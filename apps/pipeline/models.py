@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from apps.core.models import TimeStampedModel
+
+
+class PipelineStage(models.Model):
+    """A stage of the sales funnel, lined up with the buyer's journey through `journey_stage`."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Closed won"
+        LOST = "lost", "Closed lost"
+
+    name = models.CharField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(unique=True)
+    probability = models.PositiveSmallIntegerField(help_text="Chance to close, 0–100 %.")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OPEN)
+    journey_stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pipeline_stages",
+        help_text="The buyer's-journey stage a deal in this stage is usually in.",
+    )
+    max_days_in_stage = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A deal longer in this stage is stalled."
+    )
+    max_days_without_activity = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A deal quiet for longer is stalled."
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__lte=100),
+                name="pipeline_stage_probability_range",
+                violation_error_message="Probability goes from 0 to 100.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.outcome != self.Outcome.OPEN
+
+
+class Opportunity(TimeStampedModel):
+    """A deal with an account. Its stage changes only through `opportunity_move_stage`."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="opportunities"
+    )
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    stage = models.ForeignKey(PipelineStage, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    expected_close_date = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="opportunity_amount_non_negative",
+                violation_error_message="Amount cannot be negative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "stage"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageChange(models.Model):
+    """One stay of an opportunity in a stage: days-in-stage and velocity are read from these."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    stage = models.ForeignKey(PipelineStage, on_delete=models.PROTECT, related_name="+")
+    from_stage = models.ForeignKey(
+        PipelineStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+    exited_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["opportunity", "entered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(exited_at__isnull=True),
+                name="stage_change_one_current_per_opportunity",
+                violation_error_message="An opportunity has one current stage.",
+            ),
+            models.CheckConstraint(
+                condition=Q(exited_at__isnull=True) | Q(exited_at__gte=F("entered_at")),
+                name="stage_change_exit_after_entry",
+                violation_error_message="A stage is left after it is entered.",
+            ),
+        ]
+        indexes = [models.Index(fields=["opportunity", "exited_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} in {self.stage}"

@@ -1,0 +1,27 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """The three kinds of Waymark user; each is a Django group of the same name."""
+
+    MARKETER = "marketer", "Marketer"
+    SALES = "sales", "Sales rep"
+    ADMIN = "admin", "Admin"
+
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractUser):
+    """A Waymark user; the role comes from group membership, not from a field."""
+
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,76 @@
+"""What each role may do, as Django permissions on its group.
+
+Admins hold every permission through `RoleBackend`, so new models need no new grant for them.
+Ownership rules (a rep edits only their own opportunities) sit on top, in the API's scoping.
+"""
+
+from apps.users.models import Role
+
+VIEW = ("view",)
+MANAGE = ("add", "change", "delete", "view")
+
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.SALES: {
+        "accounts.account": VIEW,
+        "accounts.contact": VIEW,
+        "pipeline.pipelinestage": VIEW,
+        "pipeline.opportunity": ("add", "change", "view"),
+        "pipeline.stagechange": VIEW,
+        "personas.persona": VIEW,
+        "journeys.journey": VIEW,
+        "journeys.journeystage": VIEW,
+        "journeys.stagetransition": VIEW,
+        "content.asset": VIEW,
+        "content.assetshare": ("add", "view"),
+        "content.enablementrequest": ("add", "change", "view"),
+        "campaigns.campaign": VIEW,
+        "engagement.event": VIEW,
+    },
+    Role.MARKETER: {
+        "accounts.account": VIEW,
+        "accounts.contact": VIEW,
+        "pipeline.pipelinestage": VIEW,
+        "pipeline.opportunity": VIEW,
+        "pipeline.stagechange": VIEW,
+        "personas.persona": MANAGE,
+        "journeys.journey": MANAGE,
+        "journeys.journeystage": MANAGE,
+        "journeys.stagetransition": MANAGE,
+        "content.asset": MANAGE,
+        "content.assetshare": VIEW,
+        "content.enablementrequest": MANAGE,
+        "campaigns.campaign": MANAGE,
+        "engagement.event": VIEW,
+        "engagement.signalrule": MANAGE,
+        "nurture.sequence": MANAGE,
+        "nurture.step": MANAGE,
+        "nurture.enrollment": MANAGE,
+        "nurture.touch": VIEW,
+    },
+    Role.ADMIN: {},
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Make each role's group hold exactly its permissions; safe to run again."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [
+            (label, f"{action}_{model}")
+            for dotted, actions in grants.items()
+            for label, model in [dotted.split(".")]
+            for action in actions
+        ]
+        perms = list(
+            Permission.objects.filter(
+                content_type__app_label__in={label for label, _ in wanted},
+                codename__in={codename for _, codename in wanted},
+            ).select_related("content_type")
+        )
+        chosen = [p for p in perms if (p.content_type.app_label, p.codename) in set(wanted)]
+        missing = set(wanted) - {(p.content_type.app_label, p.codename) for p in chosen}
+        if missing:
+            raise LookupError(f"Role {role} names unknown permissions: {sorted(missing)}")
+        group.permissions.set(chosen)
