@@ -29,9 +29,7 @@ class EventSource(models.TextChoices):
 class Event(models.Model):
     """A buyer signal. Append-only; `(source, external_id)` makes re-delivery harmless."""
 
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="events"
-    )
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="events")
     contact = models.ForeignKey(
         "accounts.Contact",
         on_delete=models.CASCADE,

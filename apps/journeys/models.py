@@ -39,9 +39,7 @@ class Journey(TimeStampedModel):
         ordering = ["name", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["key", "version"], name="journey_key_version_unique"),
-            models.CheckConstraint(
-                condition=Q(version__gte=1), name="journey_version_positive"
-            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="journey_version_positive"),
             models.CheckConstraint(
                 condition=Q(review_cadence_months__gte=1, review_cadence_months__lte=24),
                 name="journey_review_cadence_range",

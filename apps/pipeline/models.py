@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 
@@ -63,6 +64,9 @@ class Opportunity(TimeStampedModel):
     stage = models.ForeignKey(PipelineStage, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="USD")
+    stage_entered_at = models.DateTimeField(
+        editable=False, help_text="When the current stay in `stage` began (see StageChange)."
+    )
     expected_close_date = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -80,6 +84,16 @@ class Opportunity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def days_in_stage(self) -> int:
+        return (timezone.now() - self.stage_entered_at).days
+
+    @property
+    def is_over_stage_time_limit(self) -> bool:
+        """Longer in its stage than the stage allows: the plainest sign of a stalled deal."""
+        limit = self.stage.max_days_in_stage
+        return not self.stage.is_closed and limit is not None and self.days_in_stage > limit
 
 
 class StageChange(models.Model):

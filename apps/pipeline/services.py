@@ -1,0 +1,75 @@
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+from apps.core.services import model_update
+from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.users.models import User
+
+OPPORTUNITY_FIELDS = ["account", "name", "owner", "amount", "currency", "expected_close_date"]
+
+
+@transaction.atomic
+def opportunity_create(
+    *, data: dict, created_by: User | None, at: datetime | None = None
+) -> Opportunity:
+    """A new opportunity and the first entry of its stage history."""
+    at = at or timezone.now()
+    stage: PipelineStage = data["stage"]
+    opportunity = Opportunity(
+        **data, stage_entered_at=at, closed_at=at if stage.is_closed else None
+    )
+    opportunity.full_clean()
+    opportunity.save()
+    StageChange.objects.create(
+        opportunity=opportunity, stage=stage, entered_at=at, changed_by=created_by
+    )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, data: dict, changed_by: User) -> Opportunity:
+    """Edit an opportunity; a new stage goes through `opportunity_move_stage`."""
+    opportunity, _ = model_update(instance=opportunity, fields=OPPORTUNITY_FIELDS, data=data)
+    if "stage" in data and data["stage"].pk != opportunity.stage_id:
+        opportunity = opportunity_move_stage(
+            opportunity=opportunity, stage=data["stage"], changed_by=changed_by
+        )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_move_stage(
+    *,
+    opportunity: Opportunity,
+    stage: PipelineStage,
+    changed_by: User | None,
+    at: datetime | None = None,
+    note: str = "",
+) -> Opportunity:
+    """Close the current stay in a stage and open the next one, under a row lock."""
+    at = at or timezone.now()
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if locked.stage_id == stage.pk:
+        return locked
+    if at < locked.stage_entered_at:
+        raise ApplicationError(
+            "A stage change cannot be earlier than the current stage was entered.",
+            fields={"stage": ["The move predates the current stage."]},
+        )
+    StageChange.objects.filter(opportunity=locked, exited_at__isnull=True).update(exited_at=at)
+    StageChange.objects.create(
+        opportunity=locked,
+        stage=stage,
+        from_stage_id=locked.stage_id,
+        entered_at=at,
+        changed_by=changed_by,
+        note=note,
+    )
+    locked.stage = stage
+    locked.stage_entered_at = at
+    locked.closed_at = at if stage.is_closed else None
+    locked.save(update_fields=["stage", "stage_entered_at", "closed_at", "updated_at"])
+    return locked
