@@ -52,7 +52,7 @@ class Journey(TimeStampedModel):
 
 
 class JourneyStage(models.Model):
-    """A stage of a journey, or a sub-stage when it has a parent (e.g. consideration → shortlist)."""
+    """A journey stage, or a sub-stage when it has a parent (e.g. consideration → shortlist)."""
 
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="stages")
     parent = models.ForeignKey(
@@ -76,7 +76,7 @@ class JourneyStage(models.Model):
                 fields=["journey", "position"],
                 condition=Q(parent__isnull=True),
                 name="stage_top_position_unique",
-                violation_error_message="Another top-level stage of this journey has this position.",
+                violation_error_message="Another top-level stage of the journey has this position.",
             ),
             models.UniqueConstraint(
                 fields=["parent", "position"],
