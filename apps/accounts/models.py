@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -34,12 +35,19 @@ class Account(TimeStampedModel):
     region = models.CharField(max_length=80, blank=True)
     employee_count = models.PositiveIntegerField(null=True, blank=True)
     annual_revenue = models.DecimalField(
-        max_digits=16, decimal_places=2, null=True, blank=True, help_text="In USD."
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="In USD.",
     )
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_3)
     is_target = models.BooleanField("target account", default=False)
     fit_score = models.PositiveSmallIntegerField(
-        default=0, help_text="How well the account fits the ideal customer profile, 0–100."
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="How well the account fits the ideal customer profile, 0–100.",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

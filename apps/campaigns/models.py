@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -51,8 +52,12 @@ class Campaign(TimeStampedModel):
     assets = models.ManyToManyField("content.Asset", related_name="campaigns", blank=True)
     start_date = models.DateField()
     end_date = models.DateField()
-    budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    actual_spend = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    budget = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    actual_spend = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
     class Meta:
@@ -76,11 +81,15 @@ class Campaign(TimeStampedModel):
     def clean(self) -> None:
         from apps.campaigns.kpis import KPIS_BY_PHASE, kpi_fits_phase
 
-        if not (self.goal_stage_id and self.kpi):
-            return
-        phase = self.goal_stage.phase
-        if not kpi_fits_phase(kpi=self.kpi, phase=phase):
-            fitting = ", ".join(Kpi(k).label for k in KPIS_BY_PHASE[phase])
-            raise ValidationError(
-                {"kpi": f"{Kpi(self.kpi).label} does not measure a {phase} goal; use {fitting}."}
-            )
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "End date must be on or after the start date."
+        if self.goal_stage_id and self.kpi:
+            phase = self.goal_stage.phase
+            if not kpi_fits_phase(kpi=self.kpi, phase=phase):
+                fitting = ", ".join(Kpi(k).label for k in KPIS_BY_PHASE[phase])
+                errors["kpi"] = (
+                    f"{Kpi(self.kpi).label} does not measure a {phase} goal; use {fitting}."
+                )
+        if errors:
+            raise ValidationError(errors)

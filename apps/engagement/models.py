@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -80,7 +81,7 @@ class SignalRule(models.Model):
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage", on_delete=models.CASCADE, related_name="signal_rules"
     )
-    weight = models.DecimalField(max_digits=6, decimal_places=2)
+    weight = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
     half_life_days = models.PositiveSmallIntegerField(default=30)
     cap = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, help_text="Most this rule can add."

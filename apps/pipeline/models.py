@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -16,7 +17,9 @@ class PipelineStage(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(unique=True)
-    probability = models.PositiveSmallIntegerField(help_text="Chance to close, 0–100 %.")
+    probability = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(100)], help_text="Chance to close, 0–100 %."
+    )
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OPEN)
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage",
@@ -62,7 +65,9 @@ class Opportunity(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
     )
     stage = models.ForeignKey(PipelineStage, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     currency = models.CharField(max_length=3, default="USD")
     stage_entered_at = models.DateTimeField(
         editable=False, help_text="When the current stay in `stage` began (see StageChange)."

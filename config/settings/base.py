@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.engagement",
     "apps.nurture",
+    "apps.demo",
     "apps.web",
 ]
 

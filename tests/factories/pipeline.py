@@ -20,6 +20,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Opportunity
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(AccountFactory)
     name = factory.Sequence(lambda n: f"Deal {n}")
