@@ -1,6 +1,7 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +12,7 @@ from apps.personas.models import BuyingRole
 from apps.users.models import TIME_ZONE_CHOICES
 
 _DOMAIN_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?")
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 def normalise_domain(value: str) -> str:
@@ -83,6 +85,8 @@ class Account(TimeStampedModel):
 
     def clean(self) -> None:
         self.domain = normalise_domain(self.domain)
+        if not _DOMAIN.match(self.domain):
+            raise ValidationError({"domain": "Enter a web domain such as acme.com."})
 
 
 class Contact(TimeStampedModel):

@@ -46,3 +46,14 @@ def contact_create(*, data: dict) -> Contact:
 @transaction.atomic
 def contact_update(*, contact: Contact, data: dict) -> Contact:
     return model_update(instance=contact, fields=CONTACT_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    """Remove an account with its contacts, opportunities and their signals."""
+    account.delete()
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()

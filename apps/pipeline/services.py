@@ -73,3 +73,9 @@ def opportunity_move_stage(
     locked.closed_at = at if stage.is_closed else None
     locked.save(update_fields=["stage", "stage_entered_at", "closed_at", "updated_at"])
     return locked
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity) -> None:
+    """Remove an opportunity with its stage history."""
+    opportunity.delete()

@@ -185,3 +185,10 @@ def test_a_published_asset_needs_a_link_or_file():
         asset.clean()
     assert "url" in error.value.message_dict
     AssetFactory.build(url="", status=Asset.Status.DRAFT).clean()
+
+
+@pytest.mark.parametrize("domain", ["https://", "localhost", "acme", "acme..com", "-acme.com"])
+def test_an_account_needs_a_real_web_domain(domain):
+    with pytest.raises(ValidationError) as error:
+        Account(name="Acme", domain=domain).full_clean()
+    assert "domain" in error.value.message_dict

@@ -1,17 +1,23 @@
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
-from apps.users.models import Role
+from apps.users.models import Role, User
 from apps.users.selectors import user_role
 
 # Roles whose write permission on a model reaches only the records they own.
 OWNERSHIP_BOUND_ROLES = {Role.SALES}
 
 
+def bound_to_own_records(*, user: User) -> bool:
+    return user_role(user=user) in OWNERSHIP_BOUND_ROLES
+
+
 class RoleModelPermissions(DjangoModelPermissions):
     """Role groups decide per model and action (reads need `view`); owners bound per record.
 
     A viewset names the field that holds a record's owner in `owner_field`; a user in an
-    ownership-bound role may then write only records they own.
+    ownership-bound role may then write only records they own. A custom action whose HTTP
+    method says little about what it does (a POST that edits a record) names the permission
+    it needs in `model_permission`, e.g. "change".
     """
 
     perms_map = {
@@ -20,10 +26,19 @@ class RoleModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def has_permission(self, request, view):
+        action = getattr(view, "model_permission", None)
+        if action is None:
+            return super().has_permission(request, view)
+        if not request.user or not request.user.is_authenticated:
+            return False
+        meta = self._queryset(view).model._meta
+        return request.user.has_perm(f"{meta.app_label}.{action}_{meta.model_name}")
+
     def has_object_permission(self, request, view, obj):
         owner_field = getattr(view, "owner_field", None)
         if request.method in SAFE_METHODS or owner_field is None:
             return True
-        if user_role(user=request.user) not in OWNERSHIP_BOUND_ROLES:
+        if not bound_to_own_records(user=request.user):
             return True
         return getattr(obj, f"{owner_field}_id") == request.user.pk

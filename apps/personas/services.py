@@ -1,0 +1,30 @@
+from django.db import transaction
+
+from apps.core.services import model_create, model_update
+from apps.personas.models import Persona
+
+PERSONA_FIELDS = [
+    "name",
+    "buying_role",
+    "summary",
+    "priorities",
+    "pain_points",
+    "decision_criteria",
+    "objections",
+]
+
+
+@transaction.atomic
+def persona_create(*, data: dict) -> Persona:
+    return model_create(model=Persona, data=data)
+
+
+@transaction.atomic
+def persona_update(*, persona: Persona, data: dict) -> Persona:
+    return model_update(instance=persona, fields=PERSONA_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def persona_delete(*, persona: Persona) -> None:
+    """Remove a persona; its contacts keep their records without one."""
+    persona.delete()

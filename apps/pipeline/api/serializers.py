@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+
+
+class PipelineStageSerializer(serializers.ModelSerializer):
+    is_closed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = PipelineStage
+        fields = [
+            "id",
+            "name",
+            "position",
+            "probability",
+            "outcome",
+            "is_closed",
+            "journey_stage",
+            "max_days_in_stage",
+            "max_days_without_activity",
+        ]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner", read_only=True)
+    stage_name = serializers.CharField(source="stage.name", read_only=True)
+    is_closed = serializers.BooleanField(source="stage.is_closed", read_only=True)
+    days_in_stage = serializers.IntegerField(read_only=True)
+    is_over_stage_time_limit = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account",
+            "account_name",
+            "owner",
+            "owner_name",
+            "stage",
+            "stage_name",
+            "is_closed",
+            "amount",
+            "currency",
+            "expected_close_date",
+            "stage_entered_at",
+            "days_in_stage",
+            "is_over_stage_time_limit",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        # The stage history sets when a deal closed.
+        read_only_fields = ["closed_at"]
+        extra_kwargs = {
+            "owner": {
+                "required": False,
+                "help_text": "Defaults to the requester; a sales rep always owns what they write.",
+            },
+        }
+
+
+class MoveStageSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(queryset=PipelineStage.objects.all())
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    stage_name = serializers.CharField(source="stage.name", read_only=True)
+    from_stage_name = serializers.CharField(
+        source="from_stage.name", read_only=True, allow_null=True
+    )
+    changed_by_name = serializers.CharField(source="changed_by", read_only=True, allow_null=True)
+
+    class Meta:
+        model = StageChange
+        fields = [
+            "id",
+            "stage",
+            "stage_name",
+            "from_stage",
+            "from_stage_name",
+            "entered_at",
+            "exited_at",
+            "changed_by",
+            "changed_by_name",
+            "note",
+        ]
