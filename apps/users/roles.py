@@ -4,6 +4,8 @@ Admins hold every permission through `RoleBackend`, so new models need no new gr
 Ownership rules (a rep edits only their own opportunities) sit on top, in the API's scoping.
 """
 
+from django.contrib.auth.management import create_permissions
+
 from apps.users.models import Role
 
 VIEW = ("view",)
@@ -51,8 +53,23 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def sync_roles(apps, schema_editor=None) -> None:
+    """`RunPython` entry point: create the permissions so far, then sync the role groups."""
+    # Permissions are normally created after `migrate` ends; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_groups(apps)
+
+
 def sync_role_groups(apps) -> None:
-    """Make each role's group hold exactly its permissions; safe to run again."""
+    """Make each role's group hold exactly its permissions; safe to run again.
+
+    Called from data migrations with the historical app registry. A migration that adds models
+    runs it again (after creating their permissions) so the groups catch up; permissions of
+    models that do not exist yet at that point in the history are left for that later run.
+    """
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, grants in ROLE_PERMISSIONS.items():
@@ -69,8 +86,7 @@ def sync_role_groups(apps) -> None:
                 codename__in={codename for _, codename in wanted},
             ).select_related("content_type")
         )
-        chosen = [p for p in perms if (p.content_type.app_label, p.codename) in set(wanted)]
-        missing = set(wanted) - {(p.content_type.app_label, p.codename) for p in chosen}
-        if missing:
-            raise LookupError(f"Role {role} names unknown permissions: {sorted(missing)}")
-        group.permissions.set(chosen)
+        wanted_set = set(wanted)
+        group.permissions.set(
+            [p for p in perms if (p.content_type.app_label, p.codename) in wanted_set]
+        )

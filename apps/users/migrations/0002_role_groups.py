@@ -1,18 +1,11 @@
-"""Create the marketer, sales and admin groups with their permissions (apps/users/roles.py)."""
+"""Create the marketer, sales and admin groups with their permissions (apps/users/roles.py).
 
-from django.contrib.auth.management import create_permissions
+A later migration that adds models runs `sync_roles` again so the groups catch up.
+"""
+
 from django.db import migrations
 
-from apps.users.roles import sync_role_groups
-
-
-def create_role_groups(apps, schema_editor):
-    # Permissions are normally created after `migrate` ends; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_role_groups(apps)
+from apps.users.roles import sync_roles
 
 
 class Migration(migrations.Migration):
@@ -29,4 +22,4 @@ class Migration(migrations.Migration):
         ("pipeline", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_role_groups, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

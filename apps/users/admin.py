@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from apps.users.models import Role, User
+
+
+@admin.register(User)
+class WaymarkUserAdmin(UserAdmin):
+    """Django's user admin plus the time zone; the role is the user's group."""
+
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "roles",
+        "time_zone",
+        "is_staff",
+        "is_active",
+    )
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email", "time_zone")}),
+        (
+            "Role and access",
+            {
+                "description": "The role is the group: marketer, sales or admin. "
+                "Admins also need staff status to open this site.",
+                "fields": ("groups", "is_active", "is_staff", "is_superuser", "user_permissions"),
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (
+            "Profile and role",
+            {
+                "classes": ("wide",),
+                "fields": ("first_name", "last_name", "email", "time_zone", "groups", "is_staff"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def roles(self, user: User) -> str:
+        labels = dict(Role.choices)
+        return ", ".join(labels.get(group.name, group.name) for group in user.groups.all())
