@@ -1,0 +1,277 @@
+"""The demo world promised by `manage.py seed_demo`, seeded once for this module."""
+
+import datetime
+import itertools
+from collections import Counter, defaultdict
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Max, Min
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.accounts.models import Account, Contact
+from apps.campaigns.kpis import kpi_fits_phase
+from apps.campaigns.models import Campaign
+from apps.content.models import Asset, AssetType
+from apps.demo.selectors import demo_world_counts
+from apps.demo.services import demo_world_seed
+from apps.engagement.models import Event, EventKind, SignalRule
+from apps.journeys.models import Journey, Phase
+from apps.nurture.models import Sequence
+from apps.personas.models import BuyingRole, Persona
+from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.users.models import Role
+from apps.users.selectors import user_role
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_world")]
+
+
+def test_seeding_again_writes_nothing_and_keeps_every_count(demo_world):
+    assert demo_world.created
+    with CaptureQueriesContext(connection) as queries:
+        again = demo_world_seed()
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert not again.created
+    assert again.counts == demo_world.counts == demo_world_counts()
+    assert all(count > 0 for count in again.counts.values())
+
+
+def test_command_prints_the_summary_and_the_demo_logins():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "already in place" in text
+    assert "accounts: 60" in text
+    assert 'password "waymark"' in text
+    for username in ("admin", "marketer", "sales", "sales2"):
+        assert f"  {username} " in text
+
+
+@pytest.mark.parametrize(
+    ("username", "role"),
+    [
+        ("admin", Role.ADMIN),
+        ("marketer", Role.MARKETER),
+        ("sales", Role.SALES),
+        ("sales2", Role.SALES),
+    ],
+)
+def test_demo_users_sign_in_with_the_demo_password_in_their_roles(username, role):
+    user = authenticate(username=username, password="waymark")
+    assert user is not None
+    assert user_role(user=user) == role
+    assert user.is_superuser == user.is_staff == (role == Role.ADMIN)
+    assert authenticate(username=username, password="wrong") is None
+
+
+def test_the_journey_is_published_with_substages_skips_and_a_move_back():
+    journey = Journey.objects.get(key="finance-automation", version=1)
+    assert journey.status == Journey.Status.PUBLISHED
+    assert journey.owner.username == "marketer"
+    stages = {stage.name: stage for stage in journey.stages.select_related("parent")}
+    top = [s for s in stages.values() if s.parent is None]
+    assert [(s.name, s.phase) for s in sorted(top, key=lambda s: s.position)] == [
+        ("Awareness", Phase.AWARENESS),
+        ("Consideration", Phase.CONSIDERATION),
+        ("Decision", Phase.DECISION),
+    ]
+    substages = {s.name: s.parent.name for s in stages.values() if s.parent}
+    assert substages == {
+        "Problem recognition": "Awareness",
+        "Shortlist": "Consideration",
+        "Business case": "Consideration",
+        "Validation & procurement": "Decision",
+    }
+    moves = {
+        (t.from_stage.name, t.to_stage.name): t.trigger
+        for t in journey.transitions.select_related("from_stage", "to_stage")
+    }
+    assert moves[("Decision", "Consideration")] == "New stakeholder joins"
+    assert ("Awareness", "Decision") in moves  # a skip
+
+
+def test_five_personas_with_roles_pains_criteria_and_objections():
+    personas = list(Persona.objects.all())
+    assert {p.name: p.buying_role for p in personas} == {
+        "CFO": BuyingRole.ECONOMIC_BUYER,
+        "IT Director": BuyingRole.TECHNICAL_EVALUATOR,
+        "AP Manager": BuyingRole.CHAMPION,
+        "Procurement Lead": BuyingRole.PROCUREMENT,
+        "AP Clerk": BuyingRole.END_USER,
+    }
+    for persona in personas:
+        assert len(persona.priority_list) >= 3
+        assert len(persona.pain_point_list) >= 3
+        assert len(persona.decision_criteria_list) >= 3
+        assert len(persona.objection_list) >= 3
+
+
+def test_pipeline_stages_line_up_with_the_journey_and_carry_stall_limits():
+    stages = list(PipelineStage.objects.select_related("journey_stage"))
+    assert [(s.position, s.name, s.probability, s.outcome) for s in stages] == [
+        (1, "Prospecting", 10, "open"),
+        (2, "Discovery", 20, "open"),
+        (3, "Demo & evaluation", 40, "open"),
+        (4, "Business case", 60, "open"),
+        (5, "Negotiation", 80, "open"),
+        (6, "Closed won", 100, "won"),
+        (7, "Closed lost", 0, "lost"),
+    ]
+    assert [s.journey_stage.name for s in stages[:5]] == [
+        "Awareness",
+        "Consideration",
+        "Shortlist",
+        "Business case",
+        "Validation & procurement",
+    ]
+    assert stages[0].max_days_in_stage == 21
+    assert stages[0].max_days_without_activity == 14
+    for stage in stages:
+        has_limits = stage.max_days_in_stage is not None
+        assert has_limits == (stage.max_days_without_activity is not None) == (not stage.is_closed)
+
+
+def test_sixty_accounts_in_three_tiers_with_buying_committees():
+    accounts = list(Account.objects.select_related("owner").annotate(committee=Count("contacts")))
+    assert len(accounts) == 60
+    assert Counter(a.tier for a in accounts) == {1: 10, 2: 20, 3: 30}
+    assert all(a.is_target for a in accounts if a.tier == 1)
+    assert Counter(a.owner.username for a in accounts) == {"sales": 30, "sales2": 30}
+    assert all(3 <= a.committee <= 6 for a in accounts)
+    assert all(a.domain.endswith(".example") and a.industry and a.region for a in accounts)
+    for contact in Contact.objects.select_related("account"):
+        assert contact.email.endswith(f"@{contact.account.domain}")
+        assert contact.persona_id and contact.buying_role and contact.time_zone
+
+
+def test_opportunities_use_every_stage_and_some_are_stalled():
+    opportunities = list(Opportunity.objects.select_related("stage", "account"))
+    assert 140 <= len(opportunities) <= 160
+    assert {o.stage.name for o in opportunities} == set(
+        PipelineStage.objects.values_list("name", flat=True)
+    )
+    stalled = [o for o in opportunities if o.is_over_stage_time_limit]
+    assert len(stalled) >= 10
+    assert any(o.days_in_stage >= 2 * o.stage.max_days_in_stage for o in stalled)
+    assert all(o.owner_id == o.account.owner_id for o in opportunities)
+    assert all(o.amount > 0 and o.expected_close_date for o in opportunities)
+
+
+def test_each_history_is_continuous_and_ends_in_one_open_stay_in_the_current_stage():
+    opportunities = {o.pk: o for o in Opportunity.objects.all()}
+    history = defaultdict(list)
+    for change in StageChange.objects.order_by("opportunity_id", "entered_at"):
+        history[change.opportunity_id].append(change)
+    assert history.keys() == opportunities.keys()
+    moved_back = 0
+    for pk, stays in history.items():
+        opportunity = opportunities[pk]
+        assert 1 <= len(stays) <= 4
+        assert [s.exited_at is None for s in stays] == [False] * (len(stays) - 1) + [True]
+        assert stays[-1].stage_id == opportunity.stage_id
+        assert stays[-1].entered_at == opportunity.stage_entered_at
+        assert stays[0].from_stage_id is None
+        for before, after in itertools.pairwise(stays):
+            assert before.exited_at == after.entered_at
+            assert after.from_stage_id == before.stage_id
+        moved_back += any(s.from_stage_id and s.note.startswith("New stakeholder") for s in stays)
+    assert moved_back > 0
+
+
+def test_content_library_covers_every_kind_in_the_stage_it_serves():
+    assets = list(Asset.objects.select_related("journey_stage").annotate(n=Count("personas")))
+    assert len(assets) >= 60
+    phase_of_kind = {
+        AssetType.BLOG_POST: Phase.AWARENESS,
+        AssetType.TREND_REPORT: Phase.AWARENESS,
+        AssetType.COMPARISON_GUIDE: Phase.CONSIDERATION,
+        AssetType.ROI_CALCULATOR: Phase.CONSIDERATION,
+        AssetType.DEMO: Phase.CONSIDERATION,
+        AssetType.CASE_STUDY: Phase.DECISION,
+        AssetType.CUSTOMER_REFERENCE: Phase.DECISION,
+        AssetType.PRICING_SHEET: Phase.DECISION,
+    }
+    assert phase_of_kind.keys() <= {a.asset_type for a in assets}
+    for asset in assets:
+        if asset.asset_type in phase_of_kind:
+            assert asset.journey_stage.phase == phase_of_kind[asset.asset_type], asset.title
+        assert asset.n >= 1
+    published = [a for a in assets if a.status == Asset.Status.PUBLISHED]
+    assert len(published) >= 50
+    assert all(a.url.startswith("https://content.waymark.example/") for a in published)
+    assert any(a.status == Asset.Status.DRAFT for a in assets)
+
+
+def test_campaigns_measure_their_goal_with_a_fitting_kpi_and_content_from_its_phase():
+    campaigns = list(Campaign.objects.select_related("goal_stage").prefetch_related("assets"))
+    assert 4 <= len(campaigns) <= 6
+    assert {c.goal_stage.phase for c in campaigns} == set(Phase)
+    today = timezone.now().date()
+    assert any(c.start_date <= today <= c.end_date for c in campaigns)
+    for campaign in campaigns:
+        assert kpi_fits_phase(kpi=campaign.kpi, phase=campaign.goal_stage.phase)
+        assert campaign.budget > 0 and campaign.channel
+        assets = list(campaign.assets.select_related("journey_stage"))
+        assert assets
+        assert {a.journey_stage.phase for a in assets} == {campaign.goal_stage.phase}
+
+
+def test_events_span_ninety_days_and_later_stage_accounts_show_buying_signals():
+    events = Event.objects.all()
+    assert 2000 <= events.count() <= 4000
+    span = events.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    now = timezone.now()
+    assert now - datetime.timedelta(days=91) <= span["first"]
+    assert span["last"] <= now
+    assert span["last"] - span["first"] >= datetime.timedelta(days=80)
+    assert not events.filter(external_id="").exists()
+
+    # Phase of each account's furthest open deal, as the sales team would see it.
+    lead_phase = {}
+    open_deals = Opportunity.objects.filter(stage__outcome=PipelineStage.Outcome.OPEN)
+    for deal in open_deals.select_related("stage__journey_stage").order_by("stage__position"):
+        lead_phase[deal.account_id] = deal.stage.journey_stage.phase
+    buying = {EventKind.PRICING_PAGE_VIEW, EventKind.DEMO_REQUEST, EventKind.MEETING}
+    kinds_by_phase = defaultdict(Counter)
+    for account_id, kind in events.values_list("account_id", "kind"):
+        if account_id in lead_phase:
+            kinds_by_phase[lead_phase[account_id]][kind] += 1
+
+    def buying_share(phase):
+        counts = kinds_by_phase[phase]
+        return sum(counts[k] for k in buying) / sum(counts.values())
+
+    assert (
+        buying_share(Phase.AWARENESS)
+        < buying_share(Phase.CONSIDERATION)
+        < buying_share(Phase.DECISION)
+    )
+
+
+def test_signal_rules_and_nurture_sequences_are_in_place():
+    rules = list(SignalRule.objects.select_related("journey_stage"))
+    assert len(rules) >= 5
+    assert {r.journey_stage.phase for r in rules} == set(Phase)
+    assert all(r.weight > 0 and r.half_life_days >= 1 for r in rules)
+    pricing = next(r for r in rules if r.kind == EventKind.PRICING_PAGE_VIEW)
+    blog = next(r for r in rules if r.kind == EventKind.PAGE_VIEW)
+    assert pricing.weight > blog.weight
+    sequences = list(Sequence.objects.select_related("journey_stage").prefetch_related("steps"))
+    assert sorted(s.journey_stage.phase for s in sequences) == [
+        Phase.CONSIDERATION,
+        Phase.DECISION,
+    ]
+    for sequence in sequences:
+        steps = list(sequence.steps.all())
+        assert [s.position for s in steps] == list(range(1, len(steps) + 1))
+        assert len(steps) >= 3
+        assert any(s.asset_id for s in steps)
