@@ -6,7 +6,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: install run test lint browser
+.PHONY: install run test lint browser bench
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -42,3 +42,8 @@ test: lint browser
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+# Speed and memory targets, each against a baseline measured in the same run (README).
+bench: install
+	$(TEST_ENV) DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/waymark_bench} \
+		$(BIN)/python manage.py bench
