@@ -1,7 +1,15 @@
+import os
+import subprocess
+import sys
+import time
+
 import pytest
+from django.conf import settings
+from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.users.models import Role
+from config.celery_app import app as celery_app
 from tests.factories import UserFactory
 
 
@@ -37,3 +45,56 @@ def api_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """`celery_worker_process(name)` starts a real Celery worker (a subprocess) on the configured
+    broker and this test's database, and waits until it is ready; all are stopped after the test.
+
+    The test database must see committed rows, hence `transactional_db`.
+    """
+    db = connection.settings_dict
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    celery_app.connection_for_write().default_channel.queue_purge("celery")
+    workers: list[subprocess.Popen] = []
+
+    def start(name: str = "w1", *, concurrency: int = 2) -> subprocess.Popen:
+        log = tmp_path / f"{name}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=info",
+                f"--hostname={name}@%h",
+                f"--concurrency={concurrency}",
+                "--pool=prefork",
+                "--without-mingle",
+                "--without-gossip",
+                f"--logfile={log}",
+            ],
+            env=env,
+        )
+        workers.append(process)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if log.exists() and " ready." in log.read_text():
+                return process
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"Celery worker {name} did not start:\n{log.read_text()}")
+
+    yield start
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.wait(timeout=30)

@@ -139,7 +139,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic sweeps, synced into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE: dict = {
+}
 
 LOGGING = {
     "version": 1,
