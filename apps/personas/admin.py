@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from apps.core.admin import WaymarkAdmin
+from apps.personas.models import Persona
+
+
+@admin.register(Persona)
+class PersonaAdmin(WaymarkAdmin):
+    list_display = ("name", "buying_role", "updated_at")
+    list_filter = ("buying_role",)
+    search_fields = ("name", "summary")
+    fieldsets = (
+        (None, {"fields": ("name", "buying_role", "summary")}),
+        (
+            "What they care about",
+            {
+                "description": "One entry per line.",
+                "fields": ("priorities", "pain_points", "decision_criteria", "objections"),
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
