@@ -4,11 +4,13 @@ import sys
 import time
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.users.models import Role
+from apps.users.roles import sync_role_groups
 from config.celery_app import app as celery_app
 from tests.factories import UserFactory
 
@@ -48,11 +50,22 @@ def api_client():
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def committed_db(transactional_db):
+    """A database whose writes commit, so that a live server or a worker process sees them.
+
+    The flush after each such test also drops the role groups a data migration made; put them
+    back. (Serialized rollback cannot: once Playwright's event loop runs, Django hands the test
+    thread a fresh connection that lacks the serialized data.)
+    """
+    sync_role_groups(django_apps)
+
+
+@pytest.fixture
+def celery_worker_process(committed_db, tmp_path):
     """`celery_worker_process(name)` starts a real Celery worker (a subprocess) on the configured
     broker and this test's database, and waits until it is ready; all are stopped after the test.
 
-    The test database must see committed rows, hence `transactional_db`.
+    The worker must see the test's rows, hence `committed_db`.
     """
     db = connection.settings_dict
     env = os.environ | {

@@ -1,0 +1,99 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.accounts.models import Account, Contact
+from apps.engagement.models import Event
+from apps.pipeline.models import Opportunity, PipelineStage
+
+RECENT_EVENT_COUNT = 20
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    account: Account
+    committee: list[Contact]
+    opportunities: list[Opportunity]
+    recent_events: list[Event]
+
+
+def _count_per_account(rows: QuerySet) -> Coalesce:
+    """How many of `rows` belong to the outer account, as a correlated subquery.
+
+    Two counts over joins would multiply each other's rows; subqueries stay exact and cheap.
+    """
+    counted = (
+        rows.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def account_list(
+    *, search: str = "", tier: int | None = None, is_target: bool | None = None
+) -> QuerySet[Account]:
+    """Accounts with their owner, contact count and open opportunity count, by name."""
+    accounts = Account.objects.select_related("owner")
+    if search:
+        accounts = accounts.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+    if tier is not None:
+        accounts = accounts.filter(tier=tier)
+    if is_target is not None:
+        accounts = accounts.filter(is_target=is_target)
+    open_opportunities = Opportunity.objects.filter(stage__outcome=PipelineStage.Outcome.OPEN)
+    return accounts.annotate(
+        contact_count=_count_per_account(Contact.objects.all()),
+        open_opportunity_count=_count_per_account(open_opportunities),
+    ).order_by("name", "pk")
+
+
+def account_committee(*, account_id: int) -> list[Contact]:
+    """The account's buying committee: its contacts with persona, role and last activity."""
+    last_activity = (
+        Event.objects.filter(contact=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
+    )
+    return list(
+        Contact.objects.filter(account_id=account_id)
+        .select_related("persona")
+        .annotate(last_activity_at=Subquery(last_activity[:1]))
+    )
+
+
+def account_detail(*, account_id: int) -> AccountDetail:
+    """An account with its committee, opportunities and most recent buyer signals.
+
+    Raises `Account.DoesNotExist` for an unknown id.
+    """
+    # Pipeline builds on accounts and imports this module, so its selectors load on use.
+    from apps.pipeline.selectors import opportunity_list
+
+    account = Account.objects.select_related("owner").get(pk=account_id)
+    events = Event.objects.filter(account=account).select_related("contact", "asset")
+    return AccountDetail(
+        account=account,
+        committee=account_committee(account_id=account.pk),
+        opportunities=list(opportunity_list(account_id=account.pk)),
+        recent_events=list(events.order_by("-occurred_at", "-pk")[:RECENT_EVENT_COUNT]),
+    )
+
+
+def account_tier_summary() -> list[dict]:
+    """Every tier with how many accounts it holds and how many of them are targets."""
+    totals = {
+        row["tier"]: row
+        for row in Account.objects.order_by()
+        .values("tier")
+        .annotate(count=Count("pk"), targets=Count("pk", filter=Q(is_target=True)))
+    }
+    return [
+        {
+            "tier": tier,
+            "count": totals.get(tier.value, {}).get("count", 0),
+            "targets": totals.get(tier.value, {}).get("targets", 0),
+        }
+        for tier in Account.Tier
+    ]
