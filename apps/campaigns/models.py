@@ -5,16 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.models import TimeStampedModel
-
-
-class Kpi(models.TextChoices):
-    """Campaign KPIs; `apps.campaigns.kpis` says which fit which journey phase."""
-
-    REACH = "reach", "Reach (unique contacts touched)"
-    ENGAGEMENT_RATE = "engagement_rate", "Engagement rate"
-    PIPELINE_INFLUENCE = "pipeline_influence", "Pipeline influence"
-    CONVERSION_RATE = "conversion_rate", "Conversion rate"
-    DEAL_VELOCITY = "deal_velocity", "Deal velocity (days to close)"
+from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
 
 
 class Channel(models.TextChoices):
@@ -79,8 +70,6 @@ class Campaign(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        from apps.campaigns.kpis import KPIS_BY_PHASE, kpi_fits_phase
-
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "End date must be on or after the start date."

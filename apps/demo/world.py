@@ -4,9 +4,10 @@
 each other by the keys used here (journey-stage slugs, persona keys, asset titles).
 """
 
-from apps.campaigns.models import Channel, Kpi
+from apps.campaigns.models import Channel
 from apps.content.models import AssetType
 from apps.engagement.models import EventKind, EventSource
+from apps.journeys.kpis import Kpi
 from apps.journeys.models import Phase
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import PipelineStage

@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
-from apps.campaigns.kpis import kpi_fits_phase
 from apps.campaigns.models import Campaign
 from apps.content.models import Asset, AssetType
 from apps.demo.selectors import demo_world_counts
 from apps.demo.services import demo_world_seed
 from apps.engagement.models import Event, EventKind, SignalRule
+from apps.journeys.kpis import kpi_fits_phase
 from apps.journeys.models import Journey, Phase
 from apps.nurture.models import Sequence
 from apps.personas.models import BuyingRole, Persona

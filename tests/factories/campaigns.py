@@ -2,7 +2,8 @@ import datetime
 
 import factory
 
-from apps.campaigns.models import Campaign, Channel, Kpi
+from apps.campaigns.models import Campaign, Channel
+from apps.journeys.kpis import Kpi
 from tests.factories.journeys import JourneyStageFactory
 from tests.factories.users import UserFactory
 

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Account, normalise_domain
-from apps.campaigns.models import Kpi
 from apps.content.models import Asset, EnablementRequest
+from apps.journeys.kpis import Kpi
 from apps.journeys.models import JourneyStage, Phase
 from apps.nurture.models import Enrollment, Touch
 from apps.pipeline.models import StageChange
