@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.accounts.models import Account
 from tests.api.conftest import url
 from tests.factories import AccountFactory, ContactFactory
 
@@ -134,3 +135,19 @@ def test_moving_to_an_unknown_stage_is_a_400(api_client, world, sales_rep, body,
     assert set(response.json()["errors"]) == fields
     world.opportunity.refresh_from_db()
     assert world.opportunity.stage == world.discovery
+
+
+def test_a_clash_the_checks_could_not_see_is_a_409_and_saves_nothing(
+    api_client, admin_member, monkeypatch
+):
+    # Two requests racing past the uniqueness check: the database constraint decides.
+    AccountFactory(domain="acme.com")
+    monkeypatch.setattr(Account, "validate_unique", lambda self, exclude=None: None)
+
+    response = api_client(admin_member).post(
+        url("accounts"), {"name": "Acme twin", "domain": "acme.com", "tier": 2}
+    )
+
+    assert response.status_code == 409
+    assert "conflicts" in response.json()["detail"]
+    assert Account.objects.filter(domain="acme.com").count() == 1
