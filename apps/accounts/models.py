@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from apps.core.models import TimeStampedModel
+from apps.core.time_zones import time_zone_choices
 from apps.personas.models import BuyingRole
-from apps.users.models import TIME_ZONE_CHOICES
 
 _DOMAIN_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -111,7 +111,7 @@ class Contact(TimeStampedModel):
     )
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
     consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
 
     class Meta:
         ordering = ["last_name", "first_name"]

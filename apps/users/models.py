@@ -1,7 +1,7 @@
-import zoneinfo
-
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+from apps.core.time_zones import time_zone_choices
 
 
 class Role(models.TextChoices):
@@ -12,13 +12,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
-
-
 class User(AbstractUser):
     """A Waymark user; the role comes from group membership, not from a field."""
 
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
 
     class Meta:
         ordering = ["username"]
