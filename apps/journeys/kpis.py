@@ -7,7 +7,7 @@ from these.
 
 from django.db import models
 
-from apps.journeys.models import Phase
+from apps.journeys.phases import Phase
 
 
 class Kpi(models.TextChoices):

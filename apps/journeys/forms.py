@@ -1,0 +1,140 @@
+"""Forms for the journey pages and admin: playbook lists are edited one entry per line."""
+
+from django import forms
+
+from apps.content.models import Asset, AssetType
+from apps.journeys.models import JourneyReviewTrigger, PlaybookCell
+from apps.personas.models import BuyingRole
+
+OBJECTION_SEPARATOR = "|"
+
+
+class LinesField(forms.CharField):
+    """A list of text entries, edited as one entry per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "class": "form-control form-control-sm"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "One per line.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ObjectionsField(LinesField):
+    """Objections with their suggested responses: `objection | response`, one per line."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text", f"One per line: objection {OBJECTION_SEPARATOR} suggested response."
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if not isinstance(value, list):
+            return value
+        return "\n".join(
+            f"{item.get('objection', '')} {OBJECTION_SEPARATOR} {item.get('response', '')}".strip(
+                f" {OBJECTION_SEPARATOR}"
+            )
+            if isinstance(item, dict)
+            else str(item)
+            for item in value
+        )
+
+    def to_python(self, value) -> list[dict[str, str]]:
+        pairs = []
+        for line in super().to_python(value):
+            objection, _, response = line.partition(OBJECTION_SEPARATOR)
+            pairs.append({"objection": objection.strip(), "response": response.strip()})
+        return pairs
+
+
+def _choices_field(choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+
+class PlaybookCellForm(forms.ModelForm):
+    """The entries of a cell; the admin adds the stage, persona and account fields."""
+
+    buyer_questions = LinesField(label="Buyer questions")
+    pain_points = LinesField(label="Pain points")
+    decision_criteria = LinesField(label="Decision criteria")
+    objections = ObjectionsField(label="Objections")
+    committee_roles = _choices_field(BuyingRole.choices)
+    touchpoints = LinesField(label="Touchpoints and channels")
+    content_types = _choices_field(AssetType.choices)
+
+    class Meta:
+        model = PlaybookCell
+        fields = ["replaces_persona_cell", *PlaybookCell.LIST_FIELDS]
+        labels = {"replaces_persona_cell": "Replace the persona's entries for this account"}
+
+
+class CellEditForm(PlaybookCellForm):
+    """A matrix cell edited in place. For the persona's own cell it also picks which of the
+    stage's published assets serve the persona; an account's cell has no such choice, and
+    only an account's cell may replace the persona's entries."""
+
+    assets = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label="Content for this persona at this stage",
+    )
+
+    class Meta(PlaybookCellForm.Meta):
+        # The account rides along hidden, so that an error about it shows in the cell.
+        fields = ["account", *PlaybookCellForm.Meta.fields]
+        widgets = {"account": forms.HiddenInput}
+
+    def __init__(self, *args, stage_assets: list[Asset], **kwargs):
+        super().__init__(*args, **kwargs)
+        cell = self.instance
+        self._stage_assets = {asset.pk: asset for asset in stage_assets}
+        if cell.account_id is None:
+            del self.fields["replaces_persona_cell"]
+            self.fields["assets"].choices = [
+                (asset.pk, f"{asset.title} ({asset.get_asset_type_display()})")
+                for asset in stage_assets
+            ]
+            self.initial.setdefault(
+                "assets", [a.pk for a in stage_assets if cell.persona in a.personas.all()]
+            )
+        else:
+            del self.fields["assets"]
+
+    def cell_data(self) -> dict:
+        """The cell's entries (and whether they replace the persona's), for the service."""
+        names = PlaybookCellForm.Meta.fields
+        return {name: self.cleaned_data[name] for name in names if name in self.fields}
+
+    def chosen_assets(self) -> list[Asset] | None:
+        """The assets ticked to serve the persona; None when the form offers no choice."""
+        if "assets" not in self.fields:
+            return None
+        return [self._stage_assets[pk] for pk in self.cleaned_data["assets"]]
+
+
+class ReviewForm(forms.Form):
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Review notes"
+    )
+
+
+class ReviewTriggerForm(forms.ModelForm):
+    class Meta:
+        model = JourneyReviewTrigger
+        fields = ["kind", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"kind": "What changed"}

@@ -1,0 +1,269 @@
+"""Journey pages: the map (edited in place with htmx), its printable view and CSV export,
+content coverage, history, and the publish, new-version and review actions.
+
+Everyone with a role reads journeys; marketers and admins edit drafts. Views read through the
+selectors and write through the services.
+"""
+
+import csv
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import Account
+from apps.core.exceptions import ApplicationError
+from apps.journeys import selectors, services
+from apps.journeys.forms import CellEditForm, ReviewForm, ReviewTriggerForm
+from apps.journeys.models import Journey
+
+READ = ("journeys.view_journey", "journeys.view_journeystage", "journeys.view_playbookcell")
+EDIT_CELLS = ("journeys.add_playbookcell", "journeys.change_playbookcell")
+
+
+def _allowed(*perms: str) -> Callable:
+    """Signed in (else to the login page) and holding every permission named."""
+
+    def decorate(view: Callable) -> Callable:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorate
+
+
+def _journey(journey_id: int) -> Journey:
+    try:
+        return selectors.journey_get(journey_id=journey_id)
+    except Journey.DoesNotExist as error:
+        raise Http404("No such journey.") from error
+
+
+def _account(request: HttpRequest) -> Account | None:
+    """The account whose playbook the page shows (`?account=`), or None for the personas'."""
+    account_id = request.POST.get("account") or request.GET.get("account")
+    if not account_id:
+        return None
+    try:
+        return Account.objects.get(pk=int(account_id))
+    except (ValueError, Account.DoesNotExist) as error:
+        raise Http404("No such account.") from error
+
+
+def _error_text(error: ApplicationError) -> str:
+    details = [m for messages_ in error.fields.values() for m in messages_ if m != error.message]
+    return " ".join([error.message, *details])
+
+
+@_allowed(*READ)
+def journey_list(request: HttpRequest) -> HttpResponse:
+    journeys = list(selectors.journey_list())
+    statuses = selectors.journey_review_statuses(journeys=journeys)
+    today = timezone.localdate()
+    rows = [(status.journey, status, status.is_due(today=today)) for status in statuses]
+    return render(request, "journeys/journey_list.html", {"rows": rows})
+
+
+def _map_context(request: HttpRequest, journey: Journey) -> dict:
+    user = request.user
+    review = selectors.journey_review_status(journey=journey)
+    versions = selectors.journey_versions(journey=journey)
+    return {
+        "journey": journey,
+        "map": selectors.journey_map(journey=journey, account=_account(request)),
+        "versions": versions,
+        "transitions": selectors.journey_transitions(journey=journey),
+        "accounts": selectors.playbook_accounts(),
+        "findings": selectors.journey_health(journey=journey),
+        "review": review,
+        "review_due": journey.status == Journey.Status.PUBLISHED
+        and review.is_due(today=timezone.localdate()),
+        "can_edit": journey.is_draft and user.has_perms(EDIT_CELLS),
+        "can_publish": journey.is_draft and user.has_perm("journeys.change_journey"),
+        "can_start_version": journey.status == Journey.Status.PUBLISHED
+        and user.has_perm("journeys.add_journey")
+        and not any(version.is_draft for version in versions),
+        "can_review": journey.status != Journey.Status.ARCHIVED
+        and user.has_perm("journeys.add_journeyreview"),
+        "can_record_trigger": journey.status != Journey.Status.ARCHIVED
+        and user.has_perm("journeys.add_journeyreviewtrigger"),
+        "review_form": ReviewForm(),
+        "trigger_form": ReviewTriggerForm(),
+    }
+
+
+@_allowed(*READ)
+def journey_map(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    return render(request, "journeys/journey_map.html", _map_context(request, journey))
+
+
+@_allowed(*READ)
+def journey_print(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    context = {
+        "journey": journey,
+        "map": selectors.journey_map(journey=journey, account=_account(request)),
+        "transitions": selectors.journey_transitions(journey=journey),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "journeys/journey_print.html", context)
+
+
+@_allowed(*READ)
+def journey_export(request: HttpRequest, journey_id: int) -> HttpResponse:
+    """The map as CSV, one row per cell entry (see `selectors.journey_export_rows`)."""
+    journey = _journey(journey_id)
+    account = _account(request)
+    name = f"{journey.key}-v{journey.version}"
+    if account is not None:
+        name += f"-{slugify(account.name)}"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(selectors.EXPORT_HEADER)
+    writer.writerows(selectors.journey_export_rows(journey=journey, account=account))
+    return response
+
+
+@_allowed(*READ, "content.view_asset")
+def journey_coverage(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    coverage = selectors.journey_coverage(journey=journey)
+    return render(request, "journeys/coverage.html", {"journey": journey, "coverage": coverage})
+
+
+@_allowed(*READ, "journeys.view_journeychange")
+def journey_history(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    context = {
+        "journey": journey,
+        "history": selectors.journey_history(journey=journey),
+        "versions": selectors.journey_versions(journey=journey),
+    }
+    return render(request, "journeys/history.html", context)
+
+
+def _cell_view(request: HttpRequest, journey: Journey, stage_id: int, persona_id: int):
+    try:
+        return selectors.journey_map_cell(
+            journey=journey, stage_id=stage_id, persona_id=persona_id, account=_account(request)
+        )
+    except ObjectDoesNotExist as error:
+        raise Http404("No such cell.") from error
+
+
+def _render_cell(request: HttpRequest, cell) -> HttpResponse:
+    can_edit = cell.journey.is_draft and request.user.has_perms(EDIT_CELLS)
+    return render(request, "journeys/partials/cell.html", {"cell": cell, "can_edit": can_edit})
+
+
+@_allowed(*READ)
+def cell(request: HttpRequest, journey_id: int, stage_id: int, persona_id: int) -> HttpResponse:
+    """One matrix cell, as shown in the map (htmx puts it back after an edit is cancelled)."""
+    return _render_cell(request, _cell_view(request, _journey(journey_id), stage_id, persona_id))
+
+
+@_allowed(*READ, *EDIT_CELLS)
+def cell_edit(
+    request: HttpRequest, journey_id: int, stage_id: int, persona_id: int
+) -> HttpResponse:
+    """GET: the cell's form, in place of the cell. POST: save, then the cell as shown; or the
+    form again with the errors named by field, nothing saved."""
+    journey = _journey(journey_id)
+    view = _cell_view(request, journey, stage_id, persona_id)
+    if request.method == "GET" and not journey.is_draft:
+        return _render_cell(request, view)  # history is not edited in place
+    stage_assets = list(selectors.stage_assets(stage=view.stage))
+    data = request.POST if request.method == "POST" else None
+    form = CellEditForm(data, instance=view.record, stage_assets=stage_assets)
+    if data is not None and form.is_valid():
+        try:
+            services.playbook_cell_save(
+                stage=view.stage,
+                persona=view.persona,
+                account=view.account,
+                data=form.cell_data(),
+                assets=form.chosen_assets(),
+                changed_by=request.user,
+            )
+        except ApplicationError as error:
+            form.add_error(None, _error_text(error))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _render_cell(request, _cell_view(request, journey, stage_id, persona_id))
+    return render(request, "journeys/partials/cell_form.html", {"cell": view, "form": form})
+
+
+def _act(request: HttpRequest, action: Callable[[], object], done: str) -> None:
+    try:
+        action()
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, done)
+
+
+@require_POST
+@_allowed(*READ, "journeys.change_journey")
+def journey_publish(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    _act(
+        request,
+        lambda: services.journey_publish(journey=journey, changed_by=request.user),
+        f"Version {journey.version} is published.",
+    )
+    return redirect("journeys:map", journey.pk)
+
+
+@require_POST
+@_allowed(*READ, "journeys.add_journey")
+def journey_new_version(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    try:
+        draft = services.journey_new_version(journey=journey, changed_by=request.user)
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("journeys:map", journey.pk)
+    messages.success(request, f"Version {draft.version} is a draft copied from {journey.version}.")
+    return redirect("journeys:map", draft.pk)
+
+
+@require_POST
+@_allowed(*READ, "journeys.add_journeyreview")
+def journey_review(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    _act(
+        request,
+        lambda: services.journey_mark_reviewed(
+            journey=journey, reviewed_by=request.user, notes=form.cleaned_data.get("notes", "")
+        ),
+        "Marked reviewed.",
+    )
+    return redirect("journeys:map", journey.pk)
+
+
+@require_POST
+@_allowed(*READ, "journeys.add_journeyreviewtrigger")
+def journey_review_trigger(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    form = ReviewTriggerForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+        messages.error(request, f"The review trigger was not recorded. {errors}")
+        return redirect("journeys:map", journey.pk)
+    _act(
+        request,
+        lambda: services.journey_review_trigger_record(
+            journey=journey, recorded_by=request.user, **form.cleaned_data
+        ),
+        "Review trigger recorded: the review is due now.",
+    )
+    return redirect("journeys:map", journey.pk)
