@@ -1,11 +1,18 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from apps.accounts.models import Account
+from apps.campaigns.fields import ListField
+from apps.content.models import AssetType
 from apps.core.models import TimeStampedModel
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
+from apps.journeys.models import Phase
+from apps.personas.models import BuyingRole
 
 
 class Channel(models.TextChoices):
@@ -18,8 +25,28 @@ class Channel(models.TextChoices):
     CONTENT_SYNDICATION = "content_syndication", "Content syndication"
 
 
+def channel_labels(channels: list[str]) -> list[str]:
+    return [Channel(channel).label for channel in channels if channel in Channel.values]
+
+
+def kpi_misfit(*, kpi: str, phase: str) -> str | None:
+    """Why the KPI cannot measure a goal in this phase, or None when it fits."""
+    if kpi_fits_phase(kpi=kpi, phase=phase):
+        return None
+    fitting = ", ".join(Kpi(k).label for k in KPIS_BY_PHASE[phase])
+    return f"{Kpi(kpi).label} does not measure a {phase} goal; use {fitting}."
+
+
+CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(14)]
+CADENCE_HELP = "The most touches one contact gets from this campaign in a week."
+
+
 class Campaign(TimeStampedModel):
-    """A campaign serves one journey-stage goal and is measured with a KPI that fits it."""
+    """A campaign serves one journey-stage goal and is measured with a KPI that fits it.
+
+    Its segment (the `segment_*` fields) picks the accounts and contacts it is for; an empty
+    criterion does not narrow it. Status moves only through `campaign_change_status`.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -33,14 +60,29 @@ class Campaign(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
     )
     goal_stage = models.ForeignKey(
-        "journeys.JourneyStage", on_delete=models.PROTECT, related_name="campaigns"
+        "journeys.JourneyStage",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="The one journey stage the campaign moves buyers through; it sets the journey.",
     )
     objective = models.TextField(blank=True)
-    kpi = models.CharField(max_length=32, choices=Kpi.choices)
-    kpi_target = models.DecimalField(max_digits=14, decimal_places=2)
-    kpi_baseline = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    channel = models.CharField(max_length=32, choices=Channel.choices)
-    assets = models.ManyToManyField("content.Asset", related_name="campaigns", blank=True)
+    kpi = models.CharField("KPI", max_length=32, choices=Kpi.choices)
+    kpi_target = models.DecimalField("KPI target", max_digits=14, decimal_places=2)
+    kpi_baseline = models.DecimalField(
+        "KPI baseline",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Where the KPI stood before the campaign.",
+    )
+    channels = ListField(item_choices=Channel.choices)
+    cadence = models.PositiveSmallIntegerField(
+        default=2, validators=CADENCE_VALIDATORS, help_text=CADENCE_HELP
+    )
+    assets = models.ManyToManyField(
+        "content.Asset", related_name="campaigns", blank=True, verbose_name="content mix"
+    )
     start_date = models.DateField()
     end_date = models.DateField()
     budget = models.DecimalField(
@@ -50,6 +92,27 @@ class Campaign(TimeStampedModel):
         max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    segment_tiers = ListField("tiers", item_choices=Account.Tier.choices, blank=True)
+    segment_industries = ListField("industries", blank=True)
+    segment_regions = ListField("regions", blank=True)
+    segment_stages = models.ManyToManyField(
+        "journeys.JourneyStage",
+        related_name="+",
+        blank=True,
+        verbose_name="current stages",
+        help_text="Accounts with an open opportunity in one of these stages (or sub-stages).",
+    )
+    segment_fit_score_min = models.PositiveSmallIntegerField(
+        "fit score from", null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    segment_fit_score_max = models.PositiveSmallIntegerField(
+        "fit score to", null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    segment_personas = models.ManyToManyField(
+        "personas.Persona", related_name="+", blank=True, verbose_name="personas"
+    )
+    segment_buying_roles = ListField("buying roles", item_choices=BuyingRole.choices, blank=True)
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -64,21 +127,117 @@ class Campaign(TimeStampedModel):
                 name="campaign_money_non_negative",
                 violation_error_message="Budget and actual spend cannot be negative.",
             ),
+            models.CheckConstraint(
+                condition=Q(cadence__gte=1, cadence__lte=14),
+                name="campaign_cadence_range",
+                violation_error_message="Cadence goes from 1 to 14 touches a week.",
+            ),
+            models.CheckConstraint(
+                condition=Q(segment_fit_score_min__isnull=True)
+                | Q(segment_fit_score_max__isnull=True)
+                | Q(segment_fit_score_max__gte=F("segment_fit_score_min")),
+                name="campaign_fit_score_range",
+                violation_error_message="The fit score range must not end below its start.",
+            ),
         ]
+        indexes = [models.Index(fields=["start_date", "end_date"], name="campaign_dates_idx")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return channel_labels(self.channels)
+
+    @property
+    def segment_buying_role_labels(self) -> list[str]:
+        return [BuyingRole(role).label for role in self.segment_buying_roles]
 
     def clean(self) -> None:
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "End date must be on or after the start date."
-        if self.goal_stage_id and self.kpi:
-            phase = self.goal_stage.phase
-            if not kpi_fits_phase(kpi=self.kpi, phase=phase):
-                fitting = ", ".join(Kpi(k).label for k in KPIS_BY_PHASE[phase])
-                errors["kpi"] = (
-                    f"{Kpi(self.kpi).label} does not measure a {phase} goal; use {fitting}."
-                )
+        if (
+            self.goal_stage_id
+            and self.kpi
+            and (misfit := kpi_misfit(kpi=self.kpi, phase=self.goal_stage.phase))
+        ):
+            errors["kpi"] = misfit
+        low, high = self.segment_fit_score_min, self.segment_fit_score_max
+        if low is not None and high is not None and high < low:
+            errors["segment_fit_score_max"] = "The fit score range must not end below its start."
         if errors:
             raise ValidationError(errors)
+
+
+class CampaignTemplate(TimeStampedModel):
+    """A starting point for a campaign at a stage of one phase: KPI, channels, cadence, content.
+
+    Templates are by phase, so they serve every journey and every version of it.
+    """
+
+    name = models.CharField(max_length=160, unique=True)
+    phase = models.CharField(max_length=16, choices=Phase.choices)
+    description = models.TextField(blank=True, help_text="When to use this template.")
+    objective = models.TextField(blank=True)
+    kpi = models.CharField("KPI", max_length=32, choices=Kpi.choices)
+    kpi_target = models.DecimalField(
+        "KPI target", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    channels = ListField(item_choices=Channel.choices)
+    cadence = models.PositiveSmallIntegerField(
+        default=2, validators=CADENCE_VALIDATORS, help_text=CADENCE_HELP
+    )
+    duration_days = models.PositiveSmallIntegerField(
+        default=42, validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
+    asset_types = ListField(
+        item_choices=AssetType.choices,
+        blank=True,
+        help_text="Content that fits: published assets of these types start the content mix.",
+    )
+
+    class Meta:
+        ordering = ["phase", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_days__gte=1, duration_days__lte=366),
+                name="campaign_template_duration_range",
+                violation_error_message="A campaign lasts from 1 to 366 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence__gte=1, cadence__lte=14),
+                name="campaign_template_cadence_range",
+                violation_error_message="Cadence goes from 1 to 14 touches a week.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return channel_labels(self.channels)
+
+    def clean(self) -> None:
+        if self.phase and self.kpi and (misfit := kpi_misfit(kpi=self.kpi, phase=self.phase)):
+            raise ValidationError({"kpi": misfit})
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(TimeStampedModel):
+    """A user's secret calendar-feed address: whoever holds the token reads the campaigns."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+
+    class Meta:
+        ordering = ["user"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
