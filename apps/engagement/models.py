@@ -1,6 +1,13 @@
-from django.core.validators import MinValueValidator
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+from apps.personas.models import BuyingRole
 
 
 class EventKind(models.TextChoices):
@@ -12,6 +19,8 @@ class EventKind(models.TextChoices):
     DEMO_REQUEST = "demo_request", "Demo request"
     EMAIL_OPEN = "email_open", "Email open"
     EMAIL_CLICK = "email_click", "Email click"
+    EMAIL_REPLY = "email_reply", "Email reply"
+    EMAIL_BOUNCE = "email_bounce", "Email bounce"
     FORM_SUBMIT = "form_submit", "Form submit"
     MEETING = "meeting", "Meeting"
     INTENT_SURGE = "intent_surge", "Intent-topic surge"
@@ -30,13 +39,18 @@ class EventSource(models.TextChoices):
 class Event(models.Model):
     """A buyer signal. Append-only; `(source, external_id)` makes re-delivery harmless."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="events")
+    # The (account, occurred_at) and (contact, occurred_at) indexes serve lookups by either key;
+    # a second index per key would only slow down the bulk inserts.
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     contact = models.ForeignKey(
         "accounts.Contact",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="events",
+        db_index=False,
         help_text="Empty for anonymous visits matched to the account by domain.",
     )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
@@ -82,9 +96,27 @@ class SignalRule(models.Model):
         "journeys.JourneyStage", on_delete=models.CASCADE, related_name="signal_rules"
     )
     weight = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
-    half_life_days = models.PositiveSmallIntegerField(default=30)
+    half_life_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[
+            MinValueValidator(1, "Half-life is at least one day."),
+            MaxValueValidator(3650, "Half-life is at most ten years."),
+        ],
+        help_text="Days after which an event counts half as much.",
+    )
     cap = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, help_text="Most this rule can add."
+    )
+    repeat_count = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Events needed within the repeat window before any counts, e.g. 3 visits.",
+    )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="The window of a repeat rule, e.g. 14 days.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -92,7 +124,14 @@ class SignalRule(models.Model):
         ordering = ["journey_stage", "kind"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "url_pattern", "journey_stage"], name="signal_rule_unique"
+                fields=["kind", "url_pattern", "journey_stage", "repeat_count"],
+                name="signal_rule_unique",
+                violation_error_message="A rule for this kind, URL and stage already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(repeat_count=1) | Q(repeat_window_days__isnull=False),
+                name="signal_rule_repeat_has_window",
+                violation_error_message="A repeat rule needs a window in days.",
             ),
             models.CheckConstraint(
                 condition=Q(weight__gte=0),
@@ -108,4 +147,448 @@ class SignalRule(models.Model):
 
     def __str__(self) -> str:
         pattern = f" {self.url_pattern}" if self.url_pattern else ""
-        return f"{self.get_kind_display()}{pattern} → {self.journey_stage}"
+        return f"{self.get_kind_display()}{pattern}{self.repeat_label} → {self.journey_stage}"
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_count > 1
+
+    @property
+    def repeat_label(self) -> str:
+        if not self.is_repeat:
+            return ""
+        return f" ×{self.repeat_count} within {self.repeat_window_days} days"
+
+    def clean(self) -> None:
+        if self.repeat_count > 1 and not self.repeat_window_days:
+            raise ValidationError({"repeat_window_days": "A repeat rule needs a window in days."})
+        if self.repeat_count == 1 and self.repeat_window_days:
+            raise ValidationError(
+                {"repeat_count": "Set how many events the window needs (2 or more)."}
+            )
+
+
+class ScoringSettings(models.Model):
+    """How scores and stages are worked out: one row, edited by marketers and admins.
+
+    Contact score = fit + engagement, where engagement sums each signal's weight halved every
+    half-life and multiplied by its phase (later phases count more). An account adds up its
+    people (each up to a cap), rewards each buying role engaged and scales by tier.
+    """
+
+    SINGLETON_ID = 1
+
+    stage_threshold = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(0.01)],
+        help_text="Decayed evidence a stage needs before a buyer is placed in it.",
+    )
+    awareness_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    consideration_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("2"), validators=[MinValueValidator(0)]
+    )
+    decision_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("3"), validators=[MinValueValidator(0)]
+    )
+    firmographic_fit_points = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("30"),
+        validators=[MinValueValidator(0)],
+        help_text="Points for an account with a fit score of 100; less in proportion.",
+    )
+    persona_fit_points = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0)],
+        help_text="Points for a contact whose persona is a target persona (any persona if none).",
+    )
+    target_personas = models.ManyToManyField("personas.Persona", blank=True, related_name="+")
+    buying_role_points = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Points per buying role, e.g. {"economic_buyer": 15, "champion": 10}.',
+    )
+    person_cap = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("40"),
+        validators=[MinValueValidator(0)],
+        help_text="Most one person's engagement adds to their account's score.",
+    )
+    role_breadth_points = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0)],
+        help_text="Account points for each buying role with someone placed in a stage.",
+    )
+    committee_for_consideration = models.PositiveSmallIntegerField(
+        default=2, help_text="People an account needs in consideration or later to be there."
+    )
+    committee_for_decision = models.PositiveSmallIntegerField(
+        default=2, help_text="People an account needs in decision to be there."
+    )
+    tier_1_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.5"), validators=[MinValueValidator(0)]
+    )
+    tier_2_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.2"), validators=[MinValueValidator(0)]
+    )
+    tier_3_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    mql_threshold = models.DecimalField(
+        "MQL threshold",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("60"),
+        validators=[MinValueValidator(0)],
+        help_text="A contact scoring this much is handed to sales as an MQL.",
+    )
+    mqa_threshold = models.DecimalField(
+        "MQA threshold",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("120"),
+        validators=[MinValueValidator(0)],
+        help_text="An account scoring this much is handed to sales as an MQA.",
+    )
+    rejected_handoff_cooldown_days = models.PositiveSmallIntegerField(
+        default=30, help_text="A rejected MQL or MQA is raised again after this many days."
+    )
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    class Meta:
+        verbose_name = "scoring settings"
+        verbose_name_plural = "scoring settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="scoring_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Scoring settings"
+
+    def clean(self) -> None:
+        roles = dict(BuyingRole.choices)
+        points = self.buying_role_points
+        if not isinstance(points, dict):
+            raise ValidationError({"buying_role_points": "Give points per buying role."})
+        unknown = sorted(set(points) - set(roles))
+        if unknown:
+            raise ValidationError(
+                {"buying_role_points": f"Unknown buying role: {', '.join(unknown)}."}
+            )
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 100
+            for v in points.values()
+        ):
+            raise ValidationError({"buying_role_points": "Points go from 0 to 100."})
+
+
+# The recompute writes scores, snapshots and stage changes in bulk, 100,000 rows at a time: their
+# foreign keys carry no database constraint (a check per row would double a full recompute's
+# time). Django still cascades deletes and nulls stages for them, as `on_delete` says.
+
+
+class ScoreState(models.Model):
+    """What the scoring found for a buyer at its last run: score, stage and since when.
+
+    `score_week_ago` gives the trend: for a contact, the score its events gave seven days
+    before the run; for an account, its snapshot of that day.
+    """
+
+    fit = models.FloatField(default=0)
+    engagement = models.FloatField(default=0)
+    score = models.FloatField(default=0)
+    stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    stage_evidence = models.FloatField(
+        default=0, help_text="The decayed evidence behind the current stage."
+    )
+    stage_since = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    score_week_ago = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def trend(self) -> float | None:
+        """How much the score moved over the last seven days; None without a week-old score."""
+        return None if self.score_week_ago is None else self.score - self.score_week_ago
+
+
+class ContactScore(ScoreState):
+    contact = models.OneToOneField(
+        "accounts.Contact",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="signal_score",
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["account"])]
+
+    def __str__(self) -> str:
+        return f"Score of contact {self.contact_id}"
+
+
+class AccountScore(ScoreState):
+    account = models.OneToOneField(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="signal_score",
+    )
+    engaged_contacts = models.PositiveIntegerField(
+        default=0, help_text="People placed in any stage."
+    )
+    engaged_roles = models.PositiveSmallIntegerField(
+        default=0, help_text="Buying roles with someone placed in any stage."
+    )
+    committee_coverage = models.PositiveIntegerField(
+        default=0, help_text="People placed in the account's stage or later."
+    )
+
+    def __str__(self) -> str:
+        return f"Score of account {self.account_id}"
+
+
+class AccountScoreSnapshot(models.Model):
+    """An account's score and stage at the end of a day, for its trend line."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="score_snapshots",
+    )
+    day = models.DateField()
+    score = models.FloatField()
+    stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="account_snapshot_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Account {self.account_id} on {self.day}"
+
+
+class InferredStageChange(models.Model):
+    """A buyer's inferred journey stage changed, with the evidence that moved it.
+
+    `contact` is empty when the change is the account's own stage. `evidence` lists, per signal
+    rule, what it added for the stage reached (and, on a move back, for the stage left): the
+    rule as it read then, the stage, how many events, their decayed points and the latest event.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="inferred_stage_changes",
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="inferred_stage_changes",
+    )
+    from_stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the evidence for every stage faded.",
+    )
+    is_forward = models.BooleanField()
+    changed_at = models.DateTimeField()
+    score = models.FloatField()
+    stage_evidence = models.FloatField(help_text="Decayed evidence for the stage reached.")
+    threshold = models.FloatField(help_text="The evidence a stage needed at the time.")
+    committee_coverage = models.PositiveIntegerField(null=True, blank=True)
+    evidence = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "changed_at"]),
+            models.Index(fields=["contact", "changed_at"]),
+            models.Index(
+                fields=["changed_at"],
+                condition=Q(contact__isnull=True, is_forward=True),
+                name="account_moved_forward_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or 'no stage'} → {self.to_stage or 'no stage'}"
+
+
+class Handoff(models.Model):
+    """A marketing-qualified lead (contact) or account handed to sales to accept or reject."""
+
+    class Kind(models.TextChoices):
+        MQL = "mql", "MQL"
+        MQA = "mqa", "MQA"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="handoffs"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="handoffs",
+    )
+    score = models.FloatField(help_text="The score when it was raised.")
+    threshold = models.FloatField()
+    stage = models.ForeignKey(
+        "journeys.JourneyStage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="mql", contact__isnull=False)
+                | Q(kind="mqa", contact__isnull=True),
+                name="handoff_kind_matches_subject",
+                violation_error_message="An MQL names a contact; an MQA names only an account.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="handoff_decided_when_not_pending",
+                violation_error_message="A decided handoff records when it was decided.",
+            ),
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(status="pending", contact__isnull=False),
+                name="handoff_one_pending_mql",
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status="pending", kind="mqa"),
+                name="handoff_one_pending_mqa",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "raised_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} raised {self.raised_at:%Y-%m-%d}"
+
+
+class RecomputeRequest(models.Model):
+    """An account whose scores wait for the incremental recompute; one row however often asked."""
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Recompute account {self.account_id}"
+
+
+class WebhookSource(TimeStampedModel):
+    """A sender allowed to push events by webhook, signing each delivery with its own secret."""
+
+    name = models.SlugField(max_length=60, unique=True, help_text="Part of the webhook URL.")
+    source = models.CharField(max_length=16, choices=EventSource.choices)
+    secret = models.CharField(
+        max_length=128, help_text="Shared with the sender; never shown in lists."
+    )
+    tolerance_seconds = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        help_text="How old a delivery's timestamp may be.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """A delivery already taken: its signature may not be used again (replays are refused)."""
+
+    webhook_source = models.ForeignKey(
+        WebhookSource, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    signature = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook_source", "signature"], name="webhook_delivery_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.webhook_source} delivery at {self.received_at:%Y-%m-%d %H:%M:%S}"

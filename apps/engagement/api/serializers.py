@@ -1,0 +1,241 @@
+from rest_framework import serializers
+
+from apps.engagement import ingestion
+from apps.engagement.models import (
+    AccountScore,
+    ContactScore,
+    Event,
+    EventKind,
+    EventSource,
+    Handoff,
+    InferredStageChange,
+    SignalRule,
+)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "account",
+            "contact",
+            "kind",
+            "source",
+            "occurred_at",
+            "received_at",
+            "url",
+            "asset",
+            "properties",
+            "external_id",
+        ]
+
+
+class EventInputSerializer(serializers.Serializer):
+    """One event as senders post it (bulk endpoint and webhooks); documents the body.
+
+    Name the buyer by contact (`email` or `contact` id) or, for an anonymous visit, by account
+    (`domain` or `account` id). An unknown email still counts for the account of its domain.
+    """
+
+    id = serializers.CharField(
+        required=False, max_length=120, help_text="Your own event id: a second copy is skipped."
+    )
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    occurred_at = serializers.DateTimeField(
+        help_text="ISO 8601; no offset means UTC. At most an hour ahead of the server clock."
+    )
+    source = serializers.ChoiceField(
+        choices=EventSource.choices, required=False, help_text="Set by the webhook's source."
+    )
+    email = serializers.EmailField(required=False)
+    contact = serializers.IntegerField(required=False, min_value=1)
+    domain = serializers.CharField(required=False, max_length=253)
+    account = serializers.IntegerField(required=False, min_value=1)
+    url = serializers.URLField(required=False, max_length=500)
+    asset = serializers.IntegerField(required=False, min_value=1)
+    properties = serializers.DictField(
+        required=False, help_text=f"At most {ingestion.MAX_PROPERTIES_BYTES} bytes of JSON."
+    )
+
+
+class ItemErrorSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="Position in the array, or line of the NDJSON.")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class IngestReportSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField(help_text="Already stored under the same source and id.")
+    rejected = serializers.IntegerField()
+    errors = ItemErrorSerializer(many=True)
+
+
+class SignalRuleSerializer(serializers.ModelSerializer):
+    journey_stage_name = serializers.CharField(source="journey_stage", read_only=True)
+
+    class Meta:
+        model = SignalRule
+        fields = [
+            "id",
+            "kind",
+            "url_pattern",
+            "journey_stage",
+            "journey_stage_name",
+            "weight",
+            "half_life_days",
+            "cap",
+            "repeat_count",
+            "repeat_window_days",
+            "is_active",
+        ]
+        # The service validates the whole rule, its uniqueness included, and names the field.
+        validators = []
+
+
+class RulePreviewSerializer(SignalRuleSerializer):
+    rule = serializers.PrimaryKeyRelatedField(
+        queryset=SignalRule.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The rule being edited; empty for a new one.",
+    )
+    remove = serializers.BooleanField(
+        default=False, help_text="Preview deleting `rule` rather than changing it."
+    )
+
+    class Meta(SignalRuleSerializer.Meta):
+        fields = [*SignalRuleSerializer.Meta.fields, "rule", "remove"]
+
+
+class StageShiftSerializer(serializers.Serializer):
+    contacts = serializers.IntegerField(help_text="Contacts compared.")
+    forward = serializers.IntegerField(help_text="Would move to a later stage.")
+    back = serializers.IntegerField(help_text="Would move back, or out of every stage.")
+    changed = serializers.IntegerField()
+
+
+class ScoreStateSerializer(serializers.ModelSerializer):
+    stage_name = serializers.CharField(source="stage", read_only=True, allow_null=True)
+    trend = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        fields = [
+            "fit",
+            "engagement",
+            "score",
+            "score_week_ago",
+            "trend",
+            "stage",
+            "stage_name",
+            "stage_evidence",
+            "stage_since",
+            "computed_at",
+        ]
+
+
+class ContactScoreSerializer(ScoreStateSerializer):
+    contact_name = serializers.CharField(source="contact.full_name", read_only=True)
+
+    class Meta(ScoreStateSerializer.Meta):
+        model = ContactScore
+        fields = ["contact", "contact_name", "account", *ScoreStateSerializer.Meta.fields]
+
+
+class AccountScoreSerializer(ScoreStateSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    tier = serializers.IntegerField(source="account.tier", read_only=True)
+
+    class Meta(ScoreStateSerializer.Meta):
+        model = AccountScore
+        fields = [
+            "account",
+            "account_name",
+            "tier",
+            *ScoreStateSerializer.Meta.fields,
+            "engaged_contacts",
+            "engaged_roles",
+            "committee_coverage",
+        ]
+
+
+class EvidenceItemSerializer(serializers.Serializer):
+    rule = serializers.IntegerField(source="rule_id")
+    label = serializers.CharField(help_text="The rule as it read when the change happened.")
+    stage = serializers.IntegerField(source="stage_id")
+    stage_name = serializers.CharField()
+    events = serializers.IntegerField(help_text="Events the rule counted.")
+    points = serializers.FloatField(help_text="What they were worth after decay and cap.")
+    last_event = EventSerializer(allow_null=True)
+
+
+class InferredStageChangeSerializer(serializers.ModelSerializer):
+    from_stage_name = serializers.CharField(source="from_stage", read_only=True, allow_null=True)
+    to_stage_name = serializers.CharField(source="to_stage", read_only=True, allow_null=True)
+    evidence = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="Per rule: rule, label, stage, stage_name, events, points, last_event.",
+    )
+
+    class Meta:
+        model = InferredStageChange
+        fields = [
+            "id",
+            "account",
+            "contact",
+            "from_stage",
+            "from_stage_name",
+            "to_stage",
+            "to_stage_name",
+            "is_forward",
+            "changed_at",
+            "score",
+            "stage_evidence",
+            "threshold",
+            "committee_coverage",
+            "evidence",
+        ]
+
+
+class StageExplanationSerializer(serializers.Serializer):
+    stage_name = serializers.CharField(allow_null=True)
+    since = serializers.DateTimeField(allow_null=True)
+    stage_evidence = serializers.FloatField()
+    score = serializers.FloatField()
+    change = InferredStageChangeSerializer(source="entry.change", allow_null=True, default=None)
+    evidence = EvidenceItemSerializer(source="entry.evidence", many=True, default=list)
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    contact_name = serializers.CharField(
+        source="contact.full_name", read_only=True, allow_null=True, default=None
+    )
+    stage_name = serializers.CharField(source="stage", read_only=True, allow_null=True)
+    decided_by_name = serializers.CharField(source="decided_by", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "kind",
+            "account",
+            "account_name",
+            "contact",
+            "contact_name",
+            "score",
+            "threshold",
+            "stage",
+            "stage_name",
+            "raised_at",
+            "status",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "reason",
+        ]
+
+
+class HandoffDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

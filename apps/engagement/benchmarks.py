@@ -1,0 +1,408 @@
+"""`make bench` for buyer signals (apps/core/bench.py).
+
+One world: 10,000 accounts, 100,000 contacts (written with set-based SQL) and 1,000,000 events,
+a fifth of them anonymous visits named only by the company's domain.
+
+- `ingest_vs_copy`: the events sent to a running server (gunicorn, two workers) through the bulk
+  API as NDJSON, 10,000 a request from two senders, against a raw PostgreSQL COPY of the same
+  rows into the same table with its indexes, in the same run: throughput over throughput.
+- `ingest_peak_rss_mb` / `ingest_rss_growth_mb`: the largest resident size of a server worker
+  after taking the million events, and how far it grew from its size after one small request:
+  flat memory means streaming, not a list of a million objects.
+- `recompute_vs_sql`: the full recompute from the events (scores, stages, stage changes with
+  their evidence, account scores, snapshots, handoffs; committed), run as the nightly task runs
+  it (its two slices side by side, one per worker), against one SQL aggregate over the same
+  events computing each contact's score (decayed points per rule, capped, phase-weighted),
+  both with the same session settings. `nightly_recompute_vs_sql`: the same a day later, with
+  the scores in place.
+"""
+
+import datetime
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from rest_framework.authtoken.models import Token
+
+from apps.core.bench import BenchReport, benchmark, stopwatch
+from apps.engagement import ingestion, scoring
+from apps.engagement.models import Event, EventKind, SignalRule
+from apps.engagement.scoring import RECOMPUTE_SLICES
+from apps.engagement.services import scores_recompute
+from apps.journeys.models import Journey, JourneyStage, Phase
+from apps.users.models import Role
+from apps.users.services import user_create
+
+ACCOUNTS = 10_000
+CONTACTS = 100_000
+EVENTS = 1_000_000
+ANONYMOUS_SHARE = 0.2
+WINDOW_DAYS = 90
+SENDERS = 2
+WORKERS = 2
+COLUMNS = (
+    "account_id",
+    "contact_id",
+    "kind",
+    "source",
+    "occurred_at",
+    "received_at",
+    "url",
+    "properties",
+    "external_id",
+)
+# Kind, weight in the mix, path on the website (None: no URL).
+KINDS = (
+    (EventKind.PAGE_VIEW, 30, "/blog/close-faster"),
+    (EventKind.EMAIL_OPEN, 14, None),
+    (EventKind.EMAIL_CLICK, 8, "/lp/automation"),
+    (EventKind.PRODUCT_PAGE_VIEW, 14, "/product/invoice-capture"),
+    (EventKind.CONTENT_DOWNLOAD, 9, "/resources/benchmark"),
+    (EventKind.WEBINAR_ATTENDED, 4, None),
+    (EventKind.PRICING_PAGE_VIEW, 8, "/pricing"),
+    (EventKind.DEMO_REQUEST, 3, "/demo"),
+    (EventKind.MEETING, 4, None),
+    (EventKind.INTENT_SURGE, 4, None),
+    (EventKind.CRM_ACTIVITY, 2, None),
+)
+RULES = (
+    # kind, URL contains, stage slug, weight, half-life in days, cap, repeat count, window
+    (EventKind.PAGE_VIEW, "/blog", "awareness", 1, 14, 10, 1, None),
+    (EventKind.INTENT_SURGE, "", "awareness", 2, 21, 20, 1, None),
+    (EventKind.CONTENT_DOWNLOAD, "", "problem", 3, 30, 30, 1, None),
+    (EventKind.WEBINAR_ATTENDED, "", "consideration", 4, 30, None, 1, None),
+    (EventKind.PRODUCT_PAGE_VIEW, "", "shortlist", 2.5, 21, 25, 1, None),
+    (EventKind.PRODUCT_PAGE_VIEW, "/product", "consideration", 6, 14, 24, 3, 14),
+    (EventKind.DEMO_REQUEST, "", "shortlist", 8, 45, None, 1, None),
+    (EventKind.MEETING, "", "business-case", 5, 30, None, 1, None),
+    (EventKind.PRICING_PAGE_VIEW, "/pricing", "validation", 6, 21, 36, 1, None),
+    (EventKind.CRM_ACTIVITY, "", "validation", 3, 21, 15, 1, None),
+)
+
+
+def _world() -> str:
+    """Journey, rules, accounts and contacts; returns the API token of the feed's user."""
+    feed = user_create(
+        username="signals-bench-feed", email="feed@bench.test", password=None, role=Role.MARKETER
+    )
+    journey = Journey.objects.create(
+        key="signals-bench", name="Signals bench", owner=feed, status="published"
+    )
+    stages: dict[str, JourneyStage] = {}
+    for slug, phase, position, parent in (
+        ("awareness", Phase.AWARENESS, 1, None),
+        ("problem", Phase.AWARENESS, 1, "awareness"),
+        ("consideration", Phase.CONSIDERATION, 2, None),
+        ("shortlist", Phase.CONSIDERATION, 1, "consideration"),
+        ("business-case", Phase.CONSIDERATION, 2, "consideration"),
+        ("decision", Phase.DECISION, 3, None),
+        ("validation", Phase.DECISION, 1, "decision"),
+    ):
+        stages[slug] = JourneyStage.objects.create(
+            journey=journey,
+            parent=stages.get(parent),
+            name=slug.title(),
+            slug=slug,
+            phase=phase,
+            position=position,
+        )
+    SignalRule.objects.bulk_create(
+        SignalRule(
+            kind=kind,
+            url_pattern=pattern,
+            journey_stage=stages[stage],
+            weight=weight,
+            half_life_days=half_life,
+            cap=cap,
+            repeat_count=repeat,
+            repeat_window_days=window,
+        )
+        for kind, pattern, stage, weight, half_life, cap, repeat, window in RULES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO accounts_account (created_at, updated_at, name, domain, industry,
+                   region, tier, is_target, fit_score)
+               SELECT now(), now(), 'Bench account ' || n, 'bench' || n || '.example', '', '',
+                      1 + n %% 3, n %% 4 = 0, n %% 101
+               FROM generate_series(1, %s) n""",
+            [ACCOUNTS],
+        )
+        cursor.execute(
+            """INSERT INTO accounts_contact (created_at, updated_at, account_id, first_name,
+                   last_name, email, title, buying_role, consent, time_zone)
+               SELECT now(), now(), a.id, 'Pat', 'Bench ' || n,
+                      'p' || n || '@' || a.domain, '',
+                      (ARRAY['economic_buyer', 'technical_evaluator', 'champion', 'procurement',
+                             'end_user', 'influencer', ''])[1 + n %% 7],
+                      'unknown', 'UTC'
+               FROM generate_series(0, %s - 1) n
+               JOIN accounts_account a ON a.domain = 'bench' || (1 + n %% %s) || '.example'""",
+            [CONTACTS, ACCOUNTS],
+        )
+        cursor.execute("ANALYZE")
+    return Token.objects.create(user=feed).key
+
+
+def _write_events(folder: Path, now: datetime.datetime) -> tuple[Path, Path]:
+    """The same million events twice, streamed to disk: COPY text (ids resolved) and NDJSON
+    (buyers named by email or domain, as a sender would)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.account_id, c.email, a.domain FROM accounts_contact c "
+            "JOIN accounts_account a ON a.id = c.account_id WHERE a.domain LIKE 'bench%' "
+            "ORDER BY c.id"
+        )
+        people = cursor.fetchall()
+    rng = random.Random(6)
+    kinds = [kind for kind, _, _ in KINDS]
+    weights = [weight for _, weight, _ in KINDS]
+    paths = {kind: path for kind, _, path in KINDS}
+    received = now.isoformat()
+    copy_path, ndjson_path = folder / "events.copy", folder / "events.ndjson"
+    with copy_path.open("w") as copy_file, ndjson_path.open("w") as ndjson_file:
+        for n in range(EVENTS):
+            contact_id, account_id, email, domain = people[rng.randrange(len(people))]
+            kind = rng.choices(kinds, weights)[0]
+            anonymous = kind == EventKind.INTENT_SURGE or rng.random() < ANONYMOUS_SHARE
+            occurred = now - datetime.timedelta(seconds=rng.randrange(WINDOW_DAYS * 86_400))
+            url = f"https://waymark.example{paths[kind]}" if paths[kind] else ""
+            item = {"id": f"bench-{n}", "kind": kind, "occurred_at": occurred.isoformat(),
+                    "source": "web", "url": url}  # fmt: skip
+            item["domain" if anonymous else "email"] = domain if anonymous else email
+            ndjson_file.write(json.dumps(item) + "\n")
+            copy_file.write(
+                "\t".join(
+                    [
+                        str(account_id),
+                        "\\N" if anonymous else str(contact_id),
+                        kind,
+                        "web",
+                        item["occurred_at"],
+                        received,
+                        url,
+                        "{}",
+                        item["id"],
+                    ]
+                )
+                + "\n"
+            )
+    return copy_path, ndjson_path
+
+
+def _copy(path: Path) -> float:
+    with stopwatch() as elapsed, transaction.atomic(), connection.cursor() as cursor:
+        statement = f"COPY engagement_event ({', '.join(COLUMNS)}) FROM STDIN"
+        with cursor.copy(statement) as copy, path.open("rb") as source:
+            while block := source.read(1 << 20):
+                copy.write(block)
+    return elapsed()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Server:
+    """gunicorn serving Waymark on the bench database, with a broker that only collects."""
+
+    def __init__(self) -> None:
+        db = connection.settings_dict
+        self.port = _free_port()
+        env = os.environ | {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            # Rescoring is not what this measures: the enqueued tasks stay in the workers.
+            "CELERY_BROKER_URL": "memory://",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                f"--bind=127.0.0.1:{self.port}",
+                f"--workers={WORKERS}",
+                "--timeout=300",
+                "--log-level=warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def rss_mb(self, field: str) -> float:
+        """`VmRSS` (now) or `VmHWM` (peak) of the largest worker, in MB."""
+        sizes = []
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return max(sizes)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _post(port: int, token: str, body: bytes) -> dict:
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Token {token}"}
+    client.request("POST", "/api/v1/events/bulk/", body=body, headers=headers)
+    response = client.getresponse()
+    report = json.loads(response.read())
+    client.close()
+    if response.status != 200:
+        raise RuntimeError(f"bulk API answered {response.status}: {report}")
+    return report
+
+
+def _send(port: int, token: str, path: Path) -> tuple[float, int]:
+    """All events, `ingestion.MAX_EVENTS` a request, from `SENDERS` threads taking turns at the
+    file; returns the seconds it took and how many were accepted."""
+    lock, accepted = threading.Lock(), []
+
+    def sender(source) -> None:
+        while True:
+            with lock:
+                lines = list(islice(source, ingestion.MAX_EVENTS))
+            if not lines:
+                return
+            accepted.append(_post(port, token, b"".join(lines))["accepted"])
+
+    with stopwatch() as elapsed, path.open("rb") as source:
+        threads = [threading.Thread(target=sender, args=(source,)) for _ in range(SENDERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return elapsed(), sum(accepted)
+
+
+def _scoring_aggregate(at: datetime.datetime) -> float:
+    """One statement: every contact's capped, decayed, phase-weighted points (the score without
+    stages, accounts or writes), with the recompute's own session settings."""
+    from apps.engagement.selectors import scoring_model, scoring_settings
+
+    model = scoring_model(settings=scoring_settings())
+    values, params = scoring._values(
+        [
+            (
+                r.id,
+                r.kind,
+                r.like,
+                r.weight,
+                r.half_life_days * scoring.DAY_SECONDS,
+                r.cap,
+                model.phase_multipliers[model.stages[r.stage_id].phase],
+            )
+            for r in model.rules
+            if r.repeat_count == 1
+        ],
+        ("BIGINT", "VARCHAR(32)", "VARCHAR(210)", *["DOUBLE PRECISION"] * 4),
+    )
+    with stopwatch() as elapsed, transaction.atomic(), connection.cursor() as cursor:
+        scoring._Dialect().prepare(cursor)
+        cursor.execute(
+            f"""SELECT COUNT(*), SUM(score) FROM (
+                    SELECT contact_id, SUM(multiplier * CASE WHEN cap < points THEN cap
+                                                              ELSE points END) AS score
+                    FROM (SELECT e.contact_id, r.rule_id, MIN(r.multiplier) AS multiplier,
+                                 MIN(r.cap) AS cap,
+                                 MIN(r.weight) * SUM(power(2.0, (date_part('epoch', e.occurred_at)
+                                     - %s) / r.half_life)) AS points
+                          FROM engagement_event e
+                          JOIN (VALUES {values}) AS r(rule_id, kind, pattern, weight,
+                                                      half_life, cap, multiplier)
+                            ON r.kind = e.kind AND (r.pattern = '' OR lower(e.url) LIKE r.pattern)
+                          WHERE e.contact_id IS NOT NULL AND e.occurred_at <= %s
+                          GROUP BY e.contact_id, r.rule_id) per_rule
+                    GROUP BY contact_id) per_contact""",
+            [at.timestamp(), *params, at],
+        )
+        cursor.fetchone()
+    return elapsed()
+
+
+@benchmark
+def signals(report: BenchReport) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    token = _world()
+    with tempfile.TemporaryDirectory() as folder:
+        copy_path, ndjson_path = _write_events(Path(folder), now)
+        copy_seconds = _copy(copy_path)
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE engagement_event CASCADE")
+            cursor.execute("VACUUM ANALYZE engagement_event")
+        server = _Server()
+        try:
+            warm_up = ndjson_path.open("rb").readline()
+            _post(server.port, token, warm_up.replace(b"bench-0", b"warm-up"))
+            idle_mb = server.rss_mb("VmRSS")
+            ingest_seconds, accepted = _send(server.port, token, ndjson_path)
+            peak_mb = server.rss_mb("VmHWM")
+        finally:
+            server.stop()
+    if accepted != EVENTS or Event.objects.count() != EVENTS + 1:
+        raise RuntimeError(f"only {accepted} of {EVENTS} events were accepted")
+    report.line("ingest_events_per_s", EVENTS / ingest_seconds)
+    report.line("copy_events_per_s", EVENTS / copy_seconds)
+    report.line("ingest_vs_copy", copy_seconds / ingest_seconds, target=">= 0.25")
+    report.line("ingest_peak_rss_mb", peak_mb)
+    report.line("ingest_rss_growth_mb", peak_mb - idle_mb, target="flat: small against 1M events")
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE engagement_event")
+    aggregate_seconds = min(_scoring_aggregate(now) for _ in range(2))
+    first_seconds = _full_recompute(now)
+    nightly_seconds = _full_recompute(now + datetime.timedelta(days=1))
+    report.line("scoring_aggregate_seconds", aggregate_seconds)
+    report.line("recompute_seconds", first_seconds)
+    report.line("recompute_vs_sql", first_seconds / aggregate_seconds, target="<= 2")
+    report.line("nightly_recompute_vs_sql", nightly_seconds / aggregate_seconds, target="<= 2")
+
+
+def _full_recompute(at: datetime.datetime) -> float:
+    """Every account scored as the nightly task does it: its slices side by side, one per
+    worker (here a thread with its own connection each)."""
+    scored: list[int] = []
+
+    def work(part: int) -> None:
+        try:
+            scored.append(scores_recompute(part=part, parts=RECOMPUTE_SLICES, at=at).contacts)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(RECOMPUTE_SLICES)]
+    with stopwatch() as elapsed:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    if sum(scored) != CONTACTS:
+        raise RuntimeError(f"scored {sum(scored)} contacts, not {CONTACTS}")
+    return elapsed()

@@ -1,0 +1,54 @@
+from django import forms
+
+from apps.engagement.models import Handoff, SignalRule
+from apps.journeys.models import JourneyStage
+
+SELECT = {"class": "form-select"}
+INPUT = {"class": "form-control"}
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: JourneyStage) -> str:
+        return f"{obj.journey}: {obj}"
+
+
+class SignalRuleForm(forms.ModelForm):
+    journey_stage = StageChoiceField(
+        queryset=JourneyStage.objects.select_related("journey", "parent").order_by(
+            "journey__name", "-journey__version", "phase", "parent__position", "position"
+        ),
+        widget=forms.Select(attrs=SELECT),
+        label="Journey stage it indicates",
+    )
+
+    class Meta:
+        model = SignalRule
+        fields = [
+            "kind",
+            "url_pattern",
+            "journey_stage",
+            "weight",
+            "half_life_days",
+            "cap",
+            "repeat_count",
+            "repeat_window_days",
+            "is_active",
+        ]
+        widgets = {
+            "kind": forms.Select(attrs=SELECT),
+            "url_pattern": forms.TextInput(attrs={**INPUT, "placeholder": "/pricing"}),
+            "weight": forms.NumberInput(attrs={**INPUT, "step": "0.5", "min": "0"}),
+            "half_life_days": forms.NumberInput(attrs={**INPUT, "min": "1"}),
+            "cap": forms.NumberInput(attrs={**INPUT, "step": "1", "min": "0"}),
+            "repeat_count": forms.NumberInput(attrs={**INPUT, "min": "1"}),
+            "repeat_window_days": forms.NumberInput(attrs={**INPUT, "min": "1"}),
+            "is_active": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        }
+        labels = {"kind": "Signal", "url_pattern": "URL contains", "cap": "Cap (points)"}
+
+
+class HandoffDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(Handoff.Status.ACCEPTED, "Accept"), (Handoff.Status.REJECTED, "Reject")]
+    )
+    reason = forms.CharField(required=False, max_length=500)

@@ -1,0 +1,374 @@
+"""Bulk intake of buyer signals.
+
+Each item is checked on its own: a bad one becomes an error naming its fields and the others
+still go in. Good items stream into a temporary staging table (COPY on PostgreSQL), never into a
+list; one statement then matches them to contacts (by email or id) and accounts (by domain or
+id) and inserts them, skipping every (source, sender's id) pair already stored. The caller's
+transaction makes a request all-or-nothing: more than `MAX_EVENTS` items or a body over
+`MAX_BODY_BYTES` stores nothing.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count, islice
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from django.db import connection
+
+from apps.accounts.models import normalise_domain
+from apps.core.exceptions import ApplicationError
+from apps.engagement.models import EventKind, EventSource
+
+MAX_EVENTS = 10_000
+MAX_EVENT_BYTES = 16 * 1024
+MAX_PROPERTIES_BYTES = 8 * 1024
+MAX_BODY_BYTES = 32 * 1024 * 1024
+# Clocks drift: an event up to an hour ahead of ours is taken (and counted once its time comes).
+FUTURE_TOLERANCE = timedelta(hours=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+SQLITE_BATCH = 1_000
+
+KINDS = frozenset(EventKind.values)
+SOURCES = frozenset(EventSource.values)
+STAGE_COLUMNS = (
+    "item",
+    "kind",
+    "source",
+    "occurred_at",
+    "url",
+    "asset_id",
+    "properties",
+    "external_id",
+    "email",
+    "contact_id",
+    "domain",
+    "domain_given",
+    "account_id",
+)
+
+
+class OversizePayload(ApplicationError):
+    """The request as a whole is too big; nothing of it is stored (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class ItemError:
+    item: int
+    errors: dict[str, list[str]]
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+
+    def add(self, other: "IngestReport") -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.errors += other.errors
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def ndjson_items(stream: IO[bytes], *, limit: int | None) -> Iterator[tuple[int, Any]]:
+    """One JSON value per line, numbered by line; a line that is not JSON yields an ItemError.
+
+    Reads a line at a time, so a big body never sits in memory; blank lines are skipped.
+    More than `limit` bytes in all (None for no limit, as for files) raises OversizePayload.
+    """
+    read = 0
+    for number in count(1):
+        line = stream.readline(MAX_EVENT_BYTES + 1)
+        if not line:
+            return
+        read += len(line)
+        if len(line) > MAX_EVENT_BYTES and not line.endswith(b"\n"):
+            read += _skip_line(stream, read, limit)
+            yield number, ItemError(number, {"event": [f"Longer than {MAX_EVENT_BYTES} bytes."]})
+            continue
+        _check_body_size(read, limit)
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as error:
+            yield number, ItemError(number, {"event": [f"Malformed JSON: {error}."]})
+
+
+def _skip_line(stream: IO[bytes], read: int, limit: int | None) -> int:
+    """Consume the rest of an oversize line; returns how many bytes that was."""
+    skipped = 0
+    while chunk := stream.readline(64 * 1024):
+        skipped += len(chunk)
+        _check_body_size(read + skipped, limit)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def json_array_items(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    """The items of one JSON array, numbered from 1. A body that is not a JSON array is refused
+    whole: there are no items to tell apart."""
+    body = stream.read(MAX_BODY_BYTES + 1)
+    _check_body_size(len(body), MAX_BODY_BYTES)
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise ApplicationError(
+            "Malformed JSON.", fields={"body": [f"Not valid JSON: {error}."]}
+        ) from error
+    if not isinstance(data, list):
+        raise ApplicationError(
+            "Send a JSON array of events.", fields={"body": ["Expected a JSON array."]}
+        )
+    yield from enumerate(data, start=1)
+
+
+def oversize_body(limit: int) -> OversizePayload:
+    return OversizePayload(
+        f"A request carries at most {limit // (1024 * 1024)} MB of events.",
+        fields={"body": ["Too large: split the events over several requests."]},
+    )
+
+
+def _check_body_size(size: int, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise oversize_body(limit)
+
+
+# -- checking one item ----------------------------------------------------------------------
+
+
+def _text(value: Any, name: str, errors: dict, *, limit: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        errors[name] = ["Must be a string."]
+        return ""
+    text = str(value).strip()
+    if len(text) > limit:
+        errors[name] = [f"At most {limit} characters."]
+    return text
+
+
+def _record_id(value: Any, name: str, errors: dict) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        errors[name] = ["Must be a positive whole number (a record id)."]
+        return None
+    return value
+
+
+def _timestamp(value: Any, errors: dict, *, now: datetime) -> datetime | None:
+    if not value:
+        errors["occurred_at"] = ["Required: when it happened, e.g. 2026-03-02T09:30:00Z."]
+        return None
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        errors["occurred_at"] = ["Not an ISO 8601 time such as 2026-03-02T09:30:00Z."]
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # documented: times without an offset are UTC
+    if when > now + FUTURE_TOLERANCE:
+        errors["occurred_at"] = ["In the future: more than an hour ahead of the server clock."]
+    elif when < EARLIEST:
+        errors["occurred_at"] = ["Before the year 2000: check the time."]
+    return when
+
+
+def check_item(number: int, value: Any, *, source: str | None, now: datetime) -> tuple | ItemError:
+    """A staging row for a well-formed item, else the errors by field."""
+    if isinstance(value, ItemError):
+        return value
+    if not isinstance(value, dict):
+        return ItemError(number, {"event": ["Each event is a JSON object."]})
+    errors: dict[str, list[str]] = {}
+    kind = value.get("kind")
+    if kind not in KINDS:
+        errors["kind"] = [
+            f"Unknown kind {kind!r}: use one of {', '.join(sorted(KINDS))}."
+            if kind
+            else "Required."
+        ]
+    occurred_at = _timestamp(value.get("occurred_at"), errors, now=now)
+    event_source = source or value.get("source")
+    if event_source not in SOURCES:
+        errors["source"] = [f"Unknown source: use one of {', '.join(sorted(SOURCES))}."]
+    external_id = _text(value.get("id"), "id", errors, limit=120)
+    email = _text(value.get("email"), "email", errors, limit=254).lower()
+    if email and "@" not in email:
+        errors["email"] = ["Not an email address."]
+    contact_id = _record_id(value.get("contact"), "contact", errors)
+    account_id = _record_id(value.get("account"), "account", errors)
+    asset_id = _record_id(value.get("asset"), "asset", errors)
+    given_domain = _text(value.get("domain"), "domain", errors, limit=253)
+    domain = normalise_domain(given_domain or email.rpartition("@")[2])
+    if given_domain and not domain:
+        errors["domain"] = ["Not a web domain such as acme.com."]
+    if not (email or contact_id or domain or account_id) and "email" not in errors:
+        errors["contact"] = ["Name a contact (email or contact) or an account (domain or account)."]
+    url = _text(value.get("url"), "url", errors, limit=500)
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        errors["url"] = ["Not a web address starting with http:// or https://."]
+    properties = value.get("properties") or {}
+    if not isinstance(properties, dict):
+        errors["properties"] = ["Must be a JSON object."]
+        properties = {}
+    properties_json = json.dumps(properties, separators=(",", ":"))
+    if len(properties_json) > MAX_PROPERTIES_BYTES:
+        errors["properties"] = [f"At most {MAX_PROPERTIES_BYTES} bytes of JSON."]
+    if errors:
+        return ItemError(number, errors)
+    return (
+        number,
+        kind,
+        event_source,
+        occurred_at,
+        url,
+        asset_id,
+        properties_json,
+        external_id,
+        email,
+        contact_id,
+        domain,
+        bool(given_domain),
+        account_id,
+    )
+
+
+# -- storing ------------------------------------------------------------------------------------
+
+_RESOLVE = """
+    SELECT s.*,
+           COALESCE(ci.id, ce.id) AS contact_match,
+           COALESCE(ci.account_id, ce.account_id, ai.id, ad.id) AS account_match,
+           CASE
+               WHEN s.contact_id IS NOT NULL AND ci.id IS NULL THEN 'contact'
+               WHEN s.account_id IS NOT NULL AND ai.id IS NULL THEN 'account'
+               WHEN s.asset_id IS NOT NULL AND asset.id IS NULL THEN 'asset'
+               WHEN COALESCE(ci.id, ce.id, ai.id) IS NULL AND s.domain_given AND ad.id IS NULL
+                   THEN 'domain'
+               WHEN COALESCE(ci.account_id, ce.account_id, ai.id, ad.id) IS NULL THEN 'buyer'
+           END AS problem
+    FROM ingest_stage s
+    LEFT JOIN accounts_contact ci ON ci.id = s.contact_id
+    LEFT JOIN accounts_contact ce ON ce.email = s.email AND s.email <> ''
+    LEFT JOIN accounts_account ai ON ai.id = s.account_id
+    LEFT JOIN accounts_account ad ON ad.domain = s.domain AND s.domain <> ''
+    LEFT JOIN content_asset asset ON asset.id = s.asset_id
+"""
+
+_PROBLEMS = {
+    "contact": ("contact", "No contact with id {contact_id}."),
+    "account": ("account", "No account with id {account_id}."),
+    "asset": ("asset", "No content asset with id {asset_id}."),
+    "domain": ("domain", "No account with the domain {domain}."),
+    "buyer": (
+        "contact",
+        "Matches neither a known contact nor an account: no contact has this email and no "
+        "account has its domain.",
+    ),
+}
+
+
+def ingest(*, items: Iterable[tuple[int, Any]], source: str | None, at: datetime) -> IngestReport:
+    """Check, stage and store `items` in the current transaction; `source` overrides theirs.
+
+    Raises OversizePayload beyond `MAX_EVENTS` items: the caller's rollback then keeps nothing.
+    """
+    report = IngestReport()
+    postgres = connection.vendor == "postgresql"
+
+    def rows() -> Iterator[tuple]:
+        for seen, (number, value) in enumerate(items, start=1):
+            if seen > MAX_EVENTS:
+                raise OversizePayload(
+                    f"A request carries at most {MAX_EVENTS:,} events.",
+                    fields={"body": ["Too many events: split them over several requests."]},
+                )
+            row = check_item(number, value, source=source, now=at)
+            if isinstance(row, ItemError):
+                report.errors.append(row)
+            else:
+                yield row
+
+    with connection.cursor() as cursor:
+        _create_stage(cursor, postgres=postgres)
+        _fill_stage(cursor, rows(), postgres=postgres)
+        cursor.execute("DROP TABLE IF EXISTS ingest_resolved")
+        cursor.execute(f"CREATE TEMPORARY TABLE ingest_resolved AS {_RESOLVE}")
+        cursor.execute(
+            "SELECT item, problem, contact_id, account_id, asset_id, domain "
+            "FROM ingest_resolved WHERE problem IS NOT NULL"
+        )
+        for number, problem, contact_id, account_id, asset_id, domain in cursor.fetchall():
+            name, message = _PROBLEMS[problem]
+            text = message.format(
+                contact_id=contact_id, account_id=account_id, asset_id=asset_id, domain=domain
+            )
+            report.errors.append(ItemError(number, {name: [text]}))
+        cursor.execute("SELECT COUNT(*) FROM ingest_resolved WHERE problem IS NULL")
+        (good,) = cursor.fetchone()
+        properties = "CAST(properties AS JSONB)" if postgres else "properties"
+        cursor.execute(
+            f"""INSERT INTO engagement_event (account_id, contact_id, kind, source, occurred_at,
+                                             received_at, url, asset_id, properties, external_id)
+                SELECT account_match, contact_match, kind, source, occurred_at, %s, url,
+                       asset_id, {properties}, external_id
+                FROM ingest_resolved WHERE problem IS NULL
+                ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING""",
+            [connection.ops.adapt_datetimefield_value(at)],
+        )
+        report.accepted = cursor.rowcount
+        report.duplicates = good - report.accepted
+        if report.accepted:
+            # Coalesced: an account already waiting keeps one row, its time moved forward so the
+            # recompute that claims it afterwards cannot miss these events (see services).
+            cursor.execute(
+                """INSERT INTO engagement_recomputerequest (account_id, requested_at)
+                   SELECT DISTINCT account_match, %s FROM ingest_resolved
+                   WHERE problem IS NULL
+                   ON CONFLICT (account_id) DO UPDATE SET requested_at = excluded.requested_at""",
+                [connection.ops.adapt_datetimefield_value(at)],
+            )
+        cursor.execute("DROP TABLE ingest_resolved")
+        cursor.execute("DROP TABLE ingest_stage")
+    report.errors.sort(key=lambda error: error.item)
+    report.rejected = len(report.errors)
+    return report
+
+
+def _create_stage(cursor, *, postgres: bool) -> None:
+    timestamp = "TIMESTAMP WITH TIME ZONE" if postgres else "DATETIME"
+    cursor.execute("DROP TABLE IF EXISTS ingest_stage")
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE ingest_stage (
+                item INTEGER, kind VARCHAR(32), source VARCHAR(16), occurred_at {timestamp},
+                url VARCHAR(500), asset_id BIGINT, properties TEXT, external_id VARCHAR(120),
+                email VARCHAR(254), contact_id BIGINT, domain VARCHAR(253), domain_given BOOLEAN,
+                account_id BIGINT)"""
+    )
+
+
+def _fill_stage(cursor, rows: Iterator[tuple], *, postgres: bool) -> None:
+    columns = ", ".join(STAGE_COLUMNS)
+    if postgres:
+        with cursor.copy(f"COPY ingest_stage ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    insert = f"INSERT INTO ingest_stage ({columns}) VALUES ({', '.join(['%s'] * 13)})"
+    while batch := list(islice(rows, SQLITE_BATCH)):
+        cursor.executemany(insert, [(*row[:3], adapt(row[3]), *row[4:]) for row in batch])

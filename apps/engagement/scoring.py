@@ -1,0 +1,736 @@
+"""Scores and stages from buyer signals: one set-based pass over the events, then a few
+statements over per-buyer aggregates. No Python loop touches an event.
+
+The model (the numbers live in `ScoringSettings`):
+
+- A signal rule matches events of its kind (and URL pattern). Each matching event is worth
+  weight × 2^(−age / half-life) and a rule's total is capped. A repeat rule counts an event only
+  when it is at least the n-th matching event of that buyer within the window.
+- A person's evidence for a stage is the sum of that stage's rule totals; their stage is the
+  furthest stage whose evidence reaches the threshold, so stages slip back as evidence fades.
+  Engagement = Σ rule totals × the multiplier of the rule's phase (later phases count more).
+- Contact score = fit (account fit, target persona, buying role) + engagement.
+- An account's evidence per stage adds up its people and its anonymous visits; the account
+  reaches a stage when that evidence is enough and enough of its committee is placed at that
+  stage or beyond. Account score = tier multiplier × (fit + Σ min(person's engagement, person
+  cap) + anonymous engagement + breadth points × buying roles with someone placed).
+
+PostgreSQL runs it in production and tests; the same statements run on SQLite for `make run`
+(the dialect fragments are in `_Dialect`).
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.db import connection
+
+from apps.engagement.models import ScoringSettings, SignalRule
+from apps.journeys.models import JourneyStage, Phase
+
+PHASES = (Phase.AWARENESS, Phase.CONSIDERATION, Phase.DECISION)
+DAY_SECONDS = 86_400.0
+TREND_DAYS = 7
+# Runs covering the same accounts take turns (a PostgreSQL advisory lock per slice of the
+# account ids), so two never write the same buyer at once; the nightly run is cut in slices
+# that workers score side by side.
+RECOMPUTE_LOCK_KEY = 0x5715_4A1C
+RECOMPUTE_SLICES = 2
+# Sorting and hashing a million events' aggregates wants more than PostgreSQL's default 4 MB.
+WORK_MEM = "128MB"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A signal rule as one run reads it."""
+
+    id: int
+    kind: str
+    url_pattern: str
+    stage_id: int
+    weight: float
+    half_life_days: float
+    cap: float | None
+    repeat_count: int
+    window_days: int | None
+    label: str
+
+    @classmethod
+    def of(cls, rule: SignalRule) -> "Rule":
+        return cls(
+            id=rule.pk or 0,
+            kind=rule.kind,
+            url_pattern=rule.url_pattern.strip().lower(),
+            stage_id=rule.journey_stage_id,
+            weight=float(rule.weight),
+            half_life_days=float(rule.half_life_days),
+            cap=None if rule.cap is None else float(rule.cap),
+            repeat_count=rule.repeat_count,
+            window_days=rule.repeat_window_days,
+            label=f"{rule.get_kind_display()}{' ' + rule.url_pattern if rule.url_pattern else ''}"
+            f"{rule.repeat_label}",
+        )
+
+    @property
+    def like(self) -> str:
+        """The URL pattern as a LIKE operand: "contains", with LIKE's wildcards taken literally."""
+        if not self.url_pattern:
+            return ""
+        escaped = self.url_pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: int
+    ordinal: int
+    phase: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """Everything a run needs besides the data: the rules, the stage order and the settings."""
+
+    rules: tuple[Rule, ...]
+    stages: dict[int, Stage]
+    threshold: float
+    phase_multipliers: dict[str, float]
+    firmographic_fit_points: float
+    persona_fit_points: float
+    target_persona_ids: tuple[int, ...]
+    buying_role_points: dict[str, float]
+    person_cap: float
+    role_breadth_points: float
+    committee_minimum: dict[str, int]
+    tier_multipliers: dict[int, float]
+    mql_threshold: float
+    mqa_threshold: float
+    rejected_cooldown_days: int
+
+    def with_rules(self, rules: Iterable[Rule]) -> "ScoringModel":
+        return replace(self, rules=tuple(rules))
+
+
+def stage_order(stages: Iterable[JourneyStage]) -> dict[int, Stage]:
+    """Number every stage from the start of the journey: by phase, then top-level position,
+    each stage before its own sub-stages. Stages of different journeys interleave by phase."""
+
+    def key(stage: JourneyStage) -> tuple:
+        top = stage.parent.position if stage.parent_id else stage.position
+        sub = stage.position if stage.parent_id else 0
+        return (PHASES.index(stage.phase), top, sub, stage.pk)
+
+    ordered = sorted(stages, key=key)
+    return {
+        stage.pk: Stage(id=stage.pk, ordinal=n, phase=stage.phase, name=str(stage))
+        for n, stage in enumerate(ordered, start=1)
+    }
+
+
+def load_scoring_model(*, settings: ScoringSettings, rules: Iterable[SignalRule]) -> ScoringModel:
+    stages = JourneyStage.objects.select_related("parent")
+    return ScoringModel(
+        rules=tuple(Rule.of(rule) for rule in rules if rule.is_active),
+        stages=stage_order(stages),
+        threshold=float(settings.stage_threshold),
+        phase_multipliers={
+            Phase.AWARENESS: float(settings.awareness_multiplier),
+            Phase.CONSIDERATION: float(settings.consideration_multiplier),
+            Phase.DECISION: float(settings.decision_multiplier),
+        },
+        firmographic_fit_points=float(settings.firmographic_fit_points),
+        persona_fit_points=float(settings.persona_fit_points),
+        target_persona_ids=tuple(settings.target_personas.values_list("pk", flat=True))
+        if settings.pk
+        else (),
+        buying_role_points={k: float(v) for k, v in settings.buying_role_points.items()},
+        person_cap=float(settings.person_cap),
+        role_breadth_points=float(settings.role_breadth_points),
+        committee_minimum={
+            Phase.AWARENESS: 0,
+            Phase.CONSIDERATION: settings.committee_for_consideration,
+            Phase.DECISION: settings.committee_for_decision,
+        },
+        tier_multipliers={
+            1: float(settings.tier_1_multiplier),
+            2: float(settings.tier_2_multiplier),
+            3: float(settings.tier_3_multiplier),
+        },
+        mql_threshold=float(settings.mql_threshold),
+        mqa_threshold=float(settings.mqa_threshold),
+        rejected_cooldown_days=settings.rejected_handoff_cooldown_days,
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The accounts a run covers: all of them, the listed ones, or the `part`-th of `parts`
+    slices of the account ids (so that workers can share a full run)."""
+
+    account_ids: tuple[int, ...] | None = None
+    part: int = 0
+    parts: int = 1
+
+    @property
+    def slices(self) -> range:
+        """The slices a run must hold the lock of: its own, or all of them."""
+        return range(self.part, self.part + 1) if self.parts > 1 else range(RECOMPUTE_SLICES)
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    contacts: int
+    accounts: int
+    stage_changes: int
+    handoffs: int
+
+
+class _Dialect:
+    """The few places where PostgreSQL and SQLite spell the same thing differently."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+
+    def epoch(self, column: str) -> str:
+        """Seconds since 1970 as a float (PostgreSQL's `date_part` stays in floating point)."""
+        if self.postgres:
+            return f"date_part('epoch', {column})"
+        return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+    def json_list(self, pairs: dict[str, str], *, present: str) -> str:
+        """A JSON list of one object per row of the group where `present` is not NULL."""
+        if self.postgres:
+            # Built as json (cheaper than jsonb); the column's assignment cast makes it jsonb.
+            fields = ", ".join(f"'{key}', {value}" for key, value in pairs.items())
+            listed = f"json_agg(json_build_object({fields})) FILTER (WHERE {present} IS NOT NULL)"
+            return f"COALESCE({listed}, '[]'::json)"
+        fields = ", ".join(f"'{key}', {value}" for key, value in pairs.items())
+        listed = f"json_group_array(json_object({fields})) FILTER (WHERE {present} IS NOT NULL)"
+        return f"COALESCE({listed}, '[]')"
+
+    def prepare(self, cursor) -> None:
+        """Session settings for a bulk run: memory for the big aggregates, and no JIT (its
+        compile time costs more than it saves on these statements)."""
+        if self.postgres:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.execute("SET LOCAL jit = off")
+        else:
+            # SQLite may be built without its math functions; Python's serves the same.
+            connection.connection.create_function("power", 2, math.pow, deterministic=True)
+
+    def take_turn(self, cursor, scope: Scope) -> None:
+        """Wait for the runs covering the same accounts to finish (locks go at commit); slices
+        are locked in order, so two runs cannot deadlock."""
+        if self.postgres:
+            for part in scope.slices:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_KEY, part])
+
+
+RULE_COLUMNS = "rule_id, kind, pattern, stage_id, weight, half_life, cap, repeat_count, window_s"
+RULE_TYPES = (
+    "BIGINT",
+    "VARCHAR(32)",
+    "VARCHAR(210)",
+    "BIGINT",
+    "DOUBLE PRECISION",
+    "DOUBLE PRECISION",
+    "DOUBLE PRECISION",
+    "INTEGER",
+    "DOUBLE PRECISION",
+)
+
+
+def _num(value: float) -> str:
+    """A number written into the SQL: computed here, never user input, and typed as float."""
+    return f"CAST({float(value)!r} AS DOUBLE PRECISION)"
+
+
+def _values(rows: Sequence[tuple], types: Sequence[str]) -> tuple[str, list]:
+    """A VALUES list with typed placeholders (one row of NULLs matching nothing when empty).
+
+    Inline VALUES rather than a temporary table, so PostgreSQL may scan the events in parallel.
+    """
+    row = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    if not rows:
+        return row, [None] * len(types)
+    return ", ".join([row] * len(rows)), [value for r in rows for value in r]
+
+
+class _Run:
+    """One recompute (or preview) inside the caller's transaction, on temporary tables."""
+
+    def __init__(self, *, cursor, model: ScoringModel, at: datetime, prefix: str = "sig") -> None:
+        self.cursor = cursor
+        self.model = model
+        self.at = at
+        self.sql = _Dialect()
+        self.p = prefix
+        self.tables: list[str] = []
+        self.at_db = connection.ops.adapt_datetimefield_value(at)
+        self.at_epoch = at.timestamp()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence = ()) -> int:
+        self.cursor.execute(sql, list(params))
+        return self.cursor.rowcount
+
+    def temp(self, name: str, select: str, params: Sequence = ()) -> str:
+        table = f"{self.p}_{name}"
+        self.execute(f"DROP TABLE IF EXISTS {table}")
+        self.execute(f"CREATE TEMPORARY TABLE {table} AS {select}", params)
+        self.tables.append(table)
+        return table
+
+    def analyze(self, table: str) -> None:
+        """Autovacuum never sees temporary tables; without statistics the planner takes a
+        table of a few rows for a big one and sorts the events' aggregates to join it."""
+        if self.sql.postgres:
+            self.execute(f"ANALYZE {table}")
+
+    def drop(self) -> None:
+        for table in reversed(self.tables):
+            self.execute(f"DROP TABLE IF EXISTS {table}")
+        self.tables.clear()
+
+    def load(self, name: str, columns: str, types: Sequence[str], rows: Sequence[tuple]) -> str:
+        values, params = _values(rows, types)
+        cte = f"WITH v({columns}) AS (VALUES {values}) SELECT * FROM v"
+        table = self.temp(name, cte + ("" if rows else " WHERE 1 = 0"), params)
+        self.analyze(table)
+        return table
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def load_inputs(self, scope: Scope) -> None:
+        m = self.model
+        self.load(
+            "stage",
+            "stage_id, ordinal, phase_multiplier, committee_minimum",
+            ("BIGINT", "BIGINT", "DOUBLE PRECISION", "INTEGER"),
+            [
+                (s.id, s.ordinal, m.phase_multipliers[s.phase], m.committee_minimum[s.phase])
+                for s in m.stages.values()
+            ],
+        )
+        self.load(
+            "rule",
+            "rule_id, label, stage_name",
+            ("BIGINT", "VARCHAR(300)", "VARCHAR(300)"),
+            [(r.id, r.label, m.stages[r.stage_id].name) for r in m.rules],
+        )
+        self.scope = scope
+        if scope.account_ids is not None:
+            self.load("scope", "account_id", ("BIGINT",), [(pk,) for pk in scope.account_ids])
+
+    def in_scope(self, column: str) -> str:
+        if self.scope.account_ids is not None:
+            return f"{column} IN (SELECT account_id FROM {self.p}_scope)"
+        if self.scope.parts > 1:
+            return f"{column} %% {self.scope.parts:d} = {self.scope.part:d}"
+        return "1 = 1"
+
+    # -- pass over the events ---------------------------------------------------------------
+
+    def event_points(self) -> None:
+        """Per buyer (a contact, or the account for anonymous signals) and rule: capped points
+        now and seven days ago, how many events counted and the latest of them."""
+        plain = [r for r in self.model.rules if r.repeat_count == 1]
+        repeat = [r for r in self.model.rules if r.repeat_count > 1]
+        epoch = self.sql.epoch("e.occurred_at")
+        # A week ago, each event was worth 2^(week / half-life) times what it is worth now.
+        week = _num(TREND_DAYS * DAY_SECONDS)
+        now, week_ago = _num(self.at_epoch), _num(self.at_epoch - TREND_DAYS * DAY_SECONDS)
+        matched = f"""
+            SELECT e.id AS event_id, e.account_id, e.contact_id, r.rule_id, r.stage_id,
+                   r.weight, r.half_life, r.cap, {epoch} AS t{{extra}}
+            FROM engagement_event e
+            JOIN r ON r.kind = e.kind
+                  AND (r.pattern = '' OR lower(e.url) LIKE r.pattern ESCAPE '\\')
+            WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
+
+        def capped(total: str) -> str:
+            points = f"({total}) * MIN(m.weight)"
+            return f"CASE WHEN MIN(m.cap) < {points} THEN MIN(m.cap) ELSE {points} END"
+
+        def aggregate(rules: list[Rule], source: str) -> tuple[str, list]:
+            values, params = _values(
+                [
+                    (
+                        r.id,
+                        r.kind,
+                        r.like,
+                        r.stage_id,
+                        r.weight,
+                        r.half_life_days * DAY_SECONDS,
+                        r.cap,
+                        r.repeat_count,
+                        (r.window_days or 0) * DAY_SECONDS,
+                    )
+                    for r in rules
+                ],
+                RULE_TYPES,
+            )
+            decayed = f"power(2.0, (m.t - {now}) / m.half_life)"
+            sql = f"""
+                WITH r({RULE_COLUMNS}) AS (VALUES {values})
+                SELECT m.account_id, m.contact_id, m.rule_id, MIN(m.stage_id) AS stage_id,
+                       {capped(f"SUM({decayed})")} AS points,
+                       {
+                capped(
+                    f"SUM(CASE WHEN m.t <= {week_ago} THEN {decayed} ELSE 0 END)"
+                    f" * power(2.0, {week} / MIN(m.half_life))"
+                )
+            }
+                           AS points_week_ago,
+                       COUNT(*) AS events, MAX(m.event_id) AS last_event_id
+                FROM ({source}) m
+                GROUP BY m.account_id, m.contact_id, m.rule_id"""
+            return sql, [*params, self.at_db]
+
+        table = self.temp("points", *aggregate(plain, matched.format(extra="")))
+        if repeat:
+            # The (n-1)-th earlier matching event of the same buyer: when it lies within the
+            # window, this event completes a repeat and counts.
+            earlier = f"""LAG({epoch}, r.repeat_count - 1) OVER (
+                PARTITION BY e.account_id, e.contact_id, r.rule_id ORDER BY e.occurred_at, e.id
+            ) AS earlier_t, r.window_s"""
+            source = f"""
+                SELECT * FROM ({matched.format(extra=", " + earlier)}) w
+                WHERE w.earlier_t IS NOT NULL AND w.t - w.earlier_t <= w.window_s"""
+            sql, params = aggregate(repeat, source)
+            self.execute(f"INSERT INTO {table} {sql}", params)
+
+    # -- contacts ---------------------------------------------------------------------------
+
+    def fit_sql(self) -> tuple[str, list]:
+        m = self.model
+        params: list = [m.firmographic_fit_points]
+        sql = "(a.fit_score / 100.0) * %s"
+        if m.target_persona_ids:
+            marks = ", ".join(["%s"] * len(m.target_persona_ids))
+            sql += f" + CASE WHEN c.persona_id IN ({marks}) THEN %s ELSE 0 END"
+            params += [*m.target_persona_ids, m.persona_fit_points]
+        else:
+            sql += " + CASE WHEN c.persona_id IS NOT NULL THEN %s ELSE 0 END"
+            params.append(m.persona_fit_points)
+        for role, points in m.buying_role_points.items():
+            sql += " + CASE WHEN c.buying_role = %s THEN %s ELSE 0 END"
+            params += [role, points]
+        return sql, params
+
+    def contacts(self) -> None:
+        """Fit, engagement and the furthest stage with enough evidence, for each contact."""
+        p = self.p
+        fit, fit_params = self.fit_sql()
+        self.temp(
+            "contact",
+            f"""WITH per_stage AS (
+                    SELECT x.contact_id, x.stage_id, s.ordinal, s.phase_multiplier,
+                           x.evidence, x.evidence_week_ago
+                    FROM (SELECT contact_id, stage_id, SUM(points) AS evidence,
+                                 SUM(points_week_ago) AS evidence_week_ago
+                          FROM {p}_points WHERE contact_id IS NOT NULL
+                          GROUP BY contact_id, stage_id) x
+                    JOIN {p}_stage s ON s.stage_id = x.stage_id
+                ), totals AS (
+                    SELECT contact_id, SUM(evidence * phase_multiplier) AS engagement,
+                           SUM(evidence_week_ago * phase_multiplier) AS engagement_week_ago,
+                           MAX(CASE WHEN evidence >= %s THEN ordinal END) AS ordinal
+                    FROM per_stage GROUP BY contact_id
+                )
+                SELECT contact_id, account_id, buying_role, fit, engagement,
+                       fit + engagement AS score, fit + engagement_week_ago AS score_week_ago,
+                       stage_id, ordinal, stage_evidence
+                FROM (
+                    SELECT c.id AS contact_id, c.account_id, c.buying_role, {fit} AS fit,
+                           COALESCE(g.engagement, 0) AS engagement,
+                           COALESCE(g.engagement_week_ago, 0) AS engagement_week_ago,
+                           r.stage_id, r.ordinal, COALESCE(r.evidence, 0) AS stage_evidence
+                    FROM accounts_contact c
+                    JOIN accounts_account a ON a.id = c.account_id
+                    LEFT JOIN totals g ON g.contact_id = c.id
+                    LEFT JOIN per_stage r ON r.contact_id = g.contact_id AND r.ordinal = g.ordinal
+                    WHERE {self.in_scope("c.account_id")}
+                ) c""",
+            [self.model.threshold, *fit_params],
+        )
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def accounts(self) -> None:
+        p, m = self.p, self.model
+        # Coverage of a stage: the account's people placed at that stage or beyond.
+        self.temp(
+            "account_stage",
+            f"""SELECT x.account_id, x.stage_id, s.ordinal, x.evidence,
+                       COALESCE(SUM(placed.people), 0) AS coverage, s.committee_minimum
+                FROM (SELECT account_id, stage_id, SUM(points) AS evidence
+                      FROM {p}_points GROUP BY account_id, stage_id) x
+                JOIN {p}_stage s ON s.stage_id = x.stage_id
+                LEFT JOIN (SELECT account_id, ordinal, COUNT(*) AS people FROM {p}_contact
+                           WHERE ordinal IS NOT NULL GROUP BY account_id, ordinal) placed
+                  ON placed.account_id = x.account_id AND placed.ordinal >= s.ordinal
+                GROUP BY x.account_id, x.stage_id, s.ordinal, x.evidence, s.committee_minimum""",
+        )
+        self.temp(
+            "account_reached",
+            f"""SELECT st.account_id, st.stage_id, st.ordinal, st.evidence, st.coverage
+                FROM {p}_account_stage st
+                JOIN (SELECT account_id, MAX(ordinal) AS ordinal FROM {p}_account_stage
+                      WHERE evidence >= %s AND coverage >= committee_minimum
+                      GROUP BY account_id) f
+                  ON f.account_id = st.account_id AND f.ordinal = st.ordinal""",
+            [m.threshold],
+        )
+        tier = " ".join(f"WHEN {t} THEN {float(v)!r}" for t, v in m.tier_multipliers.items())
+        self.temp(
+            "account",
+            f"""SELECT a.id AS account_id, fit, engagement,
+                       (CASE a.tier {tier} ELSE 1.0 END) * (fit + engagement) AS score,
+                       engaged_contacts, engaged_roles,
+                       r.stage_id, r.ordinal, COALESCE(r.evidence, 0) AS stage_evidence,
+                       COALESCE(r.coverage, 0) AS coverage
+                FROM (
+                    SELECT a.id, a.tier, (a.fit_score / 100.0) * %s AS fit,
+                           COALESCE(pp.people, 0) + COALESCE(an.anonymous, 0)
+                               + %s * COALESCE(pp.engaged_roles, 0) AS engagement,
+                           COALESCE(pp.engaged_contacts, 0) AS engaged_contacts,
+                           COALESCE(pp.engaged_roles, 0) AS engaged_roles
+                    FROM accounts_account a
+                    LEFT JOIN (
+                        SELECT account_id,
+                               SUM(CASE WHEN engagement > %s THEN %s ELSE engagement END)
+                                   AS people,
+                               COUNT(stage_id) AS engaged_contacts,
+                               COUNT(DISTINCT CASE WHEN stage_id IS NOT NULL
+                                     AND buying_role <> '' THEN buying_role END) AS engaged_roles
+                        FROM {p}_contact GROUP BY account_id
+                    ) pp ON pp.account_id = a.id
+                    LEFT JOIN (
+                        SELECT x.account_id, SUM(x.points * s.phase_multiplier) AS anonymous
+                        FROM {p}_points x JOIN {p}_stage s ON s.stage_id = x.stage_id
+                        WHERE x.contact_id IS NULL GROUP BY x.account_id
+                    ) an ON an.account_id = a.id
+                    WHERE {self.in_scope("a.id")}
+                ) a
+                LEFT JOIN {p}_account_reached r ON r.account_id = a.id""",
+            [m.firmographic_fit_points, m.role_breadth_points, m.person_cap, m.person_cap],
+        )
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def evidence_json(self) -> str:
+        """The JSON list of per-rule evidence `x` rows joined to a change, for `changes_sql`."""
+        return self.sql.json_list(
+            {
+                "rule": "x.rule_id",
+                "label": "rl.label",
+                "stage": "x.stage_id",
+                "stage_name": "rl.stage_name",
+                "events": "x.events",
+                "points": "x.points",
+                "last_event": "x.last_event_id",
+            },
+            present="x.rule_id",
+        )
+
+    def record_changes(self, *, buyer: str) -> int:
+        """Store a stage change, with its evidence, for each buyer whose stage moved."""
+        p = self.p
+        if buyer == "contact":
+            current, key = "engagement_contactscore", "contact_id"
+            subject = "n.account_id, n.contact_id"
+            coverage, grouped_coverage = "NULL", ""
+            # Per-rule rows of this person.
+            evidence = f"""SELECT contact_id, rule_id, stage_id, events, points, last_event_id
+                           FROM {p}_points WHERE contact_id IS NOT NULL"""
+        else:
+            current, key = "engagement_accountscore", "account_id"
+            subject = "n.account_id, NULL"
+            coverage, grouped_coverage = "n.coverage", ", n.coverage"
+            # Per-rule rows of the whole account: its people and its anonymous visitors.
+            evidence = f"""SELECT account_id, rule_id, MIN(stage_id) AS stage_id,
+                                  SUM(events) AS events, SUM(points) AS points,
+                                  MAX(last_event_id) AS last_event_id
+                           FROM {p}_points GROUP BY account_id, rule_id"""
+        moved = f"""
+            SELECT n.*, o.stage_id AS old_stage_id, os.ordinal AS old_ordinal
+            FROM {p}_{buyer} n
+            LEFT JOIN {current} o ON o.{key} = n.{key}
+            LEFT JOIN {p}_stage os ON os.stage_id = o.stage_id
+            WHERE COALESCE(n.stage_id, 0) <> COALESCE(o.stage_id, 0)"""
+        return self.execute(
+            f"""INSERT INTO engagement_inferredstagechange
+                    (account_id, contact_id, from_stage_id, to_stage_id, is_forward, changed_at,
+                     score, stage_evidence, threshold, committee_coverage, evidence)
+                SELECT {subject}, n.old_stage_id, n.stage_id,
+                       (COALESCE(n.ordinal, 0) > COALESCE(n.old_ordinal, 0)), %s,
+                       n.score, n.stage_evidence, %s, {coverage},
+                       {self.evidence_json()}
+                FROM ({moved}) n
+                LEFT JOIN ({evidence}) x ON x.{key} = n.{key}
+                     AND (x.stage_id = n.stage_id OR x.stage_id = n.old_stage_id)
+                LEFT JOIN {p}_rule rl ON rl.rule_id = x.rule_id
+                GROUP BY n.{key}, n.account_id, n.old_stage_id, n.stage_id, n.ordinal,
+                         n.old_ordinal, n.score, n.stage_evidence{grouped_coverage}""",
+            [self.at_db, self.model.threshold],
+        )
+
+    def save_states(self, *, buyer: str) -> None:
+        """Update the stored state of each buyer, then add the buyers seen for the first time.
+
+        Two statements rather than an upsert: an UPDATE of unindexed columns stays on its page
+        (a HOT update), which is most of the nightly run.
+        """
+        p = self.p
+        if buyer == "contact":
+            table, key, week_join, week_params = "engagement_contactscore", "contact_id", "", []
+            values = {"account_id": "n.account_id", "score_week_ago": "n.score_week_ago"}
+        else:
+            table, key = "engagement_accountscore", "account_id"
+            week_join = (
+                "LEFT JOIN engagement_accountscoresnapshot w "
+                "ON w.account_id = n.account_id AND w.day = %s"
+            )
+            week_ago = (self.at - timedelta(days=TREND_DAYS)).date()
+            week_params = [connection.ops.adapt_datefield_value(week_ago)]
+            values = {
+                "score_week_ago": "w.score",
+                "engaged_contacts": "n.engaged_contacts",
+                "engaged_roles": "n.engaged_roles",
+                "committee_coverage": "n.coverage",
+            }
+        values |= {
+            column: f"n.{column}"
+            for column in ("fit", "engagement", "score", "stage_id", "stage_evidence")
+        }
+        values["computed_at"] = "%s"
+        kept_since = "CASE WHEN n.stage_id = o.stage_id THEN o.stage_since ELSE %s END"
+        since = "CASE WHEN n.stage_id IS NULL THEN NULL ELSE {} END"
+        assignments = ", ".join(f"{column} = {value}" for column, value in values.items())
+        self.execute(
+            f"""UPDATE {table} AS o SET {assignments}, stage_since = {since.format(kept_since)}
+                FROM {p}_{buyer} n {week_join}
+                WHERE o.{key} = n.{key}""",
+            [self.at_db, self.at_db, *week_params],
+        )
+        self.execute(
+            f"""INSERT INTO {table} ({key}, {", ".join(values)}, stage_since)
+                SELECT n.{key}, {", ".join(values.values())}, {since.format("%s")}
+                FROM {p}_{buyer} n {week_join}
+                WHERE n.{key} NOT IN (SELECT {key} FROM {table})""",
+            [self.at_db, self.at_db, *week_params],
+        )
+
+    def snapshot_accounts(self) -> None:
+        day = connection.ops.adapt_datefield_value(self.at.date())
+        self.execute(
+            f"""INSERT INTO engagement_accountscoresnapshot (account_id, day, score, stage_id)
+                SELECT account_id, %s, score, stage_id FROM {self.p}_account WHERE 1 = 1
+                ON CONFLICT (account_id, day) DO UPDATE SET
+                    score = excluded.score, stage_id = excluded.stage_id""",
+            [day],
+        )
+
+    def raise_handoffs(self) -> int:
+        """An MQL for each contact, an MQA for each account, over its threshold with nothing
+        pending, nothing accepted, and no rejection within the cool-down."""
+        p, m = self.p, self.model
+        cooldown = connection.ops.adapt_datetimefield_value(
+            self.at - timedelta(days=m.rejected_cooldown_days)
+        )
+        raised = 0
+        for kind, buyer, subject, threshold in (
+            ("mql", "contact", "n.contact_id", m.mql_threshold),
+            ("mqa", "account", "NULL", m.mqa_threshold),
+        ):
+            same = "h.contact_id = n.contact_id" if kind == "mql" else "h.contact_id IS NULL"
+            raised += self.execute(
+                f"""INSERT INTO engagement_handoff
+                        (kind, account_id, contact_id, score, threshold, stage_id, raised_at,
+                         status, reason)
+                    SELECT %s, n.account_id, {subject}, n.score, %s, n.stage_id, %s,
+                           'pending', ''
+                    FROM {p}_{buyer} n
+                    WHERE n.score >= %s AND NOT EXISTS (
+                        SELECT 1 FROM engagement_handoff h
+                        WHERE h.account_id = n.account_id AND h.kind = %s AND {same}
+                          AND (h.status IN ('pending', 'accepted') OR h.decided_at > %s))
+                    ON CONFLICT DO NOTHING""",
+                [kind, threshold, self.at_db, threshold, kind, cooldown],
+            )
+        return raised
+
+    def count(self, table: str) -> int:
+        self.execute(f"SELECT COUNT(*) FROM {self.p}_{table}")
+        return self.cursor.fetchone()[0]
+
+
+def recompute(*, model: ScoringModel, at: datetime, scope: Scope = Scope()) -> RecomputeResult:
+    """Scores, stages, changes and handoffs for the accounts in `scope`, as of `at`.
+
+    Runs in the caller's transaction; runs over the same accounts take turns.
+    """
+    with connection.cursor() as cursor:
+        run = _Run(cursor=cursor, model=model, at=at)
+        run.sql.prepare(cursor)
+        run.sql.take_turn(cursor, scope)
+        run.load_inputs(scope)
+        run.event_points()
+        run.contacts()
+        run.accounts()
+        changes = run.record_changes(buyer="contact") + run.record_changes(buyer="account")
+        run.save_states(buyer="contact")
+        run.save_states(buyer="account")
+        run.snapshot_accounts()
+        handoffs = run.raise_handoffs()
+        result = RecomputeResult(
+            contacts=run.count("contact"),
+            accounts=run.count("account"),
+            stage_changes=changes,
+            handoffs=handoffs,
+        )
+        # On an error the rollback takes the temporary tables with it.
+        run.drop()
+        return result
+
+
+@dataclass(frozen=True)
+class StageShift:
+    contacts: int
+    forward: int
+    back: int
+
+    @property
+    def changed(self) -> int:
+        return self.forward + self.back
+
+
+def contact_stage_shift(*, before: ScoringModel, after: ScoringModel, at: datetime) -> StageShift:
+    """How many contacts would sit in another stage under `after` than under `before`, both
+    worked out for the same moment. Writes nothing but temporary tables."""
+    with connection.cursor() as cursor:
+        runs = [
+            _Run(cursor=cursor, model=model, at=at, prefix=prefix)
+            for prefix, model in (("sig_was", before), ("sig_new", after))
+        ]
+        runs[0].sql.prepare(cursor)
+        for run in runs:
+            run.load_inputs(Scope())
+            run.event_points()
+            run.contacts()
+        cursor.execute(
+            """SELECT COUNT(*),
+                      SUM(CASE WHEN COALESCE(n.ordinal, 0) > COALESCE(w.ordinal, 0)
+                          THEN 1 ELSE 0 END),
+                      SUM(CASE WHEN COALESCE(n.ordinal, 0) < COALESCE(w.ordinal, 0)
+                          THEN 1 ELSE 0 END)
+               FROM sig_was_contact w JOIN sig_new_contact n ON n.contact_id = w.contact_id"""
+        )
+        contacts, forward, back = cursor.fetchone()
+        for run in runs:
+            run.drop()
+    return StageShift(contacts=contacts, forward=forward or 0, back=back or 0)

@@ -1,0 +1,265 @@
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from apps.accounts.models import Contact
+from apps.engagement import scoring
+from apps.engagement.models import (
+    AccountScore,
+    AccountScoreSnapshot,
+    ContactScore,
+    Event,
+    Handoff,
+    InferredStageChange,
+    ScoringSettings,
+    SignalRule,
+)
+
+TIMELINE_LENGTH = 12
+TREND_DAYS = 30
+HOT_DAYS = 7
+RECENT_EVENTS = 20
+
+
+def scoring_settings() -> ScoringSettings:
+    """The saved settings, or the defaults until someone saves them."""
+    return ScoringSettings.objects.filter(pk=ScoringSettings.SINGLETON_ID).first() or (
+        ScoringSettings()
+    )
+
+
+def scoring_model(
+    *, settings: ScoringSettings, rules: Iterable[SignalRule] | None = None
+) -> scoring.ScoringModel:
+    """What a recompute reads: the active rules (or `rules`), the stage order and settings."""
+    if rules is None:
+        rules = SignalRule.objects.filter(is_active=True)
+    return scoring.load_scoring_model(settings=settings, rules=rules)
+
+
+def signal_rule_list() -> QuerySet[SignalRule]:
+    return SignalRule.objects.select_related("journey_stage__parent").order_by(
+        "journey_stage__phase", "kind", "url_pattern", "repeat_count", "pk"
+    )
+
+
+def signal_rule_preview(
+    *, rule: SignalRule, remove: bool = False, at: datetime | None = None
+) -> scoring.StageShift:
+    """How many contacts would move stage if `rule` (new or edited, unsaved) were saved, or
+    removed with `remove`: both rule sets are worked out for now, so only the rule counts."""
+    current = list(SignalRule.objects.filter(is_active=True))
+    proposed = [r for r in current if r.pk is None or r.pk != rule.pk]
+    if not remove and rule.is_active:
+        proposed.append(rule)
+    settings = scoring_settings()
+    before = scoring_model(settings=settings, rules=current)
+    with transaction.atomic():
+        shift = scoring.contact_stage_shift(
+            before=before,
+            after=before.with_rules(map(scoring.Rule.of, proposed)),
+            at=at or timezone.now(),
+        )
+        transaction.set_rollback(True)  # only temporary tables were written
+    return shift
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """What one signal rule added to a stage at the moment of a change."""
+
+    rule_id: int
+    label: str
+    stage_id: int
+    stage_name: str
+    events: int
+    points: float
+    last_event: Event | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    change: InferredStageChange
+    evidence: list[EvidenceItem]
+
+
+def _timeline(changes: list[InferredStageChange]) -> list[TimelineEntry]:
+    """Changes with their evidence, the latest event of each rule fetched in one query."""
+    event_ids = {item["last_event"] for c in changes for item in c.evidence if item["last_event"]}
+    events = Event.objects.select_related("contact", "asset").in_bulk(event_ids)
+    return [
+        TimelineEntry(
+            change=change,
+            evidence=sorted(
+                (
+                    EvidenceItem(
+                        rule_id=item["rule"],
+                        label=item["label"],
+                        stage_id=item["stage"],
+                        stage_name=item["stage_name"],
+                        events=item["events"],
+                        points=item["points"],
+                        last_event=events.get(item["last_event"]),
+                    )
+                    for item in change.evidence
+                ),
+                key=lambda item: -item.points,
+            ),
+        )
+        for change in changes
+    ]
+
+
+def _changes() -> QuerySet[InferredStageChange]:
+    return InferredStageChange.objects.select_related(
+        "from_stage__parent", "to_stage__parent", "contact"
+    ).order_by("-changed_at", "-pk")
+
+
+@dataclass(frozen=True)
+class StageExplanation:
+    """Why a buyer is where they are: the change that put them there and its evidence."""
+
+    stage_name: str | None
+    since: datetime | None
+    stage_evidence: float
+    score: float
+    entry: TimelineEntry | None
+
+
+def stage_explanation(*, account_id: int, contact_id: int | None = None) -> StageExplanation:
+    """ "Why is this account in Decision?" — for an account, or one of its contacts.
+
+    Raises `AccountScore.DoesNotExist` / `ContactScore.DoesNotExist` before the first scoring.
+    """
+    if contact_id is None:
+        state = AccountScore.objects.select_related("stage__parent").get(account_id=account_id)
+        changes = _changes().filter(account_id=account_id, contact__isnull=True)
+    else:
+        state = ContactScore.objects.select_related("stage__parent").get(contact_id=contact_id)
+        changes = _changes().filter(contact_id=contact_id)
+    latest = changes.first()
+    return StageExplanation(
+        stage_name=str(state.stage) if state.stage else None,
+        since=state.stage_since,
+        stage_evidence=state.stage_evidence,
+        score=state.score,
+        entry=_timeline([latest])[0] if latest else None,
+    )
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountSignals:
+    score: AccountScore | None
+    trend: list[AccountScoreSnapshot]
+    timeline: list[TimelineEntry]
+    committee: list[ContactScore]
+    handoffs: list[Handoff]
+    threshold: float
+
+    @property
+    def trend_scores(self) -> list[float]:
+        return [snapshot.score for snapshot in self.trend]
+
+
+def account_signals(*, account_id: int) -> AccountSignals:
+    """Score, stage, 30-day trend, the account's stage changes with their evidence, its people
+    by score and its open handoffs: a fixed number of queries however many signals."""
+    since = timezone.now().date() - timedelta(days=TREND_DAYS)
+    changes = list(_changes().filter(account_id=account_id, contact__isnull=True)[:TIMELINE_LENGTH])
+    return AccountSignals(
+        score=AccountScore.objects.select_related("stage__parent")
+        .filter(account_id=account_id)
+        .first(),
+        trend=list(
+            AccountScoreSnapshot.objects.filter(account_id=account_id, day__gte=since).order_by(
+                "day"
+            )
+        ),
+        timeline=_timeline(changes),
+        committee=list(
+            ContactScore.objects.filter(account_id=account_id)
+            .select_related("contact", "stage__parent")
+            .order_by("-score", "contact_id")
+        ),
+        handoffs=list(
+            Handoff.objects.filter(account_id=account_id, status=Handoff.Status.PENDING)
+            .select_related("contact")
+            .order_by("-raised_at")
+        ),
+        threshold=float(scoring_settings().stage_threshold),
+    )
+
+
+@dataclass(frozen=True)
+class ContactSignals:
+    contact: Contact
+    score: ContactScore | None
+    timeline: list[TimelineEntry]
+    recent_events: list[Event]
+    handoffs: list[Handoff]
+    threshold: float
+
+
+def contact_signals(*, contact_id: int) -> ContactSignals:
+    """A contact with score, stage, trend, stage changes with evidence, latest signals and
+    handoffs. Raises `Contact.DoesNotExist` for an unknown id."""
+    contact = Contact.objects.select_related("account", "persona").get(pk=contact_id)
+    changes = list(_changes().filter(contact_id=contact_id)[:TIMELINE_LENGTH])
+    return ContactSignals(
+        contact=contact,
+        score=ContactScore.objects.select_related("stage__parent")
+        .filter(contact_id=contact_id)
+        .first(),
+        timeline=_timeline(changes),
+        recent_events=list(
+            Event.objects.filter(contact_id=contact_id)
+            .select_related("asset")
+            .order_by("-occurred_at", "-pk")[:RECENT_EVENTS]
+        ),
+        handoffs=list(Handoff.objects.filter(contact_id=contact_id).select_related("decided_by")),
+        threshold=float(scoring_settings().stage_threshold),
+    )
+
+
+def hot_account_list(*, days: int = HOT_DAYS) -> QuerySet[AccountScore]:
+    """Accounts whose stage moved forward in the last `days`, latest first, then those whose
+    score rose over the last week, fastest first."""
+    forward = InferredStageChange.objects.filter(
+        account_id=OuterRef("account_id"),
+        contact__isnull=True,
+        is_forward=True,
+        changed_at__gte=timezone.now() - timedelta(days=days),
+    ).order_by("-changed_at")
+    return (
+        AccountScore.objects.select_related("account__owner", "stage__parent")
+        .annotate(
+            moved_forward_at=Subquery(forward.values("changed_at")[:1]),
+            rise=F("score") - F("score_week_ago"),
+        )
+        .filter(Q(moved_forward_at__isnull=False) | Q(rise__gt=0))
+        .order_by(
+            F("moved_forward_at").desc(nulls_last=True),
+            F("rise").desc(nulls_last=True),
+            "account_id",
+        )
+    )
+
+
+def handoff_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Handoff]:
+    handoffs = Handoff.objects.select_related("account", "contact", "stage__parent", "decided_by")
+    if status:
+        handoffs = handoffs.filter(status=status)
+    if kind:
+        handoffs = handoffs.filter(kind=kind)
+    return handoffs.order_by("-raised_at", "-pk")

@@ -1,0 +1,230 @@
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+from apps.core.services import model_create, model_update
+from apps.engagement import ingestion, scoring, webhooks
+from apps.engagement.models import (
+    AccountScoreSnapshot,
+    Handoff,
+    RecomputeRequest,
+    ScoringSettings,
+    SignalRule,
+    WebhookDelivery,
+    WebhookSource,
+)
+from apps.engagement.selectors import scoring_model, scoring_settings
+from apps.engagement.tasks import recompute_pending_scores
+from apps.users.models import User
+
+SIGNAL_RULE_FIELDS = [
+    "kind",
+    "url_pattern",
+    "journey_stage",
+    "weight",
+    "half_life_days",
+    "cap",
+    "repeat_count",
+    "repeat_window_days",
+    "is_active",
+]
+SCORING_SETTINGS_FIELDS = [
+    f.name
+    for f in ScoringSettings._meta.get_fields()
+    if f.concrete and f.editable and not f.primary_key
+] + ["target_personas"]
+WEBHOOK_SOURCE_FIELDS = ["name", "source", "tolerance_seconds", "is_active"]
+# Accounts per incremental recompute transaction.
+RECOMPUTE_BATCH = 500
+SNAPSHOT_DAYS_KEPT = 90
+NDJSON = "application/x-ndjson"
+
+
+# -- rules and settings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def signal_rule_create(*, data: dict) -> SignalRule:
+    return model_create(model=SignalRule, data=data)
+
+
+@transaction.atomic
+def signal_rule_update(*, rule: SignalRule, data: dict) -> SignalRule:
+    return model_update(instance=rule, fields=SIGNAL_RULE_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def signal_rule_delete(*, rule: SignalRule) -> None:
+    """Remove a rule; stage changes it explained keep its description in their evidence."""
+    rule.delete()
+
+
+@transaction.atomic
+def scoring_settings_update(*, data: dict) -> ScoringSettings:
+    settings, _ = ScoringSettings.objects.get_or_create(pk=ScoringSettings.SINGLETON_ID)
+    return model_update(instance=settings, fields=SCORING_SETTINGS_FIELDS, data=data)[0]
+
+
+# -- intake ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def events_ingest(
+    *,
+    items: Iterable[tuple[int, Any]],
+    source: str | None = None,
+    at: datetime | None = None,
+) -> ingestion.IngestReport:
+    """Store a batch of events (see `ingestion`); the touched accounts get rescored after commit.
+
+    All or nothing: an oversize batch raises `OversizePayload` and keeps nothing.
+    """
+    report = ingestion.ingest(items=items, source=source, at=at or timezone.now())
+    if report.accepted:
+        transaction.on_commit(recompute_pending_scores.delay)
+    return report
+
+
+def parse_items(*, stream, content_type: str):
+    """The items of a body: NDJSON streamed line by line, anything else read as a JSON array."""
+    if content_type.split(";")[0].strip().lower() in (NDJSON, "application/jsonl"):
+        return ingestion.ndjson_items(stream, limit=ingestion.MAX_BODY_BYTES)
+    return ingestion.json_array_items(stream)
+
+
+@transaction.atomic
+def webhook_receive(
+    *,
+    name: str,
+    signature_header: str,
+    body: bytes,
+    content_type: str,
+    at: datetime | None = None,
+) -> ingestion.IngestReport:
+    """A signed delivery from a webhook source: checked, remembered (so it cannot be replayed)
+    and stored with the source's own `source`. Raises `SignatureRejected`, `DeliveryReplayed`
+    or `WebhookSource.DoesNotExist`; none of them stores anything."""
+    at = at or timezone.now()
+    source = WebhookSource.objects.get(name=name, is_active=True)
+    signed_at, signature = webhooks.verify(
+        header=signature_header,
+        secret=source.secret,
+        body=body,
+        now=at,
+        tolerance_seconds=source.tolerance_seconds,
+    )
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(
+                webhook_source=source, signature=signature, signed_at=signed_at, received_at=at
+            )
+    except IntegrityError as error:
+        raise webhooks.DeliveryReplayed("This delivery was received before.") from error
+    items = parse_items(stream=io.BytesIO(body), content_type=content_type)
+    return events_ingest(items=items, source=source.source, at=at)
+
+
+@transaction.atomic
+def webhook_source_create(*, data: dict) -> WebhookSource:
+    """A new webhook source with a fresh secret to share with the sender."""
+    return model_create(model=WebhookSource, data={**data, "secret": secrets.token_hex(32)})
+
+
+@transaction.atomic
+def webhook_source_update(*, source: WebhookSource, data: dict) -> WebhookSource:
+    return model_update(instance=source, fields=WEBHOOK_SOURCE_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def webhook_source_rotate_secret(*, source: WebhookSource) -> WebhookSource:
+    return model_update(instance=source, fields=["secret"], data={"secret": secrets.token_hex(32)})[
+        0
+    ]
+
+
+# -- scores ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scores_recompute(
+    *,
+    account_ids: Sequence[int] | None = None,
+    part: int = 0,
+    parts: int = 1,
+    at: datetime | None = None,
+) -> scoring.RecomputeResult:
+    """Scores, stages, stage changes and handoffs for these accounts; with none named, for
+    every account, or the `part`-th of `parts` slices of them (workers share a full run)."""
+    model = scoring_model(settings=scoring_settings())
+    ids = None if account_ids is None else tuple(account_ids)
+    scope = scoring.Scope(account_ids=ids, part=part, parts=parts)
+    return scoring.recompute(model=model, at=at or timezone.now(), scope=scope)
+
+
+def scores_recompute_pending(*, batch_size: int = RECOMPUTE_BATCH) -> int:
+    """Rescore the accounts waiting in `RecomputeRequest`, a batch per transaction, until none
+    is left; returns how many. Safe to run in several workers at once.
+
+    A claimed request stays row-locked until its batch commits: an intake touching the account
+    meanwhile waits, then files a new request, so no event is left unscored.
+    """
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                RecomputeRequest.objects.select_for_update(skip_locked=True)
+                .order_by("requested_at")
+                .values_list("account_id", flat=True)[:batch_size]
+            )
+            if not claimed:
+                return done
+            scores_recompute(account_ids=claimed)
+            RecomputeRequest.objects.filter(account_id__in=claimed).delete()
+        done += len(claimed)
+
+
+@transaction.atomic
+def signals_housekeeping(*, at: datetime | None = None) -> None:
+    """Drop score snapshots older than the trend needs and webhook deliveries too old to be
+    replayed (any delivery that old is refused for its time anyway)."""
+    at = at or timezone.now()
+    AccountScoreSnapshot.objects.filter(day__lt=(at - timedelta(days=SNAPSHOT_DAYS_KEPT))).delete()
+    longest = max(WebhookSource.objects.values_list("tolerance_seconds", flat=True), default=0)
+    WebhookDelivery.objects.filter(received_at__lt=at - timedelta(seconds=longest)).delete()
+
+
+# -- handoffs ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = "") -> Handoff:
+    """Sales accepts or rejects an MQL or MQA, once; a rejection says why."""
+    locked = Handoff.objects.select_for_update().get(pk=handoff.pk)
+    if locked.status != Handoff.Status.PENDING:
+        raise ApplicationError(
+            f"This handoff was already {locked.get_status_display().lower()}.",
+            fields={"status": ["Only a pending handoff can be accepted or rejected."]},
+        )
+    reason = reason.strip()
+    if not accept and not reason:
+        raise ApplicationError(
+            "Say why it is rejected, so marketing can tune the scoring.",
+            fields={"reason": ["Required when rejecting."]},
+        )
+    status = Handoff.Status.ACCEPTED if accept else Handoff.Status.REJECTED
+    return model_update(
+        instance=locked,
+        fields=["status", "decided_by", "decided_at", "reason"],
+        data={
+            "status": status,
+            "decided_by": user,
+            "decided_at": timezone.now(),
+            "reason": reason,
+        },
+    )[0]

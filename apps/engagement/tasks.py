@@ -1,0 +1,44 @@
+"""Thin Celery tasks: each imports its service when it runs and calls it."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="engagement.recompute_pending_scores",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recompute_pending_scores() -> int:
+    """Rescore the accounts whose signals arrived since; repeats coalesce in the waiting list,
+    so many queued runs cost one recompute per account."""
+    from apps.engagement.services import scores_recompute_pending
+
+    return scores_recompute_pending()
+
+
+@shared_task(name="engagement.recompute_all_scores")
+def recompute_all_scores() -> int:
+    """The nightly full recompute (evidence decays even for buyers who sent nothing new), cut
+    into slices of the accounts that the workers score side by side; then housekeeping."""
+    from apps.engagement.scoring import RECOMPUTE_SLICES
+    from apps.engagement.services import signals_housekeeping
+
+    for part in range(RECOMPUTE_SLICES):
+        recompute_score_slice.delay(part=part, parts=RECOMPUTE_SLICES)
+    signals_housekeeping()
+    return RECOMPUTE_SLICES
+
+
+@shared_task(
+    name="engagement.recompute_score_slice",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def recompute_score_slice(*, part: int, parts: int) -> int:
+    """Every account whose id falls in this slice, rescored; returns how many contacts."""
+    from apps.engagement.services import scores_recompute
+
+    return scores_recompute(part=part, parts=parts).contacts

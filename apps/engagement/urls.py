@@ -1,0 +1,16 @@
+from django.urls import path
+
+from apps.engagement import views
+
+app_name = "signals"
+urlpatterns = [
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("hot/", views.hot_accounts, name="hot_accounts"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/new/", views.rule_create, name="rule_create"),
+    path("rules/preview/", views.rule_preview, name="rule_preview"),
+    path("rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
+    path("rules/<int:rule_id>/delete/", views.rule_delete, name="rule_delete"),
+    path("handoffs/", views.handoff_list, name="handoff_list"),
+    path("handoffs/<int:handoff_id>/decide/", views.handoff_decide, name="handoff_decide"),
+]

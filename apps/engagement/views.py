@@ -1,0 +1,159 @@
+"""Signal pages: a contact's score, stage and evidence; the hot accounts; the signal-rule editor
+with its preview; and the handoffs sales accept or reject.
+
+Views read through the selectors and write through the services.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.exceptions import ApplicationError
+from apps.engagement import selectors, services
+from apps.engagement.forms import HandoffDecisionForm, SignalRuleForm
+from apps.engagement.models import Handoff, SignalRule
+
+PAGE_SIZE = 50
+CONTACT_PAGE = ("accounts.view_contact", "engagement.view_contactscore", "engagement.view_event")
+HOT_ACCOUNTS = ("accounts.view_account", "engagement.view_accountscore")
+READ_RULES = ("engagement.view_signalrule",)
+HANDOFFS = ("engagement.view_handoff",)
+
+
+def _allowed(*perms: str) -> Callable:
+    """Signed in (else to the login page) and holding every permission named."""
+
+    def decorate(view: Callable) -> Callable:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorate
+
+
+def _found(read: Callable, **ids):
+    try:
+        return read(**ids)
+    except ObjectDoesNotExist as error:
+        raise Http404("No such record.") from error
+
+
+@_allowed(*CONTACT_PAGE)
+def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    signals = _found(selectors.contact_signals, contact_id=contact_id)
+    return render(request, "engagement/contact_detail.html", {"signals": signals})
+
+
+@_allowed(*HOT_ACCOUNTS)
+def hot_accounts(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.hot_account_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = selectors.handoff_list(status=Handoff.Status.PENDING).count()
+    context = {"page_obj": page, "days": selectors.HOT_DAYS, "pending_handoffs": pending}
+    return render(request, "engagement/hot_accounts.html", context)
+
+
+# -- signal rules -----------------------------------------------------------------------------
+
+
+@_allowed(*READ_RULES)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    rules = selectors.signal_rule_list()
+    return render(request, "engagement/rule_list.html", {"rules": rules})
+
+
+def _rule(rule_id: int) -> SignalRule:
+    return _found(SignalRule.objects.select_related("journey_stage").get, pk=rule_id)
+
+
+def _save_rule(request: HttpRequest, rule: SignalRule | None) -> HttpResponse:
+    form = SignalRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if rule is None:
+                services.signal_rule_create(data=form.cleaned_data)
+            else:
+                stored = SignalRule.objects.get(pk=rule.pk)
+                services.signal_rule_update(rule=stored, data=form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Signal rule saved; scores follow at the next recompute.")
+            return redirect("signals:rule_list")
+    return render(request, "engagement/rule_form.html", {"form": form, "rule": rule})
+
+
+@_allowed("engagement.add_signalrule")
+def rule_create(request: HttpRequest) -> HttpResponse:
+    return _save_rule(request, None)
+
+
+@_allowed("engagement.change_signalrule")
+def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    return _save_rule(request, _rule(rule_id))
+
+
+@require_POST
+@_allowed("engagement.delete_signalrule")
+def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+    services.signal_rule_delete(rule=_rule(rule_id))
+    messages.success(request, "Signal rule deleted.")
+    return redirect("signals:rule_list")
+
+
+@require_POST
+@_allowed("engagement.change_signalrule")
+def rule_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's preview (an htmx fragment): how many contacts would change stage."""
+    rule_id = request.POST.get("rule")
+    rule = _rule(int(rule_id)) if rule_id and rule_id.isdigit() else None
+    # The form applies the edit to this in-memory copy only; nothing is saved.
+    form = SignalRuleForm(request.POST, instance=rule)
+    shift = None
+    if form.is_valid():
+        remove = request.POST.get("remove") == "1"
+        shift = selectors.signal_rule_preview(rule=form.instance, remove=remove)
+    context = {"form": form, "shift": shift}
+    return render(request, "engagement/partials/rule_preview.html", context)
+
+
+# -- handoffs ---------------------------------------------------------------------------------
+
+
+@_allowed(*HANDOFFS)
+def handoff_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", Handoff.Status.PENDING)
+    if status not in Handoff.Status.values:
+        status = Handoff.Status.PENDING
+    page = Paginator(selectors.handoff_list(status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page_obj": page, "status": status, "statuses": Handoff.Status.choices}
+    return render(request, "engagement/handoff_list.html", context)
+
+
+@require_POST
+@_allowed("engagement.change_handoff")
+def handoff_decide(request: HttpRequest, handoff_id: int) -> HttpResponse:
+    handoff = _found(Handoff.objects.get, pk=handoff_id)
+    form = HandoffDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to accept or reject.")
+    else:
+        try:
+            services.handoff_decide(
+                handoff=handoff,
+                user=request.user,
+                accept=form.cleaned_data["decision"] == Handoff.Status.ACCEPTED,
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{handoff.get_kind_display()} {form.cleaned_data['decision']}."
+            )
+    return redirect("signals:handoff_list")

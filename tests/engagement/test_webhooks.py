@@ -1,0 +1,127 @@
+"""Webhooks: HMAC-SHA256 over timestamp and body with each source's secret; stale or replayed
+deliveries are refused, and a refused delivery stores nothing."""
+
+import json
+import time
+
+import pytest
+
+from apps.engagement.models import Event, WebhookDelivery
+from apps.engagement.webhooks import signature_header
+from tests.factories import AccountFactory, WebhookSourceFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = json.dumps(
+    [
+        {
+            "id": "surge-1",
+            "kind": "intent_surge",
+            "occurred_at": "2026-03-01T10:00:00Z",
+            "domain": "acme.com",
+            "source": "web",  # the source's own `source` wins
+            "properties": {"topic": "invoice automation"},
+        }
+    ]
+).encode()
+
+
+@pytest.fixture
+def feed():
+    AccountFactory(domain="acme.com")
+    return WebhookSourceFactory(
+        name="bombora", source="intent", secret="s3cret", tolerance_seconds=300
+    )
+
+
+def _deliver(client, *, secret="s3cret", at=None, body=BODY, header=None, name="bombora"):
+    header = header or signature_header(secret=secret, timestamp=int(at or time.time()), body=body)
+    return client.post(
+        f"/api/v1/webhooks/{name}/events/",
+        body,
+        content_type="application/json",
+        headers={"X-Waymark-Signature": header},
+    )
+
+
+def test_a_signed_delivery_is_stored_under_the_source(client, feed):
+    response = _deliver(client)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["accepted"] == 1
+    event = Event.objects.get()
+    assert (event.source, event.external_id, event.kind) == ("intent", "surge-1", "intent_surge")
+    assert WebhookDelivery.objects.filter(webhook_source=feed).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "secret"),
+    [
+        (None, "wrong-secret"),
+        ("t=1700000000", "s3cret"),
+        ("v1=abc", "s3cret"),
+        ("garbage", "s3cret"),
+    ],
+    ids=["wrong secret", "no signature", "no time", "malformed"],
+)
+def test_a_bad_signature_is_401_and_stores_nothing(client, feed, header, secret):
+    response = _deliver(client, secret=secret, header=header)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Waymark-Signature"
+    assert not Event.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_tampered_body_fails_its_signature(client, feed):
+    header = signature_header(secret="s3cret", timestamp=int(time.time()), body=BODY)
+
+    response = _deliver(client, header=header, body=BODY.replace(b"surge-1", b"surge-2"))
+
+    assert response.status_code == 401
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("offset", [-301, 301], ids=["too old", "too far ahead"])
+def test_a_delivery_outside_the_tolerance_is_refused(client, feed, offset):
+    response = _deliver(client, at=time.time() + offset)
+
+    assert response.status_code == 401
+    assert "300 seconds" in response.json()["detail"]
+    assert not Event.objects.exists()
+
+
+def test_a_replayed_delivery_is_refused(client, feed):
+    header = signature_header(secret="s3cret", timestamp=int(time.time()), body=BODY)
+
+    first = _deliver(client, header=header)
+    replay = _deliver(client, header=header)
+
+    assert first.status_code == 200
+    assert replay.status_code == 409
+    assert replay.json()["detail"] == "This delivery was received before."
+    assert Event.objects.count() == 1
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_each_source_has_its_own_secret_and_an_inactive_one_is_gone(client, feed):
+    WebhookSourceFactory(name="sixsense", secret="other", is_active=False)
+
+    assert _deliver(client, name="sixsense", secret="other").status_code == 404
+    assert _deliver(client, name="nosuch").status_code == 404
+    assert _deliver(client, name="bombora", secret="other").status_code == 401
+
+
+def test_ndjson_deliveries_report_bad_lines(client, feed):
+    body = BODY[1:-1] + b"\n{not json}\n"
+    header = signature_header(secret="s3cret", timestamp=int(time.time()), body=body)
+
+    response = client.post(
+        "/api/v1/webhooks/bombora/events/",
+        body,
+        content_type="application/x-ndjson",
+        headers={"X-Waymark-Signature": header},
+    )
+
+    assert response.json()["accepted"] == 1
+    assert response.json()["errors"][0]["item"] == 2
