@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin, related_count
-from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.core.exceptions import ApplicationError
+from apps.nurture.models import Enrollment, Holiday, Notification, Sequence, Step, Touch
+from apps.nurture.services import enrollment_exit
 
 # `Step.__str__` names its sequence, `Enrollment.__str__` its contact and sequence.
 TOUCH_RELATED = ("step__sequence", "enrollment__contact", "enrollment__sequence")
@@ -9,7 +11,12 @@ TOUCH_RELATED = ("step__sequence", "enrollment__contact", "enrollment__sequence"
 
 class StepInline(admin.StackedInline):
     model = Step
-    fields = (("position", "kind", "delay_days"), "subject", "body", "asset")
+    fields = (
+        ("position", "kind", "delay_days", "delay_hours", "task_action"),
+        "subject",
+        "body",
+        "asset",
+    )
     autocomplete_fields = ("asset",)
     extra = 0
 
@@ -20,14 +27,15 @@ class SequenceAdmin(WaymarkAdmin):
         "name",
         "journey_stage",
         "buying_role",
+        "persona",
         "is_active",
         "step_count",
         "active_enrollment_count",
     )
     list_filter = ("is_active", "buying_role", "journey_stage__phase")
     search_fields = ("name", "journey_stage__name")
-    autocomplete_fields = ("journey_stage",)
-    list_select_related = ("journey_stage__parent",)
+    autocomplete_fields = ("journey_stage", "persona")
+    list_select_related = ("journey_stage__parent", "persona")
     inlines = (StepInline,)
 
     def get_queryset(self, request):
@@ -52,7 +60,16 @@ class SequenceAdmin(WaymarkAdmin):
 
 @admin.register(Step)
 class StepAdmin(WaymarkAdmin):
-    list_display = ("__str__", "sequence", "position", "kind", "delay_days", "subject", "asset")
+    list_display = (
+        "__str__",
+        "sequence",
+        "position",
+        "kind",
+        "delay_days",
+        "delay_hours",
+        "subject",
+        "asset",
+    )
     list_filter = ("kind",)
     search_fields = ("sequence__name", "subject")
     autocomplete_fields = ("sequence", "asset")
@@ -63,7 +80,7 @@ class TouchInline(ReadOnlyInline):
     """What was carried out for the enrollment, as the dispatcher recorded it."""
 
     model = Touch
-    fields = ("step", "sent_at")
+    fields = ("step", "kind", "subject", "sent_at", "assignee", "completed_at")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*TOUCH_RELATED)
@@ -80,20 +97,53 @@ class EnrollmentAdmin(WaymarkAdmin):
         "due_at",
         "enrolled_at",
         "ended_at",
+        "exit_reason",
     )
-    list_filter = ("status", "sequence__journey_stage__phase")
+    list_filter = ("status", "exit_reason", "sequence__journey_stage__phase")
     search_fields = ("contact__email", "contact__last_name", "sequence__name", "opportunity__name")
-    autocomplete_fields = ("sequence", "contact", "opportunity", "next_step")
+    autocomplete_fields = ("sequence", "contact", "opportunity", "next_step", "enrolled_by")
+    raw_id_fields = ("stall",)
     list_select_related = ("contact", "sequence", "opportunity", "next_step__sequence")
     date_hierarchy = "enrolled_at"
     inlines = (TouchInline,)
+    actions = ("end_enrollments",)
+
+    @admin.action(description="End the selected enrolments (reason: ended by hand)")
+    def end_enrollments(self, request, queryset):
+        ended = 0
+        for enrollment in queryset.filter(status=Enrollment.Status.ACTIVE):
+            try:
+                enrollment_exit(enrollment=enrollment)
+            except ApplicationError:
+                continue  # ended meanwhile by the dispatcher
+            ended += 1
+        self.message_user(request, f"{ended} enrolment(s) ended.", messages.SUCCESS)
 
 
 @admin.register(Touch)
 class TouchAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     """Sends happen once, through the dispatcher; the admin only shows them."""
 
-    list_display = ("__str__", "enrollment", "step", "sent_at")
-    search_fields = ("enrollment__contact__email", "step__sequence__name", "step__subject")
-    list_select_related = TOUCH_RELATED
+    list_display = ("__str__", "enrollment", "step", "kind", "sent_at", "assignee", "completed_at")
+    list_filter = ("kind",)
+    search_fields = ("enrollment__contact__email", "step__sequence__name", "subject")
+    list_select_related = (*TOUCH_RELATED, "assignee")
     date_hierarchy = "sent_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    list_display = ("text", "recipient", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("text", "recipient__username")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Holiday)
+class HolidayAdmin(WaymarkAdmin):
+    """The calendar of days on which no sequence sends anything."""
+
+    list_display = ("date", "name")
+    search_fields = ("name",)
+    date_hierarchy = "date"

@@ -1,12 +1,21 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.nurture.merge_fields import merge_field_errors
 from apps.personas.models import BuyingRole
 
 
 class Sequence(TimeStampedModel):
-    """A nurture sequence for buyers in one journey stage, optionally for one buying role."""
+    """A nurture sequence for buyers in one journey stage, optionally for one persona or role.
+
+    The stall sweep picks, for each committee member, the most specific active sequence of the
+    deal's journey stage (or of its parent stage): persona and role match, then role, then the
+    generic one.
+    """
 
     name = models.CharField(max_length=160)
     journey_stage = models.ForeignKey(
@@ -18,13 +27,29 @@ class Sequence(TimeStampedModel):
         blank=True,
         help_text="Empty: for every role without a sequence of its own.",
     )
-    is_active = models.BooleanField(default=True)
+    persona = models.ForeignKey(
+        "personas.Persona",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sequences",
+        help_text="Empty: for every persona without a sequence of its own.",
+    )
+    is_active = models.BooleanField(
+        default=False, help_text="Only active sequences enrol and send; needs at least one step."
+    )
 
     class Meta:
         ordering = ["journey_stage", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskAction(models.TextChoices):
+    CALL = "call", "Call"
+    LINKEDIN = "linkedin", "LinkedIn message"
+    CUSTOMER_PROOF = "customer_proof", "Send customer proof"
 
 
 class Step(models.Model):
@@ -39,8 +64,19 @@ class Step(models.Model):
     delay_days = models.PositiveSmallIntegerField(
         default=0, help_text="Business days after the previous step."
     )
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True)
+    delay_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="Business hours after the previous step, on top of the days."
+    )
+    task_action = models.CharField(
+        max_length=16,
+        choices=TaskAction.choices,
+        blank=True,
+        help_text="For rep tasks; empty for a general follow-up.",
+    )
+    subject = models.CharField(
+        max_length=200, blank=True, help_text="Email subject or task title; merge fields allowed."
+    )
+    body = models.TextField(blank=True, help_text="Email text or task notes; merge fields allowed.")
     asset = models.ForeignKey(
         "content.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -58,9 +94,45 @@ class Step(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} #{self.position}: {self.get_kind_display()}"
 
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.kind == self.Kind.EMAIL:
+            for field in ("subject", "body"):
+                if not getattr(self, field).strip():
+                    errors.setdefault(field, []).append("An email needs a subject and a body.")
+        elif self.kind == self.Kind.TASK and not self.subject.strip():
+            errors["subject"] = ["Give the task a title."]
+        elif self.kind == self.Kind.WAIT and not (self.delay_days or self.delay_hours):
+            errors["delay_days"] = ["A wait needs a delay in days or hours."]
+        if self.kind != self.Kind.TASK and self.task_action:
+            errors["task_action"] = ["Only rep tasks have an action."]
+        for field in ("subject", "body"):
+            for message in merge_field_errors(getattr(self, field), has_asset=bool(self.asset_id)):
+                errors.setdefault(field, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExitReason(models.TextChoices):
+    """Why an enrolment stopped before its last step; checked before every send."""
+
+    UNSUBSCRIBED = "unsubscribed", "Contact unsubscribed"
+    BOUNCED = "bounced", "Email bounced"
+    REPLIED = "replied", "Contact replied"
+    DEMO_REQUESTED = "demo_requested", "Contact asked for a demo"
+    ADVANCED = "advanced", "Deal moved to another stage"
+    WON = "won", "Deal won"
+    LOST = "lost", "Deal lost"
+    NO_LONGER_STALLED = "no_longer_stalled", "Deal no longer stalled"
+    MANUAL = "manual", "Ended by hand"
+
 
 class Enrollment(models.Model):
-    """A contact going through a sequence; `due_at` is when its next step is to run."""
+    """A contact going through a sequence; `due_at` is when the dispatcher looks at it next.
+
+    A dispatcher claims due rows for `claimed_until` (a lease under `claim`): a worker that dies
+    leaves its rows to be claimed again once the lease runs out.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -78,14 +150,34 @@ class Enrollment(models.Model):
         blank=True,
         related_name="enrollments",
     )
+    stall = models.ForeignKey(
+        "pipeline.OpportunityStall",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        help_text="The stall that enrolled the contact; empty for a manual enrolment.",
+    )
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     next_step = models.ForeignKey(
         Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    waiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="The next step's delay counts from here."
+    )
     due_at = models.DateTimeField(null=True, blank=True)
-    enrolled_at = models.DateTimeField(auto_now_add=True)
+    enrolled_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    exit_reason = models.CharField(max_length=200, blank=True)
+    exit_reason = models.CharField(max_length=200, choices=ExitReason.choices, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-enrolled_at"]
@@ -104,11 +196,26 @@ class Enrollment(models.Model):
 
 
 class Touch(models.Model):
-    """A step carried out for an enrollment; the unique pair makes every send happen once."""
+    """A step carried out for an enrollment; the unique pair makes every send happen once.
+
+    A rep task is a touch on its assignee's task list until they complete it.
+    """
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="touches")
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="touches")
+    kind = models.CharField(max_length=8, choices=Step.Kind.choices, default=Step.Kind.EMAIL)
+    subject = models.CharField(
+        max_length=200, blank=True, help_text="As sent, merge fields filled in."
+    )
     sent_at = models.DateTimeField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="nurture_tasks",
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_at"]
@@ -116,6 +223,69 @@ class Touch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "step"], name="touch_once_per_step"),
         ]
+        indexes = [
+            models.Index(
+                fields=["assignee", "sent_at"],
+                condition=Q(kind="task", completed_at__isnull=True),
+                name="touch_open_task_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.step} → {self.enrollment.contact}"
+
+
+class Notification(models.Model):
+    """An in-app message for one user, e.g. that one of their deals stalled."""
+
+    class Kind(models.TextChoices):
+        STALL = "stall", "Deal stalled"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
+    stall = models.ForeignKey(
+        "pipeline.OpportunityStall",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "stall"],
+                condition=Q(stall__isnull=False),
+                name="notification_once_per_stall",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Holiday(models.Model):
+    """A day the dispatcher sends nothing, in every contact's time zone."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
-from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.pipeline.services import opportunity_create, opportunity_update
 
 
@@ -48,8 +48,14 @@ class OpportunityAdmin(WaymarkAdmin):
         "expected_close_date",
         "days_in_stage",
         "over_stage_time_limit",
+        "stalled_since",
     )
-    list_filter = ("stage", "stage__outcome", ("owner", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "stage",
+        "stage__outcome",
+        "stall_reason",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("name", "account__name", "account__domain")
     autocomplete_fields = ("account", "owner")
     list_select_related = ("account", "owner", "stage")
@@ -71,6 +77,8 @@ class OpportunityAdmin(WaymarkAdmin):
                             "stage_entered_at",
                             "days_in_stage",
                             "over_stage_time_limit",
+                            "stalled_since",
+                            "stall_reason",
                             "closed_at",
                             "created_at",
                             "updated_at",
@@ -112,3 +120,14 @@ class StageChangeAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     search_fields = ("opportunity__name", "opportunity__account__name", "note")
     list_select_related = ("opportunity", "stage", "from_stage", "changed_by")
     date_hierarchy = "entered_at"
+
+
+@admin.register(OpportunityStall)
+class OpportunityStallAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """Stalls found by the stall sweep (apps/nurture), one row per stall."""
+
+    list_display = ("opportunity", "reason", "started_at", "ended_at", "owner_alerted_at")
+    list_filter = ("reason",)
+    search_fields = ("opportunity__name", "opportunity__account__name")
+    list_select_related = ("opportunity",)
+    date_hierarchy = "started_at"

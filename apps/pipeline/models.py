@@ -54,8 +54,20 @@ class PipelineStage(models.Model):
         return self.outcome != self.Outcome.OPEN
 
 
+class StallReason(models.TextChoices):
+    """Why the stall sweep (apps/nurture) flagged a deal, after its stage's stall rule."""
+
+    TIME_IN_STAGE = "time_in_stage", "Longer in its stage than the stage allows"
+    NO_ACTIVITY = "no_activity", "No activity for longer than the stage allows"
+    BOTH = "both", "Over its stage time and no recent activity"
+
+
 class Opportunity(TimeStampedModel):
-    """A deal with an account. Its stage changes only through `opportunity_move_stage`."""
+    """A deal with an account. Its stage changes only through `opportunity_move_stage`.
+
+    `stalled_since` and `stall_reason` are the current stall, written by the stall sweep; its
+    history (and the owner alert) is `OpportunityStall`.
+    """
 
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="opportunities"
@@ -74,6 +86,12 @@ class Opportunity(TimeStampedModel):
     )
     expected_close_date = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    stalled_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Empty while the deal is not stalled."
+    )
+    stall_reason = models.CharField(
+        max_length=16, choices=StallReason.choices, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -84,8 +102,22 @@ class Opportunity(TimeStampedModel):
                 name="opportunity_amount_non_negative",
                 violation_error_message="Amount cannot be negative.",
             ),
+            models.CheckConstraint(
+                condition=Q(stalled_since__isnull=True, stall_reason="")
+                | Q(stalled_since__isnull=False, stall_reason__gt=""),
+                name="opportunity_stall_has_reason",
+                violation_error_message="A stalled deal has a reason and a start.",
+            ),
         ]
-        indexes = [models.Index(fields=["owner", "stage"])]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            # The board and the sweep's un-stall pass read only the few stalled deals.
+            models.Index(
+                fields=["stalled_since"],
+                condition=Q(stalled_since__isnull=False),
+                name="opportunity_stalled_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -141,3 +173,42 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity} in {self.stage}"
+
+
+class OpportunityStall(models.Model):
+    """One stall of a deal, from the sweep that found it to the one that saw it move again.
+
+    Unique per (opportunity, start), so a stall is recorded, and its owner alerted, once.
+    """
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stalls")
+    reason = models.CharField(max_length=16, choices=StallReason.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    owner_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner's alert email went out."
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "started_at"], name="opportunity_stall_once"
+            ),
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(ended_at__isnull=True),
+                name="opportunity_stall_one_current",
+                violation_error_message="A deal has one current stall.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["started_at"],
+                condition=Q(owner_alerted_at__isnull=True),
+                name="stall_unalerted_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} stalled {self.started_at:%Y-%m-%d}"

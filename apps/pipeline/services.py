@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_update
-from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.users.models import User
 
 OPPORTUNITY_FIELDS = ["account", "name", "owner", "amount", "currency", "expected_close_date"]
@@ -68,10 +68,22 @@ def opportunity_move_stage(
         changed_by=changed_by,
         note=note,
     )
+    # A move is activity: whatever stall the deal was in ends here.
+    OpportunityStall.objects.filter(opportunity=locked, ended_at__isnull=True).update(ended_at=at)
     locked.stage = stage
     locked.stage_entered_at = at
     locked.closed_at = at if stage.is_closed else None
-    locked.save(update_fields=["stage", "stage_entered_at", "closed_at", "updated_at"])
+    locked.stalled_since, locked.stall_reason = None, ""
+    locked.save(
+        update_fields=[
+            "stage",
+            "stage_entered_at",
+            "closed_at",
+            "stalled_since",
+            "stall_reason",
+            "updated_at",
+        ]
+    )
     return locked
 
 

@@ -6,6 +6,9 @@ from apps.pipeline.models import Opportunity, PipelineStage
 class OpportunityFilter(filters.FilterSet):
     is_open = filters.BooleanFilter(method="filter_is_open", label="Open (true) or closed (false)")
     mine = filters.BooleanFilter(method="filter_mine", label="Only the requester's own deals")
+    is_stalled = filters.BooleanFilter(
+        field_name="stalled_since", lookup_expr="isnull", exclude=True, label="Marked stalled"
+    )
 
     class Meta:
         model = Opportunity

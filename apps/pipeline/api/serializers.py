@@ -47,12 +47,14 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "stage_entered_at",
             "days_in_stage",
             "is_over_stage_time_limit",
+            "stalled_since",
+            "stall_reason",
             "closed_at",
             "created_at",
             "updated_at",
         ]
-        # The stage history sets when a deal closed.
-        read_only_fields = ["closed_at"]
+        # The stage history sets when a deal closed; the stall sweep marks it stalled.
+        read_only_fields = ["closed_at", "stalled_since", "stall_reason"]
         extra_kwargs = {
             "owner": {
                 "required": False,

@@ -1,0 +1,116 @@
+"""Nurture in the demo world: the sequences go live with role variants and a few more steps, the
+holiday calendar gets the year's closing days, and the stall sweep marks the demo's stalled
+deals, alerts their owners and enrols their committees, as it would every hour."""
+
+from datetime import date, datetime
+
+from apps.content.models import Asset
+from apps.core.services import model_create
+from apps.journeys.models import JourneyStage
+from apps.nurture.models import Holiday, Sequence, TaskAction
+from apps.nurture.services import sequence_create, sequence_update, stall_sweep, step_create
+from apps.personas.models import BuyingRole
+
+# Steps: kind, business days and hours after the previous step, task action, subject, body,
+# asset title.
+ROLE_VARIANTS = (
+    {
+        "name": "Decision nurture for economic buyers: the numbers that sign",
+        "journey_stage": "decision",
+        "buying_role": BuyingRole.ECONOMIC_BUYER,
+        "steps": (
+            ("email", 0, 0, "", "{{ contact.first_name }}, the payback of {{ opportunity.name }}",
+             "Hello {{ contact.first_name }},\n\nBefore the decision, here is the payback model "
+             "with {{ account.name }}'s own volumes: {{ asset.url }}\n\n{{ owner.full_name }}",
+             "AP automation ROI calculator"),
+            ("task", 2, 0, TaskAction.CALL, "Call {{ contact.first_name }} about budget timing",
+             "Ask which budget cycle the purchase falls in and who else signs.", None),
+            ("wait", 3, 0, "", "", "", None),
+            ("email", 0, 4, "", "What another CFO asked before signing",
+             "Hello {{ contact.first_name }},\n\nA CFO who went through the same decision is "
+             "happy to talk: {{ asset.url }}",
+             "Reference call: CFO at a 5,000-person logistics company"),
+        ),
+    },
+    {
+        "name": "Shortlist nurture for technical evaluators: integration first",
+        "journey_stage": "shortlist",
+        "buying_role": BuyingRole.TECHNICAL_EVALUATOR,
+        "steps": (
+            ("email", 0, 0, "", "How the ERP sync works, in three minutes",
+             "Hello {{ contact.first_name }},\n\nThe question evaluators ask first: how does it "
+             "talk to the ERP? {{ asset.url }}",
+             "Product demo: ERP integration and sync"),
+            ("task", 3, 0, TaskAction.CUSTOMER_PROOF, "Send {{ contact.first_name }} the ERP story",
+             "Share the Ostrava case study and offer the IT lead reference call.",
+             "Ostrava Engineering integrates AP with its ERP in six weeks"),
+            ("task", 2, 0, TaskAction.LINKEDIN, "Connect with {{ contact.first_name }} on LinkedIn",
+             "A short note about the integration questions from the demo.", None),
+            ("email", 2, 0, "", "Securing supplier master data",
+             "Hello {{ contact.first_name }},\n\nOur security notes for your review: "
+             "{{ asset.url }}",
+             "Securing supplier master data"),
+        ),
+    },
+    {
+        "name": "Procurement nurture: the paperwork, ready",
+        "journey_stage": "validation-procurement",
+        "buying_role": BuyingRole.PROCUREMENT,
+        "steps": (
+            ("email", 0, 0, "", "Pricing questions procurement asks us",
+             "Hello {{ contact.first_name }},\n\nThe answers procurement teams usually need: "
+             "{{ asset.url }}",
+             "Pricing FAQ for procurement teams"),
+            ("task", 2, 0, TaskAction.CALL, "Walk {{ contact.first_name }} through the order form",
+             "Agree the contract owner and the onboarding date.", None),
+            ("email", 3, 0, "", "Onboarding, step by step",
+             "Hello {{ contact.first_name }},\n\nHear how procurement ran contract and "
+             "onboarding at another customer: {{ asset.url }}",
+             "Reference call: procurement on contract and onboarding"),
+        ),
+    },
+)  # fmt: skip
+# A rep follow-up added to every generic demo sequence, so stalled deals reach a task list.
+FOLLOW_UP = (
+    "task", 1, 0, TaskAction.CALL, "Check in with {{ contact.first_name }}",
+    "Ask what changed since the last conversation and whether the timeline still holds.", None,
+)  # fmt: skip
+HOLIDAYS = ((1, 1, "New Year's Day"), (12, 25, "Christmas Day"), (12, 26, "Boxing Day"))
+
+
+def seed_nurture(*, journey_stages: dict[str, JourneyStage], now: datetime) -> None:
+    assets = {asset.title: asset for asset in Asset.objects.all()}
+    for sequence in Sequence.objects.filter(buying_role="", persona=None):
+        _add_step(sequence, FOLLOW_UP, assets)
+        sequence_update(sequence=sequence, data={"is_active": True})
+    for spec in ROLE_VARIANTS:
+        sequence = sequence_create(
+            data={
+                "name": spec["name"],
+                "journey_stage": journey_stages[spec["journey_stage"]],
+                "buying_role": spec["buying_role"],
+            }
+        )
+        for step in spec["steps"]:
+            _add_step(sequence, step, assets)
+        sequence_update(sequence=sequence, data={"is_active": True})
+    for year in (now.year, now.year + 1):
+        for month, day, name in HOLIDAYS:
+            model_create(model=Holiday, data={"date": date(year, month, day), "name": name})
+    stall_sweep(now=now)
+
+
+def _add_step(sequence: Sequence, spec: tuple, assets: dict[str, Asset]) -> None:
+    kind, days, hours, action, subject, body, asset_title = spec
+    step_create(
+        data={
+            "sequence": sequence,
+            "kind": kind,
+            "delay_days": days,
+            "delay_hours": hours,
+            "task_action": action,
+            "subject": subject,
+            "body": body,
+            "asset": assets[asset_title] if asset_title else None,
+        }
+    )

@@ -1,0 +1,149 @@
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.accounts.models import Contact
+from apps.core.api.permissions import bound_to_own_records
+from apps.core.api.viewsets import ApiViewSet, ReadOnlyApiViewSet, ServiceModelViewSet
+from apps.core.services import model_update
+from apps.nurture import selectors, services
+from apps.nurture.api.serializers import (
+    EnrollmentSerializer,
+    SequenceSerializer,
+    StallRuleSerializer,
+    StepPreviewSerializer,
+    StepSerializer,
+    TouchSerializer,
+)
+from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.pipeline.models import PipelineStage
+
+
+class StallRuleViewSet(
+    mixins.UpdateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
+):
+    """Each open pipeline stage's stall limits: days in the stage, days without activity."""
+
+    serializer_class = StallRuleSerializer
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return PipelineStage.objects.filter(outcome=PipelineStage.Outcome.OPEN).order_by("position")
+
+    def perform_update(self, serializer):
+        serializer.instance, _ = model_update(
+            instance=serializer.instance,
+            fields=["max_days_in_stage", "max_days_without_activity"],
+            data=serializer.validated_data,
+        )
+
+
+class SequenceViewSet(ServiceModelViewSet):
+    serializer_class = SequenceSerializer
+    filterset_fields = ["journey_stage", "buying_role", "persona", "is_active"]
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        return Sequence.objects.select_related("journey_stage")
+
+    def create_record(self, *, data):
+        return services.sequence_create(data=data)
+
+    def update_record(self, *, instance, data):
+        return services.sequence_update(sequence=instance, data=data)
+
+    def delete_record(self, *, instance):
+        services.sequence_delete(sequence=instance)
+
+
+class StepViewSet(ServiceModelViewSet):
+    serializer_class = StepSerializer
+    filterset_fields = ["sequence", "kind"]
+    ordering_fields = ["sequence", "position"]
+
+    def get_queryset(self):
+        return Step.objects.order_by("sequence", "position")
+
+    def create_record(self, *, data):
+        return services.step_create(data=data)
+
+    def update_record(self, *, instance, data):
+        return services.step_update(step=instance, data=data)
+
+    def delete_record(self, *, instance):
+        services.step_delete(step=instance)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("contact", OpenApiTypes.INT, required=True)],
+        responses=StepPreviewSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def preview(self, request, pk=None):
+        """The step as the given contact would get it."""
+        step = self.get_object()
+        contact = get_object_or_404(
+            Contact.objects.select_related("account__owner"),
+            pk=request.query_params.get("contact") or 0,
+        )
+        preview = selectors.step_preview(step=step, contact=contact)
+        return Response({"contact": contact.pk, "subject": preview.subject, "body": preview.body})
+
+
+def _own_deal_only(user, opportunity) -> None:
+    """Sales reps enrol and end enrolments for their own deals only."""
+    if bound_to_own_records(user=user) and (opportunity is None or opportunity.owner_id != user.pk):
+        raise PermissionDenied
+
+
+class EnrollmentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Enrolments: listed, made by hand, ended by hand (`exit`); the dispatcher does the rest."""
+
+    serializer_class = EnrollmentSerializer
+    filterset_fields = ["sequence", "contact", "opportunity", "status"]
+    ordering_fields = ["enrolled_at", "due_at"]
+
+    def get_queryset(self):
+        return Enrollment.objects.select_related("sequence", "contact").order_by("-enrolled_at")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        _own_deal_only(self.request.user, data.get("opportunity"))
+        serializer.instance = services.enrollment_create(
+            sequence=data["sequence"],
+            contact=data["contact"],
+            opportunity=data.get("opportunity"),
+            enrolled_by=self.request.user,
+        )
+
+    @extend_schema(request=None, responses=EnrollmentSerializer)
+    @action(detail=True, methods=["post"], model_permission="change")
+    def exit(self, request, pk=None):
+        """End the enrolment by hand; it records `manual` as the reason."""
+        enrollment = self.get_object()
+        _own_deal_only(request.user, enrollment.opportunity)
+        services.enrollment_exit(enrollment=enrollment)
+        return Response(self.get_serializer(self.get_queryset().get(pk=enrollment.pk)).data)
+
+
+class TouchViewSet(ReadOnlyApiViewSet):
+    """What the dispatcher carried out, once per enrolment and step; rep tasks among them."""
+
+    serializer_class = TouchSerializer
+    filterset_fields = ["enrollment", "step", "kind", "assignee"]
+    ordering_fields = ["sent_at"]
+    owner_field = "assignee"
+
+    def get_queryset(self):
+        return Touch.objects.select_related("enrollment").order_by("-sent_at", "-pk")
+
+    @extend_schema(request=None, responses=TouchSerializer)
+    @action(detail=True, methods=["post"], model_permission="change")
+    def complete(self, request, pk=None):
+        """Mark a rep task done; a sales rep completes only their own."""
+        touch = services.task_complete(touch=self.get_object())
+        return Response(self.get_serializer(touch).data)

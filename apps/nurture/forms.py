@@ -1,0 +1,69 @@
+from django import forms
+
+from apps.accounts.models import Contact
+from apps.nurture.merge_fields import MERGE_FIELDS
+from apps.nurture.models import Sequence, Step
+
+_merge_help = "Merge fields: " + ", ".join(f"{{{{ {name} }}}}" for name in MERGE_FIELDS)
+
+
+class _Styled:
+    """Bootstrap classes on every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)
+
+
+class SequenceForm(_Styled, forms.ModelForm):
+    class Meta:
+        model = Sequence
+        fields = ["name", "journey_stage", "buying_role", "persona", "is_active"]
+
+
+class StepForm(_Styled, forms.ModelForm):
+    class Meta:
+        model = Step
+        fields = [
+            "kind",
+            "position",
+            "delay_days",
+            "delay_hours",
+            "task_action",
+            "subject",
+            "body",
+            "asset",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"body": _merge_help}
+
+    def __init__(self, *args, sequence: Sequence, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's clean() checks merge fields and kinds; it needs the sequence set.
+        self.instance.sequence = sequence
+        self.fields["position"].required = False
+        self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("title")
+
+
+class EnrolForm(_Styled, forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none())
+    sequence = forms.ModelChoiceField(queryset=Sequence.objects.filter(is_active=True))
+
+    def __init__(self, *args, account_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(account_id=account_id).exclude(
+            consent=Contact.Consent.OPTED_OUT
+        )
+        self.fields["sequence"].queryset = Sequence.objects.filter(is_active=True).order_by("name")
+
+
+class PreviewForm(_Styled, forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), required=False)

@@ -1,0 +1,123 @@
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.accounts.models import Contact
+from apps.nurture.emails import merge_values
+from apps.nurture.merge_fields import MergeTemplate
+from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
+from apps.pipeline.models import Opportunity, PipelineStage
+from apps.users.models import User
+
+UNREAD_SHOWN = 20
+DONE_TASKS_SHOWN = 20
+
+
+def _count(rows: QuerySet, *, to: str) -> Coalesce:
+    counted = rows.filter(**{to: OuterRef("pk")}).order_by().values(to).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def sequence_list() -> QuerySet[Sequence]:
+    """Sequences with their stage, persona, step count and active enrolment count."""
+    active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    return (
+        Sequence.objects.select_related("journey_stage__parent", "persona")
+        .annotate(
+            step_count=_count(Step.objects.all(), to="sequence"),
+            active_count=_count(active, to="sequence"),
+        )
+        .order_by("journey_stage__journey", "journey_stage__position", "name", "pk")
+    )
+
+
+def sequence_steps(*, sequence_id: int) -> list[Step]:
+    return list(Step.objects.filter(sequence_id=sequence_id).select_related("asset"))
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    subject: str
+    body: str
+
+
+def step_preview(*, step: Step, contact: Contact) -> StepPreview:
+    """The step as `contact` would get it, for their latest open deal (if any)."""
+    deal = (
+        Opportunity.objects.filter(
+            account_id=contact.account_id, stage__outcome=PipelineStage.Outcome.OPEN
+        )
+        .select_related("owner")
+        .order_by("-stage_entered_at")
+        .first()
+    )
+    owner = deal.owner if deal else contact.account.owner
+    values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
+    return StepPreview(
+        subject=MergeTemplate.compile(step.subject).render(values),
+        body=MergeTemplate.compile(step.body).render(values),
+    )
+
+
+def preview_contacts(*, limit: int = 100) -> QuerySet[Contact]:
+    """Contacts to preview an email for: sample buyers, by name."""
+    return Contact.objects.select_related("account").order_by("last_name", "first_name", "pk")[
+        :limit
+    ]
+
+
+def enrollment_timeline(
+    *, opportunity_id: int | None = None, contact_id: int | None = None
+) -> list[Enrollment]:
+    """Enrolments of a deal or of a contact, newest first, each with its touches in order."""
+    enrollments = Enrollment.objects.select_related(
+        "sequence", "contact", "next_step", "opportunity", "enrolled_by"
+    ).prefetch_related(
+        Prefetch(
+            "touches",
+            queryset=Touch.objects.select_related("step", "assignee").order_by("sent_at", "pk"),
+        )
+    )
+    if opportunity_id is not None:
+        enrollments = enrollments.filter(opportunity_id=opportunity_id)
+    if contact_id is not None:
+        enrollments = enrollments.filter(contact_id=contact_id)
+    return list(enrollments.order_by("-enrolled_at", "-pk"))
+
+
+def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]:
+    """Open deals marked stalled, longest stalled first, with their nurture in numbers."""
+    deals = Opportunity.objects.filter(
+        stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN
+    ).select_related("account", "owner", "stage")
+    if owner is not None:
+        deals = deals.filter(owner=owner)
+    active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
+    return deals.annotate(
+        active_enrollments=_count(active, to="opportunity"),
+        touches_sent=_count(Touch.objects.all(), to="enrollment__opportunity"),
+    ).order_by("stalled_since", "pk")
+
+
+def task_list(*, assignee: User) -> dict[str, list[Touch]]:
+    """A rep's nurture tasks: open ones oldest first, then the latest done."""
+    tasks = Touch.objects.filter(assignee=assignee, kind=Step.Kind.TASK).select_related(
+        "step__asset", "enrollment__contact__account", "enrollment__opportunity"
+    )
+    return {
+        "open": list(tasks.filter(completed_at__isnull=True).order_by("sent_at", "pk")),
+        "done": list(
+            tasks.filter(completed_at__isnull=False).order_by("-completed_at", "-pk")[
+                :DONE_TASKS_SHOWN
+            ]
+        ),
+    }
+
+
+def unread_notifications(*, user: User) -> list[Notification]:
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )[:UNREAD_SHOWN]
+    )

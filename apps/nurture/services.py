@@ -1,0 +1,763 @@
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
+from smtplib import SMTPException, SMTPRecipientsRefused
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, transaction
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.models import Contact
+from apps.accounts.services import contact_update
+from apps.core.exceptions import ApplicationError
+from apps.core.services import model_create, model_update
+from apps.engagement.models import Event, EventKind
+from apps.nurture import sweep
+from apps.nurture.business_time import CAP_WINDOW, SendWindow, cap_frees_at
+from apps.nurture.emails import (
+    merge_values,
+    sequence_email,
+    sequence_mail_connection,
+    stall_alert_email,
+)
+from apps.nurture.merge_fields import MergeTemplate
+from apps.nurture.models import (
+    Enrollment,
+    ExitReason,
+    Holiday,
+    Notification,
+    Sequence,
+    Step,
+    Touch,
+)
+from apps.nurture.sweep import db_datetime
+from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage
+from apps.users.models import User
+
+logger = logging.getLogger(__name__)
+
+SEQUENCE_FIELDS = ["name", "journey_stage", "buying_role", "persona", "is_active"]
+STEP_FIELDS = [
+    "position",
+    "kind",
+    "delay_days",
+    "delay_hours",
+    "task_action",
+    "subject",
+    "body",
+    "asset",
+]
+# Buyer signals that end a sequence, read from engagement events after the enrolment began
+# (apps.engagement stores them; replies and bounces arrive from the email provider's feed).
+EXIT_SIGNALS = {
+    EventKind.DEMO_REQUEST.value: ExitReason.DEMO_REQUESTED,
+    EventKind.EMAIL_REPLY.value: ExitReason.REPLIED,
+    EventKind.EMAIL_BOUNCE.value: ExitReason.BOUNCED,
+}
+# Kinds of touch that count against a contact's weekly cap: what reaches the person.
+CAPPED_KINDS = (Step.Kind.EMAIL, Step.Kind.TASK)
+# A step whose email could not leave (SMTP down) is tried again this much later.
+SEND_RETRY = timedelta(minutes=10)
+ALERT_BATCH = 5000
+# pg_advisory_xact_lock key that queues the dispatcher's claims.
+CLAIM_LOCK_KEY = 7_100_002
+_T_CONTACT = Contact._meta.db_table
+_T_TOUCH = Touch._meta.db_table
+_T_ENROLLMENT = Enrollment._meta.db_table
+# Where each kind of step that ran is counted in a `DispatchResult`.
+_RAN = {Step.Kind.EMAIL: "sent", Step.Kind.TASK: "assigned", Step.Kind.WAIT: "waited"}
+
+
+# -- sequences and steps ----------------------------------------------------------------------
+
+
+def _no_steps_error() -> ApplicationError:
+    return ApplicationError(
+        "A sequence with no steps cannot be activated.",
+        fields={"is_active": ["Add a step before activating the sequence."]},
+    )
+
+
+@transaction.atomic
+def sequence_create(*, data: dict) -> Sequence:
+    """A new sequence; it starts as a draft unless it is given steps later and activated."""
+    if data.get("is_active"):
+        raise _no_steps_error()
+    return model_create(model=Sequence, data=data)
+
+
+@transaction.atomic
+def sequence_update(*, sequence: Sequence, data: dict) -> Sequence:
+    if data.get("is_active") and not sequence.steps.exists():
+        raise _no_steps_error()
+    return model_update(instance=sequence, fields=SEQUENCE_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def sequence_delete(*, sequence: Sequence) -> None:
+    if Touch.objects.filter(step__sequence=sequence).exists():
+        raise ApplicationError(
+            "This sequence has already reached contacts; deactivate it instead of deleting it."
+        )
+    sequence.delete()
+
+
+@transaction.atomic
+def step_create(*, data: dict) -> Step:
+    """A step at the end of its sequence unless a position is given."""
+    if data.get("position") is None:
+        last = data["sequence"].steps.order_by("-position").values_list("position", flat=True)
+        data = data | {"position": (last.first() or 0) + 1}
+    return model_create(model=Step, data=data)
+
+
+@transaction.atomic
+def step_update(*, step: Step, data: dict, now: datetime | None = None) -> Step:
+    """Edit a step; contacts not past it yet get the new version.
+
+    Texts are read when the step runs. A changed delay brings the step's waiting enrolments
+    forward, so the dispatcher works their due time out again from the new delay.
+    """
+    old_delay = (step.delay_days, step.delay_hours)
+    step, _ = model_update(instance=step, fields=STEP_FIELDS, data=data)
+    if (step.delay_days, step.delay_hours) != old_delay:
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
+            due_at=now or timezone.now()
+        )
+    return step
+
+
+@transaction.atomic
+def step_delete(*, step: Step, now: datetime | None = None) -> None:
+    """Remove a step no contact has reached; those waiting for it go on to the next one."""
+    if step.touches.exists():
+        raise ApplicationError(
+            "This step has already run for some contacts: edit it instead of removing it."
+        )
+    sequence = step.sequence
+    following = sequence.steps.filter(position__gt=step.position).order_by("position").first()
+    if following is None and sequence.is_active and not sequence.steps.exclude(pk=step.pk):
+        raise ApplicationError(
+            "An active sequence keeps at least one step; deactivate it first.",
+            fields={"is_active": ["Deactivate the sequence before removing its last step."]},
+        )
+    Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
+        next_step=following, due_at=now or timezone.now()
+    )
+    step.delete()
+
+
+# -- enrolments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    sequence: Sequence,
+    contact: Contact,
+    opportunity: Opportunity | None = None,
+    enrolled_by: User | None,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Enrol a contact by hand, optionally for one of their account's deals."""
+    if not sequence.is_active:
+        raise ApplicationError(
+            "Only an active sequence takes enrolments.",
+            fields={"sequence": ["This sequence is not active."]},
+        )
+    if contact.consent == Contact.Consent.OPTED_OUT:
+        raise ApplicationError(
+            "This contact opted out of our emails.",
+            fields={"contact": ["This contact opted out of our emails."]},
+        )
+    if opportunity is not None and opportunity.account_id != contact.account_id:
+        raise ApplicationError(
+            "The deal belongs to another account.",
+            fields={"opportunity": ["Pick a deal of the contact's own account."]},
+        )
+    now = now or timezone.now()
+    first = sequence.steps.order_by("position").first()
+    return model_create(
+        model=Enrollment,
+        data={
+            "sequence": sequence,
+            "contact": contact,
+            "opportunity": opportunity,
+            "enrolled_by": enrolled_by,
+            "next_step": first,
+            "enrolled_at": now,
+            "waiting_since": now,
+            "due_at": now,
+        },
+    )
+
+
+def _ended(reason: str, now: datetime) -> dict[str, Any]:
+    return {
+        "status": Enrollment.Status.EXITED,
+        "exit_reason": reason,
+        "ended_at": now,
+        "due_at": None,
+        "claim": None,
+        "claimed_until": None,
+    }
+
+
+@transaction.atomic
+def enrollment_exit(
+    *, enrollment: Enrollment, reason: str = ExitReason.MANUAL, now: datetime | None = None
+) -> Enrollment:
+    ended = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.ACTIVE).update(
+        **_ended(reason, now or timezone.now())
+    )
+    if not ended:
+        raise ApplicationError("This enrolment has already ended.")
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+@transaction.atomic
+def contact_unsubscribe(*, contact: Contact, now: datetime | None = None) -> int:
+    """Opt the contact out and end every sequence they are in; returns how many ended."""
+    if contact.consent != Contact.Consent.OPTED_OUT:
+        contact_update(contact=contact, data={"consent": Contact.Consent.OPTED_OUT})
+    return Enrollment.objects.filter(contact=contact, status=Enrollment.Status.ACTIVE).update(
+        **_ended(ExitReason.UNSUBSCRIBED, now or timezone.now())
+    )
+
+
+@transaction.atomic
+def task_complete(*, touch: Touch, now: datetime | None = None) -> Touch:
+    if touch.kind != Step.Kind.TASK:
+        raise ApplicationError("Only rep tasks can be completed.")
+    done = Touch.objects.filter(pk=touch.pk, completed_at__isnull=True).update(
+        completed_at=now or timezone.now()
+    )
+    if not done:
+        raise ApplicationError("This task is already done.")
+    touch.refresh_from_db()
+    return touch
+
+
+def notification_mark_read(*, notification: Notification, now: datetime | None = None) -> None:
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
+# -- the stall sweep --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    ran: bool
+    stalled: int = 0
+    unstalled: int = 0
+    enrolled: int = 0
+    exited: int = 0
+
+
+@transaction.atomic
+def stall_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark newly stalled deals, alert their owners, enrol their committees; end old stalls.
+
+    Set-based (apps/nurture/sweep.py): the same few statements for ten deals or a million. A
+    second sweep started while one runs finds it holding the lock and does nothing.
+    """
+    from apps.nurture.tasks import send_stall_alerts
+
+    now = now or timezone.now()
+    placeholder = 987654321
+    link = reverse("web:opportunity_detail", args=[placeholder])
+    prefix, suffix = link.split(str(placeholder))
+    counts = sweep.run_sweep(now=now, link_prefix=prefix, link_suffix=suffix)
+    if counts is None:
+        return SweepResult(ran=False)
+    if counts.stalled:
+        transaction.on_commit(send_stall_alerts.delay)
+    return SweepResult(ran=True, **{f.name: getattr(counts, f.name) for f in fields(counts)})
+
+
+def stall_alerts_send(*, now: datetime | None = None) -> int:
+    """Email each owner the deals of theirs that stalled since their last alert; one per stall.
+
+    The stalls are marked alerted in the transaction that sends: a crash before it commits sends
+    the alert again rather than losing it.
+    """
+    alerted = 0
+    while True:
+        with transaction.atomic():
+            stalls = list(
+                OpportunityStall.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(owner_alerted_at__isnull=True)
+                .select_related("opportunity__owner", "opportunity__stage")
+                .order_by("started_at", "pk")[:ALERT_BATCH]
+            )
+            if not stalls:
+                return alerted
+            by_owner: dict[User, list[OpportunityStall]] = defaultdict(list)
+            for stall in stalls:
+                by_owner[stall.opportunity.owner].append(stall)
+            OpportunityStall.objects.filter(pk__in=[s.pk for s in stalls]).update(
+                owner_alerted_at=now or timezone.now()
+            )
+            messages = [
+                stall_alert_email(owner=owner, stalls=owned)
+                for owner, owned in by_owner.items()
+                if owner.email
+            ]
+            get_connection().send_messages(messages)
+            alerted += len(stalls)
+
+
+# -- the dispatcher ---------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0  # emails
+    assigned: int = 0  # rep tasks put on a task list
+    waited: int = 0  # wait steps passed
+    moved: int = 0  # put later: delay not over, quiet hours, holiday, frequency cap
+    exited: int = 0
+    completed: int = 0
+
+    def add(self, other: "DispatchResult") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def due_steps_dispatch(
+    *, now: datetime | None = None, batch_size: int | None = None, time_budget: float = 50.0
+) -> DispatchResult:
+    """Run the due steps, batch after batch, until none is due or `time_budget` seconds passed.
+
+    Exactly once: each batch is claimed under `SELECT … FOR UPDATE SKIP LOCKED` and leased to
+    this run (`claim`, `claimed_until`), so concurrent runs take disjoint rows. Each step then
+    runs in a transaction of its own that advances the enrolment (only while this run still
+    holds it), inserts the Touch (unique per enrolment and step), sends the email and commits.
+    A run killed before the commit leaves no Touch and its lease runs out: the step is claimed
+    again and sent then; nothing is lost and nothing committed is sent twice. The one window
+    left is a crash after the SMTP server accepted the email and before the commit: that email
+    goes out again, with the same Message-ID so receivers can drop it. Exactly-once across a
+    mail server and a database needs the server's cooperation; this keeps the window to one
+    message per crash.
+    """
+    result = DispatchResult()
+    started = time.monotonic()
+    size = batch_size or settings.NURTURE_DISPATCH_BATCH
+    mail = sequence_mail_connection()
+    holidays: dict[int, frozenset[date]] = {}
+    passed: set[int] = set()  # steps this run had to leave alone: not claimed again by it
+    try:
+        while time.monotonic() - started < time_budget:
+            at = now or timezone.now()
+            token, ids = _claim_due(at=at, size=size, passed=passed)
+            if not ids:
+                break
+            if at.year not in holidays:
+                holidays[at.year] = _holidays_around(at)
+            window = SendWindow.from_settings(holidays=holidays[at.year])
+            # Stop well before the lease runs out, or another run could take rows still ours.
+            deadline = min(
+                started + time_budget, time.monotonic() + settings.NURTURE_CLAIM_SECONDS * 0.8
+            )
+            batch = _Batch(token=token, ids=ids, at=at, window=window, mail=mail)
+            result.add(batch.run(deadline=deadline))
+            passed |= batch.passed
+    finally:
+        mail.close()
+    return result
+
+
+@transaction.atomic
+def _claim_due(*, at: datetime, size: int, passed: set[int]) -> tuple[UUID, list[int]]:
+    """Lease up to `size` due enrolments to one run, never two runs the same contact at once.
+
+    Claims queue behind one advisory lock (a claim takes milliseconds), so each sees the claims
+    committed before it and skips contacts another run holds: with every touch to a contact
+    coming from one run at a time, the frequency cap counted when a batch loads stays exact.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
+    held_elsewhere = Enrollment.objects.filter(
+        contact=OuterRef("contact"), claimed_until__gte=at
+    ).exclude(pk=OuterRef("pk"))
+    due = (
+        Enrollment.objects.select_for_update(skip_locked=True)
+        .filter(status=Enrollment.Status.ACTIVE, due_at__lte=at)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=at))
+        .exclude(Exists(held_elsewhere))
+        .exclude(pk__in=passed)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:size]
+    )
+    token = uuid4()
+    ids = list(due)
+    if ids:
+        lease = timedelta(seconds=settings.NURTURE_CLAIM_SECONDS)
+        Enrollment.objects.filter(pk__in=ids).update(claim=token, claimed_until=at + lease)
+    return token, ids
+
+
+def _holidays_around(at: datetime) -> frozenset[date]:
+    start = at.date() - timedelta(days=2)
+    return frozenset(
+        Holiday.objects.filter(date__gte=start, date__lte=start + timedelta(days=400)).values_list(
+            "date", flat=True
+        )
+    )
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=2048)
+def _compiled(text: str) -> MergeTemplate:
+    return MergeTemplate.compile(text)
+
+
+@dataclass(frozen=True)
+class _Move:
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class _Exit:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Complete:
+    """No step left: the contact went through the whole sequence."""
+
+
+class _Skip(Exception):
+    """Leave the step to whoever holds it now (lease lost, enrolment ended meanwhile)."""
+
+
+class _Divert(Exception):
+    """Settle the step another way after all (the mail server refused the recipient)."""
+
+    def __init__(self, outcome: _Exit):
+        self.outcome = outcome
+
+
+class _Batch:
+    """One claimed batch: decide every row with a constant number of queries, then run steps."""
+
+    def __init__(
+        self,
+        *,
+        token: UUID,
+        ids: list[int],
+        at: datetime,
+        window: SendWindow,
+        mail: BaseEmailBackend,
+    ):
+        self.token, self.ids, self.at, self.window, self.mail = token, ids, at, window, mail
+        self.result = DispatchResult()
+        self.passed: set[int] = set()
+        self.ledger = _Ledger()
+        self.cap = settings.NURTURE_TOUCHES_PER_WEEK
+
+    def run(self, *, deadline: float) -> DispatchResult:
+        rows = list(
+            Enrollment.objects.filter(pk__in=self.ids, claim=self.token).select_related(
+                "contact__account__owner",
+                "opportunity__stage",
+                "opportunity__owner",
+                "stall",
+                "enrolled_by",
+                "next_step__asset",
+            )
+        )
+        if not rows:
+            return self.result
+        contact_ids = {row.contact_id for row in rows}
+        self.following = _following_steps({row.sequence_id for row in rows})
+        self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
+        self.recent = _recent_touches(contact_ids, at=self.at)
+        settled: list[tuple[int, _Move | _Exit | _Complete]] = []
+        try:
+            for row in rows:
+                if time.monotonic() > deadline:
+                    break
+                outcome = self._handle(row)
+                if outcome is not None:
+                    settled.append((row.pk, outcome))
+        finally:
+            self.ledger.close()
+            with transaction.atomic():
+                self._settle(settled)
+                # Rows not reached go back to the pool at once, not after the lease.
+                Enrollment.objects.filter(pk__in=self.ids, claim=self.token).update(
+                    claim=None, claimed_until=None
+                )
+        return self.result
+
+    def _handle(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
+        """Run the row's step, or say how to settle it instead."""
+        outcome = self._decide(row)
+        if outcome is None:
+            try:
+                self._run_step(row)
+            except _Divert as divert:
+                return divert.outcome
+            except _Skip:
+                self.passed.add(row.pk)
+        return outcome
+
+    def _decide(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
+        """Exit, move later, or run now (None)."""
+        step = row.next_step
+        if step is None:
+            return _Complete()
+        reason = self._exit_reason(row)
+        if reason:
+            return _Exit(reason)
+        tz = _zone(row.contact.time_zone)
+        ready = self.window.after_delay(
+            row.waiting_since or row.enrolled_at, tz, days=step.delay_days, hours=step.delay_hours
+        )
+        when = self.window.next_open(max(ready, self.at), tz)
+        if when > self.at:
+            return _Move(when)
+        if step.kind != Step.Kind.WAIT:
+            recent = self.recent[row.contact_id]
+            frees = cap_frees_at(recent, cap=self.cap, now=self.at)
+            if frees is not None:
+                return _Move(self.window.next_open(frees, tz))
+            recent.append(self.at)
+        return None
+
+    def _exit_reason(self, row: Enrollment) -> str:
+        contact = row.contact
+        if contact.consent == Contact.Consent.OPTED_OUT:
+            return ExitReason.UNSUBSCRIBED
+        for kind, occurred_at in self.signals.get(contact.pk, ()):
+            if occurred_at >= row.enrolled_at:
+                return EXIT_SIGNALS[kind]
+        deal = row.opportunity
+        if deal is not None:
+            if deal.stage.outcome == PipelineStage.Outcome.WON:
+                return ExitReason.WON
+            if deal.stage.outcome == PipelineStage.Outcome.LOST:
+                return ExitReason.LOST
+            if deal.stage_entered_at > row.enrolled_at:
+                return ExitReason.ADVANCED
+        if row.stall is not None and row.stall.ended_at is not None:
+            return ExitReason.NO_LONGER_STALLED
+        return ""
+
+    def _settle(self, settled: list[tuple[int, _Move | _Exit | _Complete]]) -> None:
+        """Write the batch's moves, exits and completions: a few statements for the batch."""
+        mine = Enrollment.objects.filter(claim=self.token)
+        moves = {pk: o.due_at for pk, o in settled if isinstance(o, _Move)}
+        if moves:
+            mine.filter(pk__in=moves).update(
+                due_at=Case(*(When(pk=pk, then=Value(due)) for pk, due in moves.items()))
+            )
+        exits: dict[str, list[int]] = defaultdict(list)
+        for pk, outcome in settled:
+            if isinstance(outcome, _Exit):
+                exits[outcome.reason].append(pk)
+        for reason, pks in exits.items():
+            mine.filter(pk__in=pks).update(**_ended(reason, self.at))
+        completed = [pk for pk, o in settled if isinstance(o, _Complete)]
+        if completed:
+            mine.filter(pk__in=completed).update(
+                status=Enrollment.Status.COMPLETED, ended_at=self.at, due_at=None
+            )
+        self.result.moved += len(moves)
+        self.result.exited += sum(map(len, exits.values()))
+        self.result.completed += len(completed)
+
+    def _run_step(self, row: Enrollment) -> None:
+        step, contact = row.next_step, row.contact
+        deal = row.opportunity
+        owner = (deal.owner if deal else None) or contact.account.owner or row.enrolled_by
+        values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
+        subject = _compiled(step.subject).render(values)
+        following = self.following.get(step.pk)
+        tz = _zone(contact.time_zone)
+        advance = {
+            "next_step_id": following.pk if following else None,
+            "waiting_since": self.at,
+            "due_at": (
+                self.window.after_delay(
+                    self.at, tz, days=following.delay_days, hours=following.delay_hours
+                )
+                if following
+                else None
+            ),
+            "status": Enrollment.Status.ACTIVE if following else Enrollment.Status.COMPLETED,
+            "ended_at": None if following else self.at,
+        }
+        message = None
+        if step.kind == Step.Kind.EMAIL:
+            message = sequence_email(
+                enrollment_id=row.pk,
+                step_id=step.pk,
+                contact=contact,
+                subject=subject,
+                body=_compiled(step.body),
+                values=values,
+                reply_to=owner.email if owner else "",
+            )
+        assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
+        record = self._record(row, advance, subject=subject, assignee=assignee)
+        try:
+            with self.ledger.step(record):
+                if message is not None:
+                    self.mail.send_messages([message])
+        except SMTPRecipientsRefused as refused:
+            logger.info("Nurture email to contact %s bounced: %s", contact.pk, refused)
+            raise _Divert(_Exit(ExitReason.BOUNCED)) from refused
+        except (SMTPException, OSError):
+            Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
+                due_at=self.at + SEND_RETRY, claim=None, claimed_until=None
+            )
+            raise
+        setattr(self.result, _RAN[step.kind], getattr(self.result, _RAN[step.kind]) + 1)
+        if not following:
+            self.result.completed += 1
+
+    def _record(self, row: Enrollment, advance: dict, *, subject: str, assignee) -> dict:
+        """What the ledger writes for a step that runs: the enrolment advanced, a Touch."""
+        step = row.next_step
+        return {
+            "id": row.pk,
+            "claim": _uuid(self.token),
+            "step": step.pk,
+            "kind": step.kind,
+            "subject": subject[:200],
+            "at": db_datetime(self.at),
+            "assignee": assignee,
+            "next_step": advance["next_step_id"],
+            "due": db_datetime(advance["due_at"]),
+            "status": advance["status"],
+            "ended": db_datetime(advance["ended_at"]),
+        }
+
+
+class _Ledger:
+    """Records each step that runs in a transaction of its own, committed after its email left.
+
+    The record advances the enrolment only while this run still holds it and inserts the Touch
+    (unique per enrolment and step); when either cannot happen the step is left alone (`_Skip`).
+    On PostgreSQL, outside any caller's transaction, one step's COMMIT travels with the next
+    step's BEGIN and record, one round trip a step; the last is committed by `close()`.
+    """
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.chained = self.postgres and connection.get_autocommit()
+        self.open = False
+
+    @contextmanager
+    def step(self, record: dict) -> Iterator[None]:
+        if not self.chained:
+            with transaction.atomic(), connection.cursor() as cursor:
+                if not self._write(cursor, record):
+                    raise _Skip
+                yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(("COMMIT; " if self.open else "") + "BEGIN; " + _RECORD, record)
+            self.open = True
+            while cursor.nextset():
+                pass
+            recorded = cursor.rowcount == 1
+        if not recorded:
+            self._end("ROLLBACK")
+            raise _Skip
+        try:
+            yield
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        if self.open:
+            self._end("COMMIT")
+
+    def _end(self, command: str) -> None:
+        self.open = False
+        with connection.cursor() as cursor:
+            cursor.execute(command)
+
+    def _write(self, cursor, record: dict) -> bool:
+        if self.postgres:
+            cursor.execute(_RECORD, record)
+            return cursor.rowcount == 1
+        # SQLite has no data-modifying WITH: the same in two statements.
+        cursor.execute(_ADVANCE, record)
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(_TOUCH.replace("FROM advanced", "WHERE TRUE"), record)
+        return cursor.rowcount == 1
+
+
+_ADVANCE = f"""UPDATE {_T_ENROLLMENT}
+    SET next_step_id = %(next_step)s, waiting_since = %(at)s, due_at = %(due)s,
+        status = %(status)s, ended_at = %(ended)s, claim = NULL, claimed_until = NULL
+    WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
+_TOUCH = f"""INSERT INTO {_T_TOUCH} (enrollment_id, step_id, kind, subject, sent_at, assignee_id)
+    SELECT %(id)s, %(step)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s FROM advanced
+    ON CONFLICT DO NOTHING"""
+_RECORD = f"WITH advanced AS ({_ADVANCE} RETURNING id) {_TOUCH}"
+
+
+def _uuid(value: UUID) -> UUID | str:
+    """A UUID as the backend stores it: native in PostgreSQL, 32 hex digits in SQLite."""
+    return value if connection.vendor == "postgresql" else value.hex
+
+
+def _following_steps(sequence_ids: set[int]) -> dict[int, Step | None]:
+    """For each step of these sequences, the one after it (None after the last)."""
+    following: dict[int, Step | None] = {}
+    previous: Step | None = None
+    for step in Step.objects.filter(sequence_id__in=sequence_ids).order_by("sequence", "position"):
+        if previous is not None:
+            following[previous.pk] = step if step.sequence_id == previous.sequence_id else None
+        previous = step
+    if previous is not None:
+        following[previous.pk] = None
+    return following
+
+
+def _exit_signals(contact_ids: set[int], *, since: datetime) -> dict[int, list[tuple[str, Any]]]:
+    """Each contact's exit signals since `since`, oldest first: (event kind, when)."""
+    signals: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    events = Event.objects.filter(
+        contact_id__in=contact_ids, kind__in=EXIT_SIGNALS, occurred_at__gte=since
+    ).values_list("contact_id", "kind", "occurred_at")
+    for contact_id, kind, occurred_at in events.order_by("occurred_at"):
+        signals[contact_id].append((kind, occurred_at))
+    return signals
+
+
+def _recent_touches(contact_ids: set[int], *, at: datetime) -> dict[int, list[datetime]]:
+    recent: dict[int, list[datetime]] = defaultdict(list)
+    touches = Touch.objects.filter(
+        enrollment__contact_id__in=contact_ids, kind__in=CAPPED_KINDS, sent_at__gt=at - CAP_WINDOW
+    ).values_list("enrollment__contact_id", "sent_at")
+    for contact_id, sent_at in touches:
+        recent[contact_id].append(sent_at)
+    return recent

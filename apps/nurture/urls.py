@@ -1,0 +1,25 @@
+from django.urls import path
+
+from apps.nurture import views
+
+app_name = "nurture"
+urlpatterns = [
+    path("stalled/", views.stalled_board, name="stalled_board"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:touch_id>/complete/", views.task_complete, name="task_complete"),
+    path("sequences/", views.sequence_list, name="sequence_list"),
+    path("sequences/<int:sequence_id>/", views.sequence_detail, name="sequence_detail"),
+    path("sequences/<int:sequence_id>/steps/", views.step_create, name="step_create"),
+    path("steps/<int:step_id>/", views.step_update, name="step_update"),
+    path("steps/<int:step_id>/delete/", views.step_delete, name="step_delete"),
+    path("steps/<int:step_id>/preview/", views.step_preview, name="step_preview"),
+    path("contacts/<int:contact_id>/", views.contact_timeline, name="contact_timeline"),
+    path("opportunities/<int:opportunity_id>/enrol/", views.opportunity_enrol, name="enrol"),
+    path("enrollments/<int:enrollment_id>/exit/", views.enrollment_exit, name="exit"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views.notification_read,
+        name="notification_read",
+    ),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,302 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import Contact
+from apps.core.api.permissions import bound_to_own_records
+from apps.core.exceptions import ApplicationError
+from apps.nurture import selectors, services
+from apps.nurture.emails import unsubscribe_contact_id
+from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
+from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
+from apps.pipeline.models import Opportunity
+
+
+def _may(*perms: str) -> Callable:
+    """Signed in (else to the login page) and holding every permission the page needs."""
+
+    def decorate(view: Callable) -> Callable:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorate
+
+
+def _saved(form: Form, write: Callable[[dict], object]) -> object | None:
+    """The service write's result for a valid form, else None with the errors on the form.
+
+    A domain error lands on the field it names.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data) or True
+    except (ApplicationError, ValidationError) as error:
+        for field, problems in _problems(error).items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return None
+
+
+def _problems(error: ApplicationError | ValidationError) -> dict[str, list[str]]:
+    if isinstance(error, ApplicationError):
+        return error.fields or {"__all__": [error.message]}
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _own_deal_or_403(user, opportunity: Opportunity | None) -> None:
+    """A sales rep acts on nurture only for their own deals."""
+    if bound_to_own_records(user=user) and (opportunity is None or opportunity.owner != user):
+        raise PermissionDenied
+
+
+# -- marketers: sequences ---------------------------------------------------------------------
+
+
+@_may("nurture.view_sequence")
+def sequence_list(request: HttpRequest) -> HttpResponse:
+    form = SequenceForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("nurture.add_sequence"):
+            raise PermissionDenied
+        created = _saved(form, lambda data: services.sequence_create(data=data))
+        if created:
+            messages.success(request, "Sequence created: add its steps, then activate it.")
+            return redirect("nurture:sequence_detail", created.pk)
+    return render(
+        request,
+        "nurture/sequence_list.html",
+        {"sequences": selectors.sequence_list(), "form": form},
+    )
+
+
+@_may("nurture.view_sequence", "nurture.view_step")
+def sequence_detail(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    sequence = get_object_or_404(
+        Sequence.objects.select_related("journey_stage__parent"), pk=sequence_id
+    )
+    # The form works on its own copy: the service compares the stored sequence with the input.
+    form = SequenceForm(request.POST or None, instance=Sequence.objects.get(pk=sequence_id))
+    if request.method == "POST":
+        if not request.user.has_perm("nurture.change_sequence"):
+            raise PermissionDenied
+        if _saved(form, lambda data: services.sequence_update(sequence=sequence, data=data)):
+            messages.success(request, "Sequence saved.")
+            return redirect("nurture:sequence_detail", sequence.pk)
+    return _editor(request, sequence, sequence_form=form)
+
+
+def _editor(
+    request: HttpRequest,
+    sequence: Sequence,
+    *,
+    sequence_form: SequenceForm | None = None,
+    new_step: StepForm | None = None,
+    edited: tuple[int, StepForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    steps = selectors.sequence_steps(sequence_id=sequence.pk)
+    step_forms = [
+        (
+            step,
+            edited[1]
+            if edited and edited[0] == step.pk
+            else StepForm(instance=step, sequence=sequence, prefix=f"step-{step.pk}"),
+        )
+        for step in steps
+    ]
+    return render(
+        request,
+        "nurture/sequence_detail.html",
+        {
+            "sequence": sequence,
+            "form": sequence_form or SequenceForm(instance=sequence),
+            "step_forms": step_forms,
+            "new_step": new_step or StepForm(sequence=sequence, prefix="new"),
+            "preview_contacts": selectors.preview_contacts(),
+            "may_edit": request.user.has_perm("nurture.change_step"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@_may("nurture.add_step")
+def step_create(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    form = StepForm(request.POST, sequence=sequence, prefix="new")
+    if _saved(form, lambda data: services.step_create(data=data | {"sequence": sequence})):
+        messages.success(request, "Step added.")
+        return redirect("nurture:sequence_detail", sequence.pk)
+    return _editor(request, sequence, new_step=form, status=400)
+
+
+@require_POST
+@_may("nurture.change_step")
+def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = get_object_or_404(Step.objects.select_related("sequence"), pk=step_id)
+    # The form works on its own copy: the service compares the stored step with the input.
+    stored = Step.objects.get(pk=step_id)
+    form = StepForm(request.POST, instance=stored, sequence=step.sequence, prefix=f"step-{step.pk}")
+    if _saved(form, lambda data: services.step_update(step=step, data=data)):
+        messages.success(request, f"Step {step.position} saved.")
+        return redirect("nurture:sequence_detail", step.sequence_id)
+    return _editor(request, step.sequence, edited=(step.pk, form), status=400)
+
+
+@require_POST
+@_may("nurture.delete_step")
+def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = get_object_or_404(Step, pk=step_id)
+    try:
+        services.step_delete(step=step)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Step removed.")
+    return redirect("nurture:sequence_detail", step.sequence_id)
+
+
+@_may("nurture.view_step")
+def step_preview(request: HttpRequest, step_id: int) -> HttpResponse:
+    """The step rendered for a sample contact (the first one when none is picked)."""
+    step = get_object_or_404(Step.objects.select_related("asset"), pk=step_id)
+    form = PreviewForm(request.GET)
+    contact = form.cleaned_data.get("contact") if form.is_valid() else None
+    contact = contact or selectors.preview_contacts().first()
+    if contact is not None:
+        contact = Contact.objects.select_related("account__owner").get(pk=contact.pk)
+    preview = selectors.step_preview(step=step, contact=contact) if contact else None
+    return render(
+        request,
+        "nurture/partials/step_preview.html",
+        {"step": step, "contact": contact, "preview": preview},
+    )
+
+
+# -- everyone: stalled deals, timelines -------------------------------------------------------
+
+
+@_may("pipeline.view_opportunity", "nurture.view_enrollment")
+def stalled_board(request: HttpRequest) -> HttpResponse:
+    mine = request.GET.get("mine") == "1"
+    return render(
+        request,
+        "nurture/stalled_board.html",
+        {
+            "opportunities": selectors.stalled_opportunities(owner=request.user if mine else None),
+            "mine": mine,
+            "notifications": selectors.unread_notifications(user=request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
+    services.notification_mark_read(notification=notification)
+    return redirect(notification.link or "nurture:stalled_board")
+
+
+@_may("accounts.view_contact", "nurture.view_enrollment")
+def contact_timeline(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.select_related("account"), pk=contact_id)
+    return render(
+        request,
+        "nurture/contact_timeline.html",
+        {
+            "contact": contact,
+            "enrollments": selectors.enrollment_timeline(contact_id=contact.pk),
+        },
+    )
+
+
+@require_POST
+@_may("nurture.add_enrollment")
+def opportunity_enrol(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    deal = get_object_or_404(Opportunity, pk=opportunity_id)
+    _own_deal_or_403(request.user, deal)
+    form = EnrolForm(request.POST, account_id=deal.account_id)
+    enrolled = _saved(
+        form,
+        lambda data: services.enrollment_create(
+            sequence=data["sequence"],
+            contact=data["contact"],
+            opportunity=deal,
+            enrolled_by=request.user,
+        ),
+    )
+    if enrolled:
+        messages.success(request, f"{enrolled.contact} enrolled in {enrolled.sequence}.")
+    else:
+        problems = "; ".join(m for errors in form.errors.values() for m in errors)
+        messages.error(request, f"Could not enrol: {problems}")
+    return redirect("web:opportunity_detail", deal.pk)
+
+
+@require_POST
+@_may("nurture.change_enrollment")
+def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("opportunity"), pk=enrollment_id
+    )
+    _own_deal_or_403(request.user, enrollment.opportunity)
+    try:
+        services.enrollment_exit(enrollment=enrollment)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{enrollment} ended.")
+    if enrollment.opportunity_id:
+        return redirect("web:opportunity_detail", enrollment.opportunity_id)
+    return redirect("nurture:contact_timeline", enrollment.contact_id)
+
+
+# -- sales: tasks -----------------------------------------------------------------------------
+
+
+@_may("nurture.change_touch")
+def task_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "nurture/task_list.html", {"tasks": selectors.task_list(assignee=request.user)}
+    )
+
+
+@require_POST
+@_may("nurture.change_touch")
+def task_complete(request: HttpRequest, touch_id: int) -> HttpResponse:
+    touch = get_object_or_404(Touch, pk=touch_id)
+    if touch.assignee_id != request.user.pk and bound_to_own_records(user=request.user):
+        raise PermissionDenied
+    try:
+        services.task_complete(touch=touch)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Done: {touch.subject}")
+    return redirect("nurture:task_list")
+
+
+# -- contacts: unsubscribe (no login) ---------------------------------------------------------
+
+
+@csrf_exempt  # The signed token is the authority; mail clients post RFC 8058 one-click bodies.
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Ask (GET) or unsubscribe (POST); a bad link gets one answer, whoever it named."""
+    contact_id = unsubscribe_contact_id(token)
+    contact = Contact.objects.filter(pk=contact_id).first() if contact_id else None
+    if contact is None:
+        return render(request, "nurture/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        services.contact_unsubscribe(contact=contact)
+        return render(request, "nurture/unsubscribe.html", {"done": True})
+    if request.method != "GET":
+        raise Http404
+    return render(request, "nurture/unsubscribe.html", {"token": token})

@@ -1,0 +1,69 @@
+"""The admin pages of the models the nurture engine added, as tests/admin checks every model
+(tests/admin builds records from tests/factories, which does not know these yet)."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.nurture.models import Enrollment
+from tests.admin.helpers import admin_url, page_post_data
+from tests.factories import (
+    EnrollmentFactory,
+    HolidayFactory,
+    NotificationFactory,
+    OpportunityStallFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FACTORIES = [HolidayFactory, NotificationFactory, OpportunityStallFactory]
+
+
+@pytest.fixture
+def staff_client(client, admin_member):
+    client.force_login(admin_member)
+    return client
+
+
+@pytest.mark.parametrize("factory", FACTORIES, ids=lambda f: f._meta.model.__name__)
+def test_pages_open_and_save_unchanged(staff_client, factory):
+    obj = factory()
+    model = type(obj)
+    assert staff_client.get(admin_url(model, "changelist"), {"q": "acme"}).status_code == 200
+    page = staff_client.get(admin_url(model, "change", obj.pk))
+    assert page.status_code == 200
+    if page.context["has_change_permission"]:
+        saved = staff_client.post(admin_url(model, "change", obj.pk), page_post_data(page))
+        assert saved.status_code == 302
+    else:
+        assert staff_client.get(admin_url(model, "add")).status_code == 403
+
+
+@pytest.mark.parametrize("factory", FACTORIES, ids=lambda f: f._meta.model.__name__)
+def test_changelist_queries_do_not_grow_with_rows(staff_client, factory):
+    model = factory._meta.model
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(admin_url(model, "changelist")).status_code == 200
+        return len(captured)
+
+    factory()
+    one = queries()
+    factory.create_batch(5)
+    assert queries() == one
+
+
+def test_ending_enrolments_from_the_admin_records_the_reason(staff_client):
+    active = EnrollmentFactory()
+
+    response = staff_client.post(
+        admin_url(Enrollment, "changelist"),
+        {"action": "end_enrollments", "_selected_action": [active.pk]},
+    )
+
+    active.refresh_from_db()
+    assert response.status_code == 302
+    assert (active.status, active.exit_reason) == ("exited", "manual")
+    assert "1 enrolment(s) ended." in [str(m) for m in get_messages(response.wsgi_request)]

@@ -1,0 +1,316 @@
+import datetime
+from smtplib import SMTPRecipientsRefused
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import Contact
+from apps.engagement.models import EventKind
+from apps.nurture.emails import unsubscribe_contact_id
+from apps.nurture.models import Enrollment, ExitReason, Step, TaskAction, Touch
+from apps.nurture.services import (
+    due_steps_dispatch,
+    enrollment_create,
+    stall_sweep,
+    step_update,
+)
+from apps.pipeline.services import opportunity_move_stage
+from tests.factories import (
+    ContactFactory,
+    EnrollmentFactory,
+    EventFactory,
+    HolidayFactory,
+    StepFactory,
+)
+from tests.nurture.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
+
+
+class RefusingBackend(EmailBackend):
+    """An SMTP server that refuses every recipient: a hard bounce."""
+
+    def send_messages(self, messages):
+        raise SMTPRecipientsRefused({m.to[0]: (550, b"No such user") for m in messages})
+
+
+@pytest.fixture
+def stalled(world):
+    """The deal stalled at NOW; its champion and economic buyer enrolled, first steps due."""
+    deal = world.deal(entered_days_ago=40)
+    stall_sweep(now=NOW)
+    deal.refresh_from_db()
+    return deal
+
+
+def _enrolment(contact) -> Enrollment:
+    """The contact's enrolment from the stall sweep."""
+    return Enrollment.objects.select_related("next_step").get(contact=contact, stall__isnull=False)
+
+
+def test_a_due_email_is_sent_once_with_merge_fields_and_an_unsubscribe_link(world, stalled):
+    result = due_steps_dispatch(now=NOW)
+
+    assert (result.sent, result.moved) == (2, 0)
+    message = next(m for m in mail.outbox if m.to == ["chloe@acme.example"])
+    assert message.subject == "Step 1 for Acme"
+    assert message.body.startswith("Hello Chloe, read https://content.example/1")
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert link in message.body
+    assert unsubscribe_contact_id(link.rstrip("/").rsplit("/", 1)[1]) == world.champion.pk
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.reply_to == [world.owner.email]
+
+    touch = Touch.objects.get(enrollment__contact=world.champion)
+    assert (touch.step.position, touch.kind, touch.subject, touch.sent_at) == (
+        1,
+        Step.Kind.EMAIL,
+        "Step 1 for Acme",
+        NOW,
+    )
+    # Step 2 waits two business days: Wednesday 10:00 → Friday 10:00 in London.
+    enrolment = _enrolment(world.champion)
+    assert (enrolment.next_step.position, enrolment.due_at) == (2, NOW + 2 * 24 * HOUR)
+    assert enrolment.claim is None
+
+    assert due_steps_dispatch(now=NOW).sent == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_last_step_completes_the_enrolment(world, stalled):
+    due_steps_dispatch(now=NOW)
+    friday = NOW + 2 * 24 * HOUR
+
+    result = due_steps_dispatch(now=friday)
+
+    assert (result.sent, result.completed) == (2, 2)
+    enrolment = _enrolment(world.champion)
+    assert (enrolment.status, enrolment.next_step, enrolment.ended_at) == (
+        "completed",
+        None,
+        friday,
+    )
+
+
+def _exit_by_event(kind):
+    def act(world, deal):
+        EventFactory(account=world.account, contact=world.champion, kind=kind, occurred_at=NOW)
+
+    return act
+
+
+def _move(stage_name):
+    def act(world, deal):
+        opportunity_move_stage(
+            opportunity=deal, stage=getattr(world, stage_name), changed_by=None, at=NOW + HOUR / 2
+        )
+
+    return act
+
+
+def _opt_out(world, deal):
+    Contact.objects.filter(pk=world.champion.pk).update(consent=Contact.Consent.OPTED_OUT)
+
+
+def _end_stall(world, deal):
+    deal.stalls.update(ended_at=NOW)
+
+
+EXITS = [
+    pytest.param(_opt_out, ExitReason.UNSUBSCRIBED, id="unsubscribed"),
+    pytest.param(_exit_by_event("email_bounce"), ExitReason.BOUNCED, id="bounced"),
+    pytest.param(_exit_by_event("email_reply"), ExitReason.REPLIED, id="replied"),
+    pytest.param(
+        _exit_by_event(EventKind.DEMO_REQUEST), ExitReason.DEMO_REQUESTED, id="demo request"
+    ),
+    pytest.param(_move("proposal"), ExitReason.ADVANCED, id="advanced"),
+    pytest.param(_move("won"), ExitReason.WON, id="won"),
+    pytest.param(_move("lost"), ExitReason.LOST, id="lost"),
+    pytest.param(_end_stall, ExitReason.NO_LONGER_STALLED, id="no longer stalled"),
+]
+
+
+@pytest.mark.parametrize(("act", "reason"), EXITS)
+def test_each_exit_criterion_stops_the_sequence_before_the_send(world, stalled, act, reason):
+    act(world, stalled)
+
+    due_steps_dispatch(now=NOW + HOUR)
+
+    enrolment = _enrolment(world.champion)
+    assert (enrolment.status, enrolment.exit_reason, enrolment.ended_at) == (
+        "exited",
+        reason,
+        NOW + HOUR,
+    )
+    assert not Touch.objects.filter(enrollment=enrolment).exists()
+    assert "chloe@acme.example" not in [m.to[0] for m in mail.outbox]
+
+
+def test_signals_from_before_the_enrolment_do_not_end_it(world, stalled):
+    EventFactory(
+        account=world.account,
+        contact=world.champion,
+        kind=EventKind.DEMO_REQUEST,
+        occurred_at=NOW - 30 * 24 * HOUR,
+    )
+
+    assert due_steps_dispatch(now=NOW).sent == 2
+
+
+def test_a_refused_recipient_ends_the_sequence_as_bounced(world, stalled, settings):
+    settings.NURTURE_EMAIL_CONFIG = {"EMAIL_BACKEND": f"{__name__}.RefusingBackend"}
+
+    result = due_steps_dispatch(now=NOW)
+
+    assert (result.sent, result.exited) == (0, 2)
+    assert set(Enrollment.objects.values_list("exit_reason", flat=True)) == {"bounced"}
+    assert not Touch.objects.exists()
+
+
+def test_quiet_hours_move_a_step_to_the_next_morning_in_the_contact_time_zone(world, stalled):
+    world.champion.time_zone = "America/New_York"
+    world.champion.save()
+
+    result = due_steps_dispatch(now=NOW)  # 05:00 in New York
+
+    assert result.moved == 1
+    enrolment = _enrolment(world.champion)
+    nine_in_new_york = datetime.datetime(2030, 1, 16, 14, 0, tzinfo=datetime.UTC)
+    assert (enrolment.status, enrolment.next_step.position, enrolment.due_at) == (
+        "active",
+        1,
+        nine_in_new_york,
+    )
+    assert due_steps_dispatch(now=nine_in_new_york).sent == 1
+    assert Touch.objects.filter(enrollment=enrolment).count() == 1
+
+
+def test_a_holiday_is_skipped(world, stalled):
+    due_steps_dispatch(now=NOW)
+    HolidayFactory(date=datetime.date(2030, 1, 18), name="Founders' day")  # the Friday
+
+    due_steps_dispatch(now=NOW + 2 * 24 * HOUR)
+
+    # Two business days after Wednesday, Friday being a holiday: Monday, same hour.
+    monday = datetime.datetime(2030, 1, 21, 10, 0, tzinfo=datetime.UTC)
+    assert _enrolment(world.champion).due_at == monday
+    assert due_steps_dispatch(now=monday).sent == 2
+
+
+def test_the_frequency_cap_moves_a_step_instead_of_dropping_it(world, stalled, settings):
+    settings.NURTURE_TOUCHES_PER_WEEK = 2
+    for days in (6, 1):
+        earlier = EnrollmentFactory(contact=world.champion, status="completed")
+        Touch.objects.create(
+            enrollment=earlier,
+            step=StepFactory(sequence=earlier.sequence),
+            kind=Step.Kind.EMAIL,
+            sent_at=NOW - days * 24 * HOUR,
+        )
+
+    result = due_steps_dispatch(now=NOW)
+
+    assert (result.sent, result.moved) == (1, 1)  # the economic buyer had room
+    enrolment = _enrolment(world.champion)
+    freed = NOW + 24 * HOUR  # Thursday, when the touch of six days ago leaves the week
+    assert (enrolment.status, enrolment.next_step.position, enrolment.due_at) == (
+        "active",
+        1,
+        freed,
+    )
+    assert due_steps_dispatch(now=freed).sent == 1
+
+
+def test_a_rep_task_lands_on_the_owner_task_list_and_a_wait_only_waits(world):
+    sequence = world.generic
+    sequence.steps.all().delete()
+    StepFactory(
+        sequence=sequence,
+        position=1,
+        kind=Step.Kind.TASK,
+        task_action=TaskAction.CALL,
+        subject="Call {{ contact.first_name }} about the ROI",
+        body="",
+    )
+    StepFactory(sequence=sequence, position=2, kind=Step.Kind.WAIT, delay_days=1, body="")
+    deal = world.deal(entered_days_ago=40)
+    enrolment = enrollment_create(
+        sequence=sequence, contact=world.champion, opportunity=deal, enrolled_by=None, now=NOW
+    )
+
+    assert due_steps_dispatch(now=NOW).assigned == 1
+    task = Touch.objects.get(enrollment=enrolment)
+    assert (task.kind, task.assignee, task.subject, task.completed_at) == (
+        Step.Kind.TASK,
+        world.owner,
+        "Call Chloe about the ROI",
+        None,
+    )
+    result = due_steps_dispatch(now=NOW + 24 * HOUR)
+    assert (result.waited, result.completed) == (1, 1)
+    assert mail.outbox == []
+
+
+def test_editing_a_live_sequence_affects_the_steps_not_yet_sent(world, stalled):
+    due_steps_dispatch(now=NOW)
+    second = world.generic.steps.get(position=2)
+
+    step_update(
+        step=second, data={"subject": "New words for {{ contact.first_name }}", "delay_days": 1}
+    )
+
+    thursday = NOW + 24 * HOUR
+    due_steps_dispatch(now=thursday)
+    assert "New words for Chloe" in [m.subject for m in mail.outbox]
+    assert _enrolment(world.champion).status == "completed"
+
+
+def test_rows_claimed_by_a_live_run_are_skipped_and_a_dead_run_rows_are_taken_after_its_lease(
+    world, stalled
+):
+    Enrollment.objects.update(
+        claim="00000000-0000-0000-0000-000000000001", claimed_until=NOW + HOUR
+    )
+
+    assert due_steps_dispatch(now=NOW).sent == 0
+    assert due_steps_dispatch(now=NOW + 2 * HOUR).sent == 2
+
+
+def test_a_step_already_touched_is_never_sent_again(world, stalled):
+    enrolment = _enrolment(world.champion)
+    Touch.objects.create(
+        enrollment=enrolment, step=enrolment.next_step, kind=Step.Kind.EMAIL, sent_at=NOW
+    )
+
+    due_steps_dispatch(now=NOW)
+
+    assert [m.to for m in mail.outbox] == [["ben@acme.example"]]
+    assert Touch.objects.filter(enrollment=enrolment).count() == 1
+
+
+def test_loading_a_batch_takes_the_same_queries_whatever_its_size(world):
+    """Each step runs in its own short transaction; everything else is per batch."""
+    deal = world.deal(entered_days_ago=5)
+
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            enrollment_create(
+                sequence=world.generic,
+                contact=ContactFactory(account=world.account, time_zone="Europe/London"),
+                opportunity=deal,
+                enrolled_by=None,
+                now=NOW,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert due_steps_dispatch(now=NOW).sent == count
+        return len(queries)
+
+    one, five = queries_for(1), queries_for(5)
+    per_step = (five - one) // 4
+    assert per_step == 3  # advance the enrolment and insert its touch; open and commit
+    assert one - per_step == five - 5 * per_step

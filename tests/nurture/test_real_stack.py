@@ -1,0 +1,224 @@
+"""The nurture engine on the real stack: Celery workers (subprocesses) on Redis, PostgreSQL, and
+an SMTP server on loopback (aiosmtpd) that counts what it receives.
+
+The workers send sequence emails through `NURTURE_EMAIL_URL` (test settings keep Django's own
+backend in memory) and run with an always-open send window, so the clock never moves a step.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from apps.accounts.models import Contact
+from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.nurture.tasks import dispatch_due_steps, stall_sweep
+from apps.pipeline.models import OpportunityStall
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    JourneyStageFactory,
+    OpportunityFactory,
+    PipelineStageFactory,
+)
+from tests.nurture.conftest import email_step
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+DUE_STEPS = 5_000
+WAIT_SECONDS = 90
+
+
+@dataclass
+class SmtpSink:
+    """Accepts every message and records its Message-ID and recipient.
+
+    `hold_before(n)` makes the n-th conversation wait at RCPT (before any message data), so a
+    test can kill the sender at a known point in the middle of a batch.
+    """
+
+    received: list[tuple[str, str]] = field(default_factory=list)
+    hold_at: int | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    rcpt_count: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_count += 1
+        if self.rcpt_count == self.hold_at:
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content)
+        self.received.append((message["Message-ID"], envelope.rcpt_tos[0]))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(monkeypatch):
+    sink = SmtpSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    # Read by the worker processes' settings when they start.
+    monkeypatch.setenv("NURTURE_EMAIL_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("NURTURE_SEND_DAYS", "0,1,2,3,4,5,6")
+    monkeypatch.setenv("NURTURE_SEND_FROM_HOUR", "0")
+    monkeypatch.setenv("NURTURE_SEND_UNTIL_HOUR", "24")
+    monkeypatch.setenv("NURTURE_DISPATCH_BATCH", "50")
+    # A short lease, so a killed worker's claimed steps come back within seconds.
+    monkeypatch.setenv("NURTURE_CLAIM_SECONDS", "3")
+    yield sink
+    sink.release.set()
+    controller.stop()
+
+
+def _due_steps(count: int) -> Step:
+    """`count` contacts, each with one email step due now."""
+    sequence = Sequence.objects.create(
+        name="Race", journey_stage=JourneyStageFactory(), is_active=True
+    )
+    step = email_step(sequence, 1)
+    accounts = [AccountFactory() for _ in range(10)]
+    contacts = Contact.objects.bulk_create(
+        Contact(
+            account=accounts[n % 10],
+            first_name=f"Buyer{n}",
+            last_name="Test",
+            email=f"buyer{n}@race.example",
+            time_zone="UTC",
+        )
+        for n in range(count)
+    )
+    now = timezone.now()
+    Enrollment.objects.bulk_create(
+        Enrollment(
+            sequence=step.sequence,
+            contact=contact,
+            next_step=step,
+            waiting_since=now,
+            due_at=now,
+            enrolled_at=now,
+        )
+        for contact in contacts
+    )
+    return step
+
+
+def _wait_for(done: Callable[[], bool], *, every: Callable[[], None] | None = None) -> None:
+    """Poll until `done()`; `every` runs each few seconds meanwhile (a beat, say)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    last_beat = time.monotonic()
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("the workers did not finish in time")
+        if every is not None and time.monotonic() - last_beat > 4:
+            every()
+            last_beat = time.monotonic()
+        time.sleep(0.2)
+
+
+def _assert_each_step_sent_once(sink: SmtpSink, count: int) -> None:
+    message_ids = [message_id for message_id, _ in sink.received]
+    recipients = {rcpt for _, rcpt in sink.received}
+    assert len(sink.received) == count, "every message arrived once"
+    assert len(set(message_ids)) == count and len(recipients) == count
+    assert Touch.objects.count() == count
+    assert set(Enrollment.objects.values_list("status", flat=True)) == {"completed"}
+
+
+# `smtp_sink` comes first: it sets the environment the workers start with.
+def test_two_workers_and_two_dispatcher_runs_send_every_step_exactly_once(
+    smtp_sink, celery_worker_process
+):
+    _due_steps(DUE_STEPS)
+    celery_worker_process("w1", concurrency=1)
+    celery_worker_process("w2", concurrency=1)
+
+    dispatch_due_steps.delay()
+    dispatch_due_steps.delay()
+    _wait_for(lambda: len(smtp_sink.received) >= DUE_STEPS and Touch.objects.count() >= DUE_STEPS)
+    time.sleep(1)  # anything sent twice would arrive now
+
+    _assert_each_step_sent_once(smtp_sink, DUE_STEPS)
+
+
+def _pool_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    smtp_sink, celery_worker_process
+):
+    count = 400
+    _due_steps(count)
+    smtp_sink.hold_at = 120  # in the middle of the third batch of 50
+    doomed = celery_worker_process("doomed", concurrency=1)
+
+    dispatch_due_steps.delay()
+    assert smtp_sink.holding.wait(WAIT_SECONDS), "the worker never reached the held message"
+    for pid in [*_pool_children(doomed.pid), doomed.pid]:
+        os.kill(pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    smtp_sink.release.set()
+    # Every email that left before the kill was committed with its touch; the held one was not.
+    assert len(smtp_sink.received) == Touch.objects.count() == smtp_sink.hold_at - 1
+
+    celery_worker_process("rescuer", concurrency=1)
+    # Beat would start a dispatcher every minute; here every few seconds.
+    dispatch_due_steps.delay()
+    _wait_for(lambda: Touch.objects.count() >= count, every=dispatch_due_steps.delay)
+    time.sleep(1)
+
+    _assert_each_step_sent_once(smtp_sink, count)
+
+
+def test_two_stall_sweeps_at_the_same_time_enrol_each_contact_once(celery_worker_process, tmp_path):
+    stage = JourneyStageFactory()
+    sequence = Sequence.objects.create(name="Stalled deals", journey_stage=stage, is_active=True)
+    email_step(sequence, 1)
+    discovery = PipelineStageFactory(journey_stage=stage, max_days_in_stage=10)
+    long_ago = timezone.now() - timezone.timedelta(days=30)
+    deals = 0
+    for _ in range(60):
+        account = AccountFactory()
+        ContactFactory.create_batch(4, account=account)
+        # Two stalled deals per account: their committees would be enrolled twice over.
+        for _ in range(2):
+            OpportunityFactory(account=account, stage=discovery, stage_entered_at=long_ago)
+            deals += 1
+    celery_worker_process("s1", concurrency=1)
+    celery_worker_process("s2", concurrency=1)
+
+    stall_sweep.delay()
+    stall_sweep.delay()
+
+    def sweeps_finished() -> int:
+        lines = "".join(log.read_text() for log in tmp_path.glob("s*.log")).splitlines()
+        return sum("nurture.stall_sweep[" in line and " succeeded in " in line for line in lines)
+
+    _wait_for(lambda: sweeps_finished() >= 2)
+    assert OpportunityStall.objects.count() == deals
+    pairs = list(Enrollment.objects.values_list("sequence_id", "contact_id"))
+    assert len(pairs) == len(set(pairs)) == 60 * 4
