@@ -86,8 +86,9 @@ class EnablementRequestAdmin(WaymarkAdmin):
         ("Context", {"fields": ("requested_by", "opportunity", "journey_stage", "persona")}),
         (
             "Work",
-            {"fields": ("status", "assignee", "delivered_asset", "decline_reason")},
+            {"fields": ("status", "assignee", "delivered_asset", "decline_reason", "notes")},
         ),
+        ("Outcome", {"fields": ("status_changed_at", "notified_at", "requester_seen_at")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 

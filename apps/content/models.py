@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 
@@ -132,6 +133,21 @@ class EnablementRequest(TimeStampedModel):
         Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="fulfilled_requests"
     )
     decline_reason = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When marketing last moved it on."
+    )
+    requester_seen_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the requester last saw its news."
+    )
+    notified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the requester was emailed the outcome; set once, so they hear once.",
+    )
+
+    OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS)
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,3 +161,11 @@ class EnablementRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.need[:60]
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in self.OPEN_STATUSES
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )

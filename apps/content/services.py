@@ -1,7 +1,18 @@
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from apps.content.models import Asset
+from apps.accounts.models import Contact
+from apps.content.models import Asset, AssetShare, EnablementRequest
+from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
+from apps.engagement.models import Event, EventKind, EventSource
+from apps.pipeline.models import Opportunity
+from apps.users.models import Role, User
+from apps.users.selectors import user_role
 
 ASSET_FIELDS = [
     "title",
@@ -30,3 +41,234 @@ def asset_update(*, asset: Asset, data: dict) -> Asset:
 def asset_delete(*, asset: Asset) -> None:
     """Remove an asset with its share log; events and steps that used it keep their rows."""
     asset.delete()
+
+
+# --- enablement requests ---------------------------------------------------------------------
+# A rep asks; marketing moves the request new → accepted → in progress → delivered, or declines
+# it with a reason at any open step. The requester hears the outcome once, by email and on
+# their "My requests" page.
+
+REQUEST_FIELDS = [
+    "opportunity",
+    "journey_stage",
+    "persona",
+    "need",
+    "asset_type",
+    "priority",
+    "due_date",
+    "notes",
+]
+Status = EnablementRequest.Status
+# The statuses a request may move to from each status.
+NEXT_STATUSES: dict[str, set[str]] = {
+    Status.NEW: {Status.ACCEPTED, Status.IN_PROGRESS, Status.DELIVERED, Status.DECLINED},
+    Status.ACCEPTED: {Status.IN_PROGRESS, Status.DELIVERED, Status.DECLINED},
+    Status.IN_PROGRESS: {Status.DELIVERED, Status.DECLINED},
+    Status.DELIVERED: set(),
+    Status.DECLINED: set(),
+}
+
+
+def _validate_request_input(*, data: dict, requested_by: User) -> dict:
+    """Rules a form cannot see: the deal is open and the rep's to ask about, the date ahead."""
+    errors: dict[str, list[str]] = {}
+    opportunity: Opportunity | None = data.get("opportunity")
+    if opportunity is not None and (
+        opportunity.stage.is_closed
+        or not opportunity_visible_to(opportunity=opportunity, user=requested_by)
+    ):
+        errors["opportunity"] = ["Choose an open opportunity you can see."]
+    due_date = data.get("due_date")
+    if due_date is not None and due_date < timezone.localdate():
+        errors["due_date"] = ["The due date cannot be in the past."]
+    if errors:
+        raise ApplicationError("The request cannot be saved.", fields=errors)
+    if opportunity is not None and data.get("journey_stage") is None:
+        data = {**data, "journey_stage": opportunity.stage.journey_stage}
+    return data
+
+
+def opportunity_visible_to(*, opportunity: Opportunity, user: User) -> bool:
+    """Every rep sees every deal today; one place to narrow it when territories arrive."""
+    return user.has_perm("pipeline.view_opportunity")
+
+
+@transaction.atomic
+def enablement_request_create(*, requested_by: User, data: dict) -> EnablementRequest:
+    data = _validate_request_input(data=data, requested_by=requested_by)
+    fields = {name: data[name] for name in REQUEST_FIELDS if name in data}
+    return model_create(
+        model=EnablementRequest,
+        data={**fields, "requested_by": requested_by, "status": Status.NEW},
+    )
+
+
+@transaction.atomic
+def enablement_request_update(*, request: EnablementRequest, data: dict) -> EnablementRequest:
+    """The requester's own edits: what they ask for, while marketing has not delivered it."""
+    if request.status not in EnablementRequest.OPEN_STATUSES:
+        raise ApplicationError(
+            "A delivered or declined request can no longer be edited.",
+            fields={"status": ["This request is closed."]},
+        )
+    data = _validate_request_input(data=data, requested_by=request.requested_by)
+    return model_update(instance=request, fields=REQUEST_FIELDS, data=data)[0]
+
+
+def _locked(request: EnablementRequest) -> EnablementRequest:
+    return EnablementRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _move(request: EnablementRequest, *, to: str, **changes) -> EnablementRequest:
+    """Move a request (row locked, so two marketers cannot both act on it) and stamp the time."""
+    request = _locked(request)
+    if to not in NEXT_STATUSES[request.status]:
+        raise ApplicationError(
+            f"A {request.get_status_display().lower()} request cannot move to "
+            f"{Status(to).label.lower()}.",
+            fields={"status": [f"Not allowed from {request.get_status_display()}."]},
+        )
+    request.status = to
+    request.status_changed_at = timezone.now()
+    for name, value in changes.items():
+        setattr(request, name, value)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def enablement_request_accept(
+    *, request: EnablementRequest, assignee: User | None = None
+) -> EnablementRequest:
+    changes = {"assignee": assignee} if assignee is not None else {}
+    return _move(request, to=Status.ACCEPTED, **changes)
+
+
+@transaction.atomic
+def enablement_request_assign(*, request: EnablementRequest, assignee: User) -> EnablementRequest:
+    if user_role(user=assignee) not in {Role.MARKETER, Role.ADMIN}:
+        raise ApplicationError(
+            "Assign the request to someone in marketing.",
+            fields={"assignee": ["Not a marketer."]},
+        )
+    request = _locked(request)
+    if request.status not in EnablementRequest.OPEN_STATUSES:
+        raise ApplicationError(
+            "A closed request cannot be reassigned.", fields={"assignee": ["Request closed."]}
+        )
+    return model_update(instance=request, fields=["assignee"], data={"assignee": assignee})[0]
+
+
+@transaction.atomic
+def enablement_request_start(*, request: EnablementRequest) -> EnablementRequest:
+    return _move(request, to=Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def enablement_request_deliver(
+    *,
+    request: EnablementRequest,
+    asset: Asset | None = None,
+    asset_data: dict | None = None,
+) -> EnablementRequest:
+    """Deliver with an existing asset or a new one made from `asset_data`, never both."""
+    if (asset is None) == (asset_data is None):
+        raise ApplicationError(
+            "Deliver an existing asset or describe a new one.",
+            fields={"asset": ["Choose one asset, or give a new one's details."]},
+        )
+    if asset is None:
+        asset = asset_create(data=asset_data)
+    request = _move(request, to=Status.DELIVERED, delivered_asset=asset)
+    _notify_requester(request=request)
+    return request
+
+
+@transaction.atomic
+def enablement_request_decline(*, request: EnablementRequest, reason: str) -> EnablementRequest:
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the request is declined.", fields={"decline_reason": ["Give a reason."]}
+        )
+    request = _move(request, to=Status.DECLINED, decline_reason=reason.strip())
+    _notify_requester(request=request)
+    return request
+
+
+def _notify_requester(*, request: EnablementRequest) -> None:
+    """Email the outcome after commit, once: `notified_at` is set in the same transaction."""
+    if request.notified_at is not None:
+        return
+    request.notified_at = timezone.now()
+    request.save(update_fields=["notified_at"])
+    link = settings.SITE_URL.rstrip("/") + reverse("enablement:my_requests")
+    message = render_to_string(
+        "enablement/emails/request_outcome.txt", {"request": request, "link": link}
+    )
+    subject = f"Your content request was {request.get_status_display().lower()}"
+    recipient = request.requested_by.email
+    if recipient:
+        transaction.on_commit(
+            lambda: send_mail(subject, message, None, [recipient], fail_silently=False)
+        )
+
+
+def enablement_requests_mark_seen(*, requester: User) -> int:
+    """The rep opened "My requests": the news shown there is now seen."""
+    return EnablementRequest.objects.filter(
+        requested_by=requester, status_changed_at__isnull=False
+    ).update(requester_seen_at=timezone.now())
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def asset_share(
+    *,
+    asset: Asset,
+    contacts: list[Contact],
+    shared_by: User,
+    opportunity: Opportunity | None = None,
+    note: str = "",
+) -> list[AssetShare]:
+    """A rep sent an asset to committee members: one share and one engagement event each."""
+    errors: dict[str, list[str]] = {}
+    if asset.status != Asset.Status.PUBLISHED:
+        errors["asset"] = ["Only published assets can be shared."]
+    if not contacts:
+        errors["contacts"] = ["Choose at least one person."]
+    account_id = opportunity.account_id if opportunity else None
+    if opportunity is not None and any(c.account_id != account_id for c in contacts):
+        errors["contacts"] = ["Share only with people at the opportunity's account."]
+    if errors:
+        raise ApplicationError("The asset cannot be shared.", fields=errors)
+    now = timezone.now()
+    shares = []
+    for contact in contacts:
+        share = AssetShare(
+            asset=asset,
+            contact=contact,
+            opportunity=opportunity,
+            shared_by=shared_by,
+            shared_at=now,
+            note=note,
+        )
+        share.full_clean()
+        shares.append(share)
+    AssetShare.objects.bulk_create(shares)
+    Event.objects.bulk_create(
+        Event(
+            account_id=contact.account_id,
+            contact=contact,
+            kind=EventKind.ASSET_SHARED,
+            source=EventSource.WAYMARK,
+            occurred_at=now,
+            asset=asset,
+            url=asset.url,
+            properties={"shared_by": shared_by.pk, "opportunity": getattr(opportunity, "pk", None)},
+        )
+        for contact in contacts
+    )
+    return shares

@@ -1,0 +1,207 @@
+"""Content reads: the enablement request queue, a rep's requests, and an asset's usage.
+
+Each runs a fixed number of queries, whatever the number of rows.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from apps.content.models import Asset, AssetShare, EnablementRequest
+from apps.journeys.models import JourneyStage
+from apps.journeys.selectors import same_stage
+from apps.personas.models import Persona
+from apps.pipeline.models import Opportunity, StageChange
+from apps.users.models import Role, User
+from apps.users.selectors import user_role
+
+Status = EnablementRequest.Status
+_PRIORITY_ORDER = Case(
+    *(When(priority=p, then=Value(i)) for i, p in enumerate(EnablementRequest.Priority.values))
+)
+
+
+def _requests() -> QuerySet[EnablementRequest]:
+    today = timezone.localdate()
+    return EnablementRequest.objects.select_related(
+        "requested_by",
+        "assignee",
+        "opportunity__account",
+        "journey_stage__journey",
+        "persona",
+        "delivered_asset",
+    ).annotate(
+        overdue=Case(
+            When(status__in=EnablementRequest.OPEN_STATUSES, due_date__lt=today, then=True),
+            default=False,
+            output_field=BooleanField(),
+        )
+    )
+
+
+def enablement_request_queue(*, filters: dict | None = None) -> QuerySet[EnablementRequest]:
+    """Marketing's queue: open work first, overdue on top, then by priority and due date.
+
+    `filters` may hold status ("open" for every open status), priority, assignee ("none" for
+    unassigned), persona and overdue (True).
+    """
+    filters = filters or {}
+    rows = _requests()
+    status = filters.get("status")
+    if status == "open":
+        rows = rows.filter(status__in=EnablementRequest.OPEN_STATUSES)
+    elif status:
+        rows = rows.filter(status=status)
+    if filters.get("priority"):
+        rows = rows.filter(priority=filters["priority"])
+    if filters.get("assignee") == "none":
+        rows = rows.filter(assignee__isnull=True)
+    elif filters.get("assignee"):
+        rows = rows.filter(assignee=filters["assignee"])
+    if filters.get("persona"):
+        rows = rows.filter(persona=filters["persona"])
+    if filters.get("overdue"):
+        rows = rows.filter(overdue=True)
+    is_open = Case(
+        When(status__in=EnablementRequest.OPEN_STATUSES, then=Value(0)), default=Value(1)
+    )
+    return rows.order_by(
+        is_open, F("overdue").desc(), _PRIORITY_ORDER, F("due_date").asc(nulls_last=True), "pk"
+    )
+
+
+def enablement_requests_visible_to(*, user: User) -> QuerySet[EnablementRequest]:
+    """Reps see their own requests; marketing and admins see every request."""
+    rows = _requests()
+    if user_role(user=user) not in {Role.MARKETER, Role.ADMIN}:
+        rows = rows.filter(requested_by=user)
+    return rows
+
+
+def my_enablement_requests(*, requester: User) -> QuerySet[EnablementRequest]:
+    """A rep's requests, newest first; `is_news` marks the ones moved on since they last looked."""
+    return (
+        _requests()
+        .filter(requested_by=requester)
+        .annotate(
+            is_news=Case(
+                When(
+                    Q(status_changed_at__isnull=False)
+                    & (
+                        Q(requester_seen_at__isnull=True)
+                        | Q(requester_seen_at__lt=F("status_changed_at"))
+                    ),
+                    then=True,
+                ),
+                default=False,
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-is_news", "-created_at", "-pk")
+    )
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
+_COMMON = frozenset(
+    [
+        "with",
+        "that",
+        "this",
+        "from",
+        "have",
+        "need",
+        "needs",
+        "their",
+        "about",
+        "they",
+        "them",
+        "what",
+        "which",
+    ]
+)
+
+
+def keywords(text: str) -> set[str]:
+    """Words of four letters or more, minus filler: enough to tell two asks apart."""
+    return {word for word in _WORD.findall(text.lower()) if word not in _COMMON}
+
+
+def similar_open_requests(
+    *,
+    need: str = "",
+    opportunity: Opportunity | None = None,
+    journey_stage: JourneyStage | None = None,
+    persona: Persona | None = None,
+    limit: int = 5,
+) -> list[EnablementRequest]:
+    """Open requests a rep should see before asking again: same deal, or the same stage and
+    persona, or sharing words with the need; most overlapping first."""
+    stage = journey_stage or (opportunity.stage.journey_stage if opportunity else None)
+    match = Q(pk__in=[])
+    if opportunity is not None:
+        match |= Q(opportunity=opportunity)
+    if stage is not None:
+        match |= same_stage(stage=stage) & (Q(persona=persona) if persona else Q())
+    words = keywords(need)
+    for word in words:
+        match |= Q(need__icontains=word)
+    rows = list(_requests().filter(match, status__in=EnablementRequest.OPEN_STATUSES)[:50])
+    rows.sort(key=lambda r: (-len(words & keywords(r.need)), -r.created_at.timestamp()))
+    return rows[:limit]
+
+
+@dataclass(frozen=True)
+class AssetUsage:
+    times_recommended: int
+    times_shared: int
+    people_reached: int
+    times_requested: int
+    opportunities_shared_into: int
+    opportunities_advanced: int
+
+
+def advanced_after(*, share_at: str = "shared_at", opportunity: str = "opportunity_id") -> Exists:
+    """The deal moved to a later pipeline stage after the share: content that helped."""
+    return Exists(
+        StageChange.objects.filter(
+            opportunity_id=OuterRef(opportunity),
+            entered_at__gt=OuterRef(share_at),
+            from_stage__isnull=False,
+            stage__position__gt=F("from_stage__position"),
+        )
+    )
+
+
+def asset_usage(*, asset: Asset) -> AssetUsage:
+    shares = AssetShare.objects.filter(asset=asset)
+    totals = shares.aggregate(
+        times_shared=Count("pk"),
+        people_reached=Count("contact", distinct=True),
+        opportunities_shared_into=Count("opportunity", distinct=True),
+    )
+    advanced = (
+        shares.alias(advanced=advanced_after())
+        .filter(opportunity__isnull=False, advanced=True)
+        .values("opportunity")
+        .distinct()
+        .count()
+    )
+    return AssetUsage(
+        times_recommended=asset.recommendations.count(),
+        times_requested=EnablementRequest.objects.filter(delivered_asset=asset).count(),
+        opportunities_advanced=advanced,
+        **totals,
+    )

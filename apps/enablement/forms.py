@@ -1,0 +1,128 @@
+from django import forms
+
+from apps.content.models import Asset, AssetType, EnablementRequest
+from apps.personas.models import Persona
+from apps.pipeline.models import Opportunity
+from apps.users.models import Role, User
+
+SELECT = {"class": "form-select form-select-sm"}
+TEXT = {"class": "form-control form-control-sm"}
+
+
+class RequestForm(forms.Form):
+    """What a rep asks for; the service checks the deal and the date."""
+
+    opportunity = forms.ModelChoiceField(
+        queryset=Opportunity.objects.select_related("stage"),
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    persona = forms.ModelChoiceField(
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+        error_messages={"invalid_choice": "Unknown persona."},
+    )
+    need = forms.CharField(
+        label="Objection or need",
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
+    )
+    asset_type = forms.ChoiceField(
+        label="Format",
+        choices=[("", "Any format"), *AssetType.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    priority = forms.ChoiceField(
+        choices=EnablementRequest.Priority.choices,
+        initial=EnablementRequest.Priority.MEDIUM,
+        widget=forms.Select(attrs=SELECT),
+    )
+    due_date = forms.DateField(required=False, widget=forms.DateInput({**TEXT, "type": "date"}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={**TEXT, "rows": 2}))
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("open", "Open"), ("", "Any status"), *EnablementRequest.Status.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    priority = forms.ChoiceField(
+        choices=[("", "Any priority"), *EnablementRequest.Priority.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    persona = forms.ModelChoiceField(
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        empty_label="Any persona",
+        widget=forms.Select(attrs=SELECT),
+    )
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+
+def marketing_people():
+    return User.objects.filter(groups__name__in=[Role.MARKETER, Role.ADMIN]).distinct()
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(SELECT))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = marketing_people()
+
+
+class DeliverForm(forms.Form):
+    """An existing published asset, or the title and URL of a new one at the request's stage."""
+
+    asset = forms.ModelChoiceField(
+        queryset=Asset.objects.filter(status=Asset.Status.PUBLISHED),
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    new_title = forms.CharField(required=False, max_length=200, widget=forms.TextInput(TEXT))
+    new_url = forms.URLField(required=False, assume_scheme="https", widget=forms.URLInput(TEXT))
+    new_asset_type = forms.ChoiceField(
+        choices=[("", "Format of the new asset"), *AssetType.choices],
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    def service_arguments(self, *, request: EnablementRequest) -> dict:
+        """`asset=` an existing asset, or `asset_data=` for a new one at the request's stage."""
+        data = self.cleaned_data
+        if data.get("asset") or not data.get("new_title"):
+            return {"asset": data.get("asset")}
+        return {
+            "asset_data": {
+                "title": data["new_title"],
+                "url": data.get("new_url", ""),
+                "asset_type": data.get("new_asset_type") or request.asset_type,
+                "journey_stage": request.journey_stage,
+                "status": Asset.Status.PUBLISHED,
+                "personas": [request.persona] if request.persona else [],
+            }
+        }
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(widget=forms.TextInput(TEXT))
+
+
+class ShareForm(forms.Form):
+    asset = forms.ModelChoiceField(queryset=Asset.objects.filter(status=Asset.Status.PUBLISHED))
+    contacts = forms.ModelMultipleChoiceField(queryset=None)
+    note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, opportunity: Opportunity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = opportunity.account.contacts.all()
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(max_length=300, widget=forms.TextInput(TEXT))
+    persona = forms.ModelChoiceField(
+        queryset=Persona.objects.order_by("name"), required=False, widget=forms.Select(SELECT)
+    )

@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from apps.users.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("enablement", "0001_initial"),
+        ("users", "0002_role_groups"),
+    ]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

@@ -1,0 +1,37 @@
+from django.db import transaction
+from django.utils import timezone
+
+from apps.content.models import Asset
+from apps.core.services import model_create
+from apps.enablement.models import AssetRecommendation, DealObjection
+from apps.personas.models import Persona
+from apps.pipeline.models import Opportunity
+from apps.users.models import User
+
+
+@transaction.atomic
+def deal_objection_record(
+    *, opportunity: Opportunity, text: str, recorded_by: User, persona: Persona | None = None
+) -> DealObjection:
+    return model_create(
+        model=DealObjection,
+        data={
+            "opportunity": opportunity,
+            "persona": persona,
+            "text": text.strip(),
+            "recorded_by": recorded_by,
+            "recorded_at": timezone.now(),
+        },
+    )
+
+
+def asset_recommendations_record(*, opportunity: Opportunity, assets: list[Asset]) -> None:
+    """Count the assets as recommended on the deal; a pair already counted stays as it was."""
+    now = timezone.now()
+    AssetRecommendation.objects.bulk_create(
+        [
+            AssetRecommendation(asset=asset, opportunity=opportunity, first_recommended_at=now)
+            for asset in assets
+        ],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,210 @@
+"""Enablement pages: the rep's deals and workspace, requests, and marketing's queue."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.content import selectors as content_selectors
+from apps.content import services as content_services
+from apps.content.models import EnablementRequest
+from apps.core.exceptions import ApplicationError
+from apps.enablement import forms, selectors, services
+from apps.pipeline.models import Opportunity
+from apps.users.models import Role
+from apps.users.selectors import user_role
+
+WORKSPACE_PERMISSIONS = (
+    "pipeline.view_opportunity",
+    "accounts.view_contact",
+    "content.view_asset",
+)
+
+
+def _may(*perms: str) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorate
+
+
+def _works_queue(view: Callable) -> Callable:
+    """Marketing and admins work the queue; a rep's change permission reaches their own asks."""
+
+    def check(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if user_role(user=request.user) not in {Role.MARKETER, Role.ADMIN}:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return _may("content.change_enablementrequest")(check)
+
+
+def _errors_into(form, error: ApplicationError | ValidationError) -> None:
+    """Put a service's field errors on the form, where the user sees them."""
+    fields = error.fields if isinstance(error, ApplicationError) else error.message_dict
+    for name, errors in fields.items():
+        for message in errors:
+            form.add_error(name if name in form.fields else None, message)
+    if not fields:
+        form.add_error(None, getattr(error, "message", str(error)))
+
+
+@_may(*WORKSPACE_PERMISSIONS)
+def my_opportunities(request: HttpRequest) -> HttpResponse:
+    deals = selectors.my_opportunities(owner=request.user)
+    return render(request, "enablement/my_opportunities.html", {"deals": deals})
+
+
+@_may(*WORKSPACE_PERMISSIONS)
+def workspace(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    try:
+        space = selectors.opportunity_workspace(opportunity_id=opportunity_id)
+    except Opportunity.DoesNotExist as error:
+        raise Http404("No such opportunity.") from error
+    services.asset_recommendations_record(
+        opportunity=space.opportunity, assets=[r.asset for r in space.recommendations]
+    )
+    return render(
+        request,
+        "enablement/workspace.html",
+        {"space": space, "objection_form": forms.ObjectionForm()},
+    )
+
+
+@require_POST
+@_may(*WORKSPACE_PERMISSIONS, "content.add_assetshare")
+def share(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = get_object_or_404(
+        Opportunity.objects.select_related("account"), pk=opportunity_id
+    )
+    form = forms.ShareForm(request.POST, opportunity=opportunity)
+    if form.is_valid():
+        try:
+            shares = content_services.asset_share(
+                asset=form.cleaned_data["asset"],
+                contacts=list(form.cleaned_data["contacts"]),
+                opportunity=opportunity,
+                shared_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Shared with {len(shares)} people.")
+    else:
+        messages.error(request, "Choose an asset and at least one person at the account.")
+    return redirect("enablement:workspace", opportunity_id=opportunity.pk)
+
+
+@require_POST
+@_may(*WORKSPACE_PERMISSIONS, "enablement.add_dealobjection")
+def record_objection(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    opportunity = get_object_or_404(Opportunity, pk=opportunity_id)
+    form = forms.ObjectionForm(request.POST)
+    if form.is_valid():
+        services.deal_objection_record(
+            opportunity=opportunity, recorded_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Objection recorded; recommendations take it into account.")
+    else:
+        messages.error(request, "Write the objection you heard.")
+    return redirect("enablement:workspace", opportunity_id=opportunity.pk)
+
+
+@_may("content.add_enablementrequest", "pipeline.view_opportunity")
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Ask for an asset; open requests like it are shown first, and "Submit anyway" confirms."""
+    similar: list[EnablementRequest] = []
+    if request.method == "POST":
+        form = forms.RequestForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            similar = content_selectors.similar_open_requests(
+                need=data["need"],
+                opportunity=data.get("opportunity"),
+                persona=data.get("persona"),
+            )
+            if not similar or request.POST.get("confirm"):
+                try:
+                    content_services.enablement_request_create(requested_by=request.user, data=data)
+                except (ApplicationError, ValidationError) as error:
+                    _errors_into(form, error)
+                else:
+                    messages.success(request, "Request sent to marketing.")
+                    return redirect("enablement:my_requests")
+    else:
+        form = forms.RequestForm(initial={"opportunity": request.GET.get("opportunity")})
+    return render(request, "enablement/request_form.html", {"form": form, "similar": similar})
+
+
+@_may("content.view_enablementrequest")
+def my_requests(request: HttpRequest) -> HttpResponse:
+    rows = list(content_selectors.my_enablement_requests(requester=request.user))
+    content_services.enablement_requests_mark_seen(requester=request.user)
+    return render(request, "enablement/my_requests.html", {"requests": rows})
+
+
+@_works_queue
+def queue(request: HttpRequest) -> HttpResponse:
+    form = forms.QueueFilterForm(request.GET or {"status": "open"})
+    form.is_valid()
+    rows = content_selectors.enablement_request_queue(filters=form.cleaned_data)
+    assign_form, deliver_form = forms.AssignForm(auto_id=False), forms.DeliverForm(auto_id=False)
+    # Each row repeats these selects: read their options once, not once per row.
+    for field in (assign_form.fields["assignee"], deliver_form.fields["asset"]):
+        field.choices = list(field.choices)
+    context = {
+        "form": form,
+        "requests": rows[:200],
+        "assign_form": assign_form,
+        "deliver_form": deliver_form,
+    }
+    return render(request, "enablement/queue.html", context)
+
+
+def _queue_action(request: HttpRequest, item: EnablementRequest, action: str) -> str:
+    """Run one queue action; returns what to tell the marketer."""
+    if action == "accept":
+        content_services.enablement_request_accept(request=item, assignee=request.user)
+        return "Accepted."
+    if action == "start":
+        content_services.enablement_request_start(request=item)
+        return "Marked in progress."
+    if action == "assign":
+        form = forms.AssignForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError("Choose someone in marketing.")
+        content_services.enablement_request_assign(request=item, **form.cleaned_data)
+        return "Assigned."
+    if action == "deliver":
+        form = forms.DeliverForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError("Check the asset's details.")
+        content_services.enablement_request_deliver(
+            request=item, **form.service_arguments(request=item)
+        )
+        return "Delivered; the requester has been told."
+    if action == "decline":
+        content_services.enablement_request_decline(
+            request=item, reason=request.POST.get("reason", "")
+        )
+        return "Declined; the requester has been told why."
+    raise Http404("No such action.")
+
+
+@require_POST
+@_works_queue
+def queue_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    item = get_object_or_404(EnablementRequest, pk=request_id)
+    try:
+        messages.success(request, _queue_action(request, item, action))
+    except ApplicationError as error:
+        details = "; ".join(m for ms in error.fields.values() for m in ms)
+        messages.error(request, f"{error.message} {details}".strip())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enablement:queue")

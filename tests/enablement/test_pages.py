@@ -1,0 +1,73 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.content.models import EnablementRequest
+from apps.enablement.models import AssetRecommendation
+from tests.factories import AssetFactory, EnablementRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rep_request_page_warns_of_similar_then_submits(client, sales_rep, deal):
+    EnablementRequestFactory(requested_by=sales_rep, opportunity=deal, need="ROI model")
+    client.force_login(sales_rep)
+    url = reverse("enablement:request_new")
+    data = {"opportunity": deal.pk, "need": "ROI calculator", "priority": "high"}
+    first = client.post(url, data)
+    assert b"similar-requests" in first.content
+    assert EnablementRequest.objects.count() == 1
+    assert client.post(url, {**data, "confirm": "1"}).status_code == 302
+    assert EnablementRequest.objects.count() == 2
+
+
+def test_request_page_shows_field_errors(client, sales_rep, deal):
+    client.force_login(sales_rep)
+    page = client.post(
+        reverse("enablement:request_new"),
+        {
+            "opportunity": deal.pk,
+            "need": "x",
+            "priority": "high",
+            "due_date": "2001-01-01",
+            "persona": 99999,
+        },
+    )
+    assert b"error-persona" in page.content
+    assert not EnablementRequest.objects.exists()
+
+
+def test_queue_is_marketing_only_and_constant_queries(client, marketer, sales_rep):
+    client.force_login(sales_rep)
+    assert client.get(reverse("enablement:queue")).status_code in (403, 404)
+    client.force_login(marketer)
+    EnablementRequestFactory(requested_by=sales_rep)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("enablement:queue"))
+    EnablementRequestFactory.create_batch(4, requested_by=sales_rep)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(reverse("enablement:queue"))
+    assert len(one) == len(five)
+    assert page.content.count(b'data-testid="request-') == 5
+
+
+def test_queue_action_delivers(client, marketer, sales_rep):
+    request = EnablementRequestFactory(requested_by=sales_rep)
+    asset = AssetFactory()
+    client.force_login(marketer)
+    client.post(
+        reverse("enablement:queue_action", args=[request.pk, "deliver"]), {"asset": asset.pk}
+    )
+    request.refresh_from_db()
+    assert request.status == "delivered" and request.delivered_asset == asset
+
+
+def test_workspace_records_recommendations_shown_in_usage(client, sales_rep, deal, evaluation):
+    asset = AssetFactory(journey_stage=evaluation)
+    client.force_login(sales_rep)
+    page = client.get(reverse("enablement:workspace", args=[deal.pk]))
+    assert asset.title.encode() in page.content
+    assert AssetRecommendation.objects.filter(asset=asset, opportunity=deal).exists()
+    usage = client.get(reverse("content:asset_detail", args=[asset.pk]))
+    assert b'data-testid="times-recommended">1<' in usage.content
