@@ -3,8 +3,9 @@
 import pytest
 
 from apps.accounts.models import Account
+from apps.personas.models import Persona
 from tests.api.conftest import url
-from tests.factories import AccountFactory, ContactFactory
+from tests.factories import AccountFactory, ContactFactory, PlaybookCellFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,15 @@ def test_a_clash_the_checks_could_not_see_is_a_409_and_saves_nothing(
     assert response.status_code == 409
     assert "conflicts" in response.json()["detail"]
     assert Account.objects.filter(domain="acme.com").count() == 1
+
+
+def test_deleting_a_record_still_in_use_is_a_409_that_says_by_what(api_client, admin_member):
+    persona = PlaybookCellFactory().persona
+
+    response = api_client(admin_member).delete(url("personas", persona.pk))
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "Cannot delete: still used by 1 playbook cells. Remove or reassign those first."
+    )
+    assert Persona.objects.filter(pk=persona.pk).exists()

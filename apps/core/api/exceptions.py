@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +17,8 @@ def exception_handler(exc, context):
         return _errors(exc.message, exc.fields, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         return _errors("Invalid input.", _django_errors(exc), status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return _errors(_still_used(exc), {}, status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):
         # Services validate constraints first; this is the race where two writers collide.
         return _errors(
@@ -43,6 +46,17 @@ def _django_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
             for field, messages in exc.message_dict.items()
         }
     return {"non_field_errors": exc.messages}
+
+
+def _still_used(exc: ProtectedError | RestrictedError) -> str:
+    """ "Cannot delete: still used by 3 playbook cells." — what to remove first."""
+    objs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts: dict[str, int] = {}
+    for obj in objs:
+        name = str(obj._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + 1
+    users = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    return f"Cannot delete: still used by {users}. Remove or reassign those first."
 
 
 def _errors(detail: str, fields: dict, code: int) -> Response:
