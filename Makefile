@@ -40,7 +40,7 @@ browser:
 
 test: lint browser
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
-	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 # Speed and memory targets, each against a baseline measured in the same run (README).

@@ -5,7 +5,32 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
+from apps.campaigns.api.views import CampaignViewSet
 from apps.content.api.views import AssetViewSet
+from apps.enablement.api.views import EnablementRequestViewSet
+from apps.engagement.api.views import (
+    AccountScoreViewSet,
+    ContactScoreViewSet,
+    EventViewSet,
+    HandoffViewSet,
+    SignalRuleViewSet,
+    StageChangeViewSet,
+    WebhookViewSet,
+)
+from apps.journeys.api.views import (
+    JourneyStageViewSet,
+    JourneyViewSet,
+    PlaybookCellViewSet,
+    StageKpiViewSet,
+    StageTransitionViewSet,
+)
+from apps.nurture.api.views import (
+    EnrollmentViewSet,
+    SequenceViewSet,
+    StallRuleViewSet,
+    StepViewSet,
+    TouchViewSet,
+)
 from apps.personas.api.views import PersonaViewSet
 from apps.pipeline.api.views import OpportunityViewSet, PipelineStageViewSet
 
@@ -16,6 +41,25 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("pipeline-stages", PipelineStageViewSet, basename="pipeline-stage")
 router.register("personas", PersonaViewSet, basename="persona")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("enablement-requests", EnablementRequestViewSet, basename="enablement-request")
+router.register("stall-rules", StallRuleViewSet, basename="stall-rule")
+router.register("sequences", SequenceViewSet, basename="sequence")
+router.register("sequence-steps", StepViewSet, basename="sequence-step")
+router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+router.register("touches", TouchViewSet, basename="touch")
+router.register("events", EventViewSet, basename="event")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("signal-rules", SignalRuleViewSet, basename="signal-rule")
+router.register("contact-scores", ContactScoreViewSet, basename="contact-score")
+router.register("account-scores", AccountScoreViewSet, basename="account-score")
+router.register("stage-changes", StageChangeViewSet, basename="stage-change")
+router.register("handoffs", HandoffViewSet, basename="handoff")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("journeys", JourneyViewSet, basename="journey")
+router.register("journey-stages", JourneyStageViewSet, basename="journey-stage")
+router.register("stage-transitions", StageTransitionViewSet, basename="stage-transition")
+router.register("playbook-cells", PlaybookCellViewSet, basename="playbook-cell")
+router.register("stage-kpis", StageKpiViewSet, basename="stage-kpi")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -12,6 +12,12 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("journeys/", include("apps.journeys.urls")),
+    path("content/", include("apps.content.urls")),
+    path("campaigns/", include("apps.campaigns.urls")),
+    path("nurture/", include("apps.nurture.urls")),
+    path("signals/", include("apps.engagement.urls")),
+    path("enablement/", include("apps.enablement.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

@@ -37,6 +37,13 @@ def admin_member(db):
 
 
 @pytest.fixture
+def staff_client(client, admin_member):
+    """A browser signed in as an admin-role member: staff, but not a superuser."""
+    client.force_login(admin_member)
+    return client
+
+
+@pytest.fixture
 def api_client():
     """`api_client(user)` gives a DRF client signed in as that user (or anonymous for None)."""
 

@@ -17,7 +17,7 @@ from apps.campaigns.models import Campaign
 from apps.content.models import Asset
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
-from apps.demo import world
+from apps.demo import campaigns, journeys, nurture, signals, world
 from apps.demo.selectors import demo_world_counts, demo_world_exists
 from apps.engagement.models import Event, EventKind, EventSource, SignalRule
 from apps.journeys.models import Journey, JourneyStage, Phase, StageTransition
@@ -81,8 +81,12 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
     _seed_opportunities(rng=rng, buyers=buyers, stages=pipeline_stages, anchor=anchor)
     _seed_events(rng=rng, buyers=buyers, assets=assets, anchor=anchor)
     _seed_campaigns(owner=marketer, journey_stages=journey_stages, assets=assets, anchor=anchor)
+    campaigns.plan_campaigns(journey_stages=journey_stages, personas=personas)
     _seed_signal_rules(journey_stages=journey_stages)
+    signals.seed_signals(journey_stages=journey_stages, personas=personas, anchor=anchor)
     _seed_sequences(journey_stages=journey_stages, assets=assets)
+    nurture.seed_nurture(journey_stages=journey_stages, now=anchor)
+    journeys.seed_playbook(stages=journey_stages, personas=personas, owner=marketer, anchor=anchor)
     return SeedReport(created=True, counts=demo_world_counts())
 
 
@@ -506,7 +510,7 @@ def _seed_campaigns(
                 "kpi": spec["kpi"],
                 "kpi_target": Decimal(spec["kpi_target"]),
                 "kpi_baseline": Decimal(baseline) if baseline is not None else None,
-                "channel": spec["channel"],
+                "channels": [spec["channel"]],
                 "assets": mix[: world.CAMPAIGN_MAX_ASSETS],
                 "start_date": anchor.date() + timedelta(days=spec["starts_in_days"]),
                 "end_date": anchor.date() + timedelta(days=spec["ends_in_days"]),

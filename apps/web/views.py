@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from apps.accounts import selectors as account_selectors
+from apps.engagement import selectors as engagement_selectors
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import PipelineStage
 from apps.users.models import Role
@@ -97,7 +98,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @_may_view(*ACCOUNT_PAGE_PERMISSIONS)
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     detail = _found(account_selectors.account_detail, account_id=account_id)
-    return render(request, "web/account_detail.html", {"detail": detail})
+    signals = engagement_selectors.account_signals(account_id=account_id)
+    return render(request, "web/account_detail.html", {"detail": detail, "signals": signals})
 
 
 @_may_view(*OPPORTUNITY_PAGE_PERMISSIONS)

@@ -1,5 +1,7 @@
 """Settings shared by every environment; each environment module overrides what differs."""
 
+from celery.schedules import crontab
+
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "apps.campaigns",
     "apps.engagement",
     "apps.nurture",
+    "apps.enablement",
     "apps.demo",
     "apps.web",
 ]
@@ -100,6 +103,28 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Waymark <waymark@localhost>")
+# Enablement: a committee member counts as engaged after activity within this many days.
+ENABLEMENT_ENGAGED_DAYS = env.int("ENABLEMENT_ENGAGED_DAYS", default=30)
+# Campaign planning: the most touches a contact should get in a week, all campaigns together.
+CAMPAIGN_WEEKLY_TOUCH_LIMIT = env.int("CAMPAIGN_WEEKLY_TOUCH_LIMIT", default=3)
+# Where Waymark is reached, for the links in its emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Nurture sequences (apps/nurture): steps run on these weekdays (Monday = 0) between these
+# hours of the contact's own time zone, the rest are quiet hours; at most so many touches per
+# contact in any seven days across all sequences (0: no cap).
+NURTURE_SEND_DAYS = env.list("NURTURE_SEND_DAYS", cast=int, default=[0, 1, 2, 3, 4])
+NURTURE_SEND_HOURS = (
+    env.int("NURTURE_SEND_FROM_HOUR", default=9),
+    env.int("NURTURE_SEND_UNTIL_HOUR", default=17),
+)
+NURTURE_TOUCHES_PER_WEEK = env.int("NURTURE_TOUCHES_PER_WEEK", default=2)
+# A dispatcher holds the due steps it claimed this long; a dead worker's are claimed again after.
+NURTURE_CLAIM_SECONDS = env.int("NURTURE_CLAIM_SECONDS", default=300)
+NURTURE_DISPATCH_BATCH = env.int("NURTURE_DISPATCH_BATCH", default=100)
+# Sequence emails may leave through their own sender (e.g. a bulk-mail provider); unset: EMAIL_URL.
+NURTURE_EMAIL_CONFIG = (
+    env.email_url("NURTURE_EMAIL_URL") if env("NURTURE_EMAIL_URL", default="") else {}
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -125,7 +150,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "JourneyStatusEnum": "apps.journeys.models.Journey.Status",
+        "BuyingRoleEnum": "apps.personas.models.BuyingRole",
+        "AssetTypeEnum": "apps.content.models.AssetType",
+        "EventKindEnum": "apps.engagement.models.EventKind",
+        "HandoffKindEnum": "apps.engagement.models.Handoff.Kind",
+        "CampaignStatusEnum": "apps.campaigns.models.Campaign.Status",
+        "TierEnum": "apps.accounts.models.Account.Tier",
+        "StepKindEnum": "apps.nurture.models.Step.Kind",
+        "EnrollmentStatusEnum": "apps.nurture.models.Enrollment.Status",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -140,7 +175,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic sweeps, synced into django-celery-beat's tables when beat starts.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Daily; safe to run more often or twice at once: one email per journey and due date.
+    "journeys-send-review-reminders": {
+        "task": "journeys.send_review_reminders",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 12 * 60 * 60},
+    },
+    # Mark stalled deals, alert their owners, enrol their committees; safe twice at once.
+    "nurture-stall-sweep": {
+        "task": "nurture.stall_sweep",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 30 * 60},
+    },
+    # Due steps wait as database rows, never as broker ETAs; a run claims them in batches.
+    "nurture-dispatch": {
+        "task": "nurture.dispatch_due_steps",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Evidence decays even when no signal arrives: rescore everyone nightly (one set-based run).
+    "engagement-recompute-all-scores": {
+        "task": "engagement.recompute_all_scores",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ OUR_APPS = (
     "campaigns",
     "engagement",
     "nurture",
+    "enablement",
 )
 
 FACTORY_BY_MODEL = {

@@ -89,7 +89,7 @@ def test_sales_rep_follows_a_stalled_deal_to_its_account(
     expect(page.get_by_test_id("committee-table")).to_contain_text("Technical evaluator")
     expect(page.get_by_test_id("activity-table")).to_contain_text("Pricing page view")
 
-    nav.get_by_role("link", name="Accounts").click()
+    nav.get_by_role("link", name="Accounts", exact=True).click()
     accounts = page.get_by_test_id("account-table")
     expect(accounts).to_contain_text("Globex")
     # htmx (a deferred script) must have wired the filters before a filter changes.
@@ -112,7 +112,7 @@ def test_navigation_follows_the_role(page, log_in, marketer, admin_member):
     nav = page.get_by_role("navigation", name="Main")
 
     log_in(marketer)
-    expect(nav.get_by_role("link", name="Accounts")).to_be_visible()
+    expect(nav.get_by_role("link", name="Accounts", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Opportunities", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="My opportunities")).to_have_count(0)
     expect(nav.get_by_role("link", name="Django admin")).to_have_count(0)

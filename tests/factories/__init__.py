@@ -1,34 +1,95 @@
 """factory_boy factories, one module per app; import them from here."""
 
 from tests.factories.accounts import AccountFactory, ContactFactory
-from tests.factories.campaigns import CampaignFactory
+from tests.factories.campaigns import (
+    CalendarFeedFactory,
+    CampaignFactory,
+    CampaignTemplateFactory,
+)
 from tests.factories.content import AssetFactory, AssetShareFactory, EnablementRequestFactory
-from tests.factories.engagement import EventFactory, SignalRuleFactory
-from tests.factories.journeys import JourneyFactory, JourneyStageFactory, StageTransitionFactory
-from tests.factories.nurture import EnrollmentFactory, SequenceFactory, StepFactory, TouchFactory
+from tests.factories.enablement import AssetRecommendationFactory, DealObjectionFactory
+from tests.factories.engagement import (
+    AccountScoreFactory,
+    AccountScoreSnapshotFactory,
+    ContactScoreFactory,
+    EventFactory,
+    HandoffFactory,
+    InferredStageChangeFactory,
+    RecomputeRequestFactory,
+    ScoringSettingsFactory,
+    SignalRuleFactory,
+    WebhookDeliveryFactory,
+    WebhookSourceFactory,
+)
+from tests.factories.journeys import (
+    JourneyChangeFactory,
+    JourneyFactory,
+    JourneyReviewFactory,
+    JourneyReviewTriggerFactory,
+    JourneyStageFactory,
+    PlaybookCellFactory,
+    ReviewReminderFactory,
+    StageKpiFactory,
+    StageTransitionFactory,
+)
+from tests.factories.nurture import (
+    EnrollmentFactory,
+    HolidayFactory,
+    NotificationFactory,
+    SequenceFactory,
+    StepFactory,
+    TouchFactory,
+)
 from tests.factories.personas import PersonaFactory
-from tests.factories.pipeline import OpportunityFactory, PipelineStageFactory, StageChangeFactory
+from tests.factories.pipeline import (
+    OpportunityFactory,
+    OpportunityStallFactory,
+    PipelineStageFactory,
+    StageChangeFactory,
+)
 from tests.factories.users import UserFactory
 
 __all__ = [
     "AccountFactory",
+    "AccountScoreFactory",
+    "AccountScoreSnapshotFactory",
     "AssetFactory",
+    "AssetRecommendationFactory",
     "AssetShareFactory",
+    "CalendarFeedFactory",
     "CampaignFactory",
+    "CampaignTemplateFactory",
     "ContactFactory",
+    "ContactScoreFactory",
+    "DealObjectionFactory",
     "EnablementRequestFactory",
     "EnrollmentFactory",
     "EventFactory",
+    "HandoffFactory",
+    "HolidayFactory",
+    "InferredStageChangeFactory",
+    "JourneyChangeFactory",
     "JourneyFactory",
+    "JourneyReviewFactory",
+    "JourneyReviewTriggerFactory",
     "JourneyStageFactory",
+    "NotificationFactory",
     "OpportunityFactory",
+    "OpportunityStallFactory",
     "PersonaFactory",
     "PipelineStageFactory",
+    "PlaybookCellFactory",
+    "RecomputeRequestFactory",
+    "ReviewReminderFactory",
+    "ScoringSettingsFactory",
     "SequenceFactory",
     "SignalRuleFactory",
     "StageChangeFactory",
+    "StageKpiFactory",
     "StageTransitionFactory",
     "StepFactory",
     "TouchFactory",
     "UserFactory",
+    "WebhookDeliveryFactory",
+    "WebhookSourceFactory",
 ]

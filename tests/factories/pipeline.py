@@ -1,7 +1,13 @@
 import factory
 from django.utils import timezone
 
-from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.pipeline.models import (
+    Opportunity,
+    OpportunityStall,
+    PipelineStage,
+    StageChange,
+    StallReason,
+)
 from tests.factories.accounts import AccountFactory
 from tests.factories.users import UserFactory
 
@@ -45,3 +51,12 @@ class StageChangeFactory(factory.django.DjangoModelFactory):
     stage = factory.SubFactory(PipelineStageFactory)
     entered_at = factory.LazyFunction(timezone.now)
     exited_at = factory.LazyAttribute(lambda o: o.entered_at)
+
+
+class OpportunityStallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityStall
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    reason = StallReason.NO_ACTIVITY
+    started_at = factory.LazyFunction(timezone.now)
