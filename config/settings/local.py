@@ -7,6 +7,13 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="waymark-local-development-only")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+# Web, worker and beat share one SQLite file: wait for a lock instead of failing at once, and
+# take the write lock when a transaction starts so two writers never deadlock on an upgrade.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405
+        {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    )
+
 # Celery's filesystem transport: worker and beat talk through a folder, no broker server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
