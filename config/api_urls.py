@@ -7,7 +7,12 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
 from apps.campaigns.api.views import CampaignViewSet
 from apps.content.api.views import AssetViewSet
-from apps.enablement.api.views import EnablementRequestViewSet
+from apps.enablement.api.views import (
+    AssetShareViewSet,
+    DealObjectionViewSet,
+    EnablementRequestViewSet,
+    OpportunityWorkspaceViewSet,
+)
 from apps.engagement.api.views import (
     AccountScoreViewSet,
     ContactScoreViewSet,
@@ -42,6 +47,11 @@ router.register("pipeline-stages", PipelineStageViewSet, basename="pipeline-stag
 router.register("personas", PersonaViewSet, basename="persona")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("enablement-requests", EnablementRequestViewSet, basename="enablement-request")
+router.register(
+    "opportunity-workspaces", OpportunityWorkspaceViewSet, basename="opportunity-workspace"
+)
+router.register("deal-objections", DealObjectionViewSet, basename="deal-objection")
+router.register("asset-shares", AssetShareViewSet, basename="asset-share")
 router.register("stall-rules", StallRuleViewSet, basename="stall-rule")
 router.register("sequences", SequenceViewSet, basename="sequence")
 router.register("sequence-steps", StepViewSet, basename="sequence-step")

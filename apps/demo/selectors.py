@@ -1,7 +1,8 @@
 from apps.accounts.models import Account, Contact
 from apps.campaigns.models import Campaign
-from apps.content.models import Asset
+from apps.content.models import Asset, AssetShare, EnablementRequest
 from apps.demo import world
+from apps.enablement.models import DealObjection
 from apps.engagement.models import Event, SignalRule
 from apps.journeys.models import Journey, JourneyStage, StageTransition
 from apps.nurture.models import Sequence, Step
@@ -27,6 +28,9 @@ COUNTED_MODELS = {
     "signal rules": SignalRule,
     "sequences": Sequence,
     "sequence steps": Step,
+    "deal objections": DealObjection,
+    "asset shares": AssetShare,
+    "enablement requests": EnablementRequest,
 }
 
 

@@ -17,7 +17,7 @@ from apps.campaigns.models import Campaign
 from apps.content.models import Asset
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
-from apps.demo import campaigns, journeys, nurture, signals, world
+from apps.demo import campaigns, enablement, journeys, nurture, signals, world
 from apps.demo.selectors import demo_world_counts, demo_world_exists
 from apps.engagement.models import Event, EventKind, EventSource, SignalRule
 from apps.journeys.models import Journey, JourneyStage, Phase, StageTransition
@@ -87,6 +87,7 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
     _seed_sequences(journey_stages=journey_stages, assets=assets)
     nurture.seed_nurture(journey_stages=journey_stages, now=anchor)
     journeys.seed_playbook(stages=journey_stages, personas=personas, owner=marketer, anchor=anchor)
+    enablement.seed_enablement(anchor=anchor)
     return SeedReport(created=True, counts=demo_world_counts())
 
 

@@ -126,6 +126,15 @@ def committee_coverage(*, people: list[Contact], now: datetime | None = None) ->
     return list(coverage.values())
 
 
+def opportunities_visible_to(*, user: User) -> QuerySet[Opportunity]:
+    """The deals a user may open a workspace on and act on: every open deal, for anyone who
+    reads opportunities; narrow it here (and in `content.services.opportunity_visible_to`) when
+    territories arrive."""
+    if not user.has_perm("pipeline.view_opportunity"):
+        return Opportunity.objects.none()
+    return Opportunity.objects.filter(stage__outcome=PipelineStage.Outcome.OPEN)
+
+
 def my_opportunities(*, owner: User) -> list[Opportunity]:
     """The rep's open deals: stalled first, then by pipeline stage, longest in stage first."""
     return list(

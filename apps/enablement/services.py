@@ -2,6 +2,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.content.models import Asset
+from apps.content.services import opportunity_visible_to
+from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create
 from apps.enablement.models import AssetRecommendation, DealObjection
 from apps.personas.models import Persona
@@ -13,6 +15,13 @@ from apps.users.models import User
 def deal_objection_record(
     *, opportunity: Opportunity, text: str, recorded_by: User, persona: Persona | None = None
 ) -> DealObjection:
+    if opportunity.stage.is_closed or not opportunity_visible_to(
+        opportunity=opportunity, user=recorded_by
+    ):
+        raise ApplicationError(
+            "The objection cannot be recorded.",
+            fields={"opportunity": ["Choose an open opportunity you can see."]},
+        )
     return model_create(
         model=DealObjection,
         data={

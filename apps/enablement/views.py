@@ -106,10 +106,14 @@ def record_objection(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = get_object_or_404(Opportunity, pk=opportunity_id)
     form = forms.ObjectionForm(request.POST)
     if form.is_valid():
-        services.deal_objection_record(
-            opportunity=opportunity, recorded_by=request.user, **form.cleaned_data
-        )
-        messages.success(request, "Objection recorded; recommendations take it into account.")
+        try:
+            services.deal_objection_record(
+                opportunity=opportunity, recorded_by=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
+        else:
+            messages.success(request, "Objection recorded; recommendations take it into account.")
     else:
         messages.error(request, "Write the objection you heard.")
     return redirect("enablement:workspace", opportunity_id=opportunity.pk)

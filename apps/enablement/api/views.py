@@ -1,18 +1,26 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.content import services
-from apps.content.models import EnablementRequest
+from apps.content.models import AssetShare, EnablementRequest
 from apps.content.selectors import enablement_requests_visible_to
-from apps.core.api.viewsets import ServiceModelViewSet
+from apps.core.api.viewsets import ApiViewSet, ReadOnlyApiViewSet, ServiceModelViewSet
+from apps.enablement import selectors
+from apps.enablement import services as enablement_services
 from apps.enablement.api.serializers import (
+    AssetShareInput,
+    AssetShareSerializer,
     AssignInput,
+    DealObjectionSerializer,
     DeclineInput,
     DeliverInput,
     EnablementRequestSerializer,
+    WorkspaceSerializer,
 )
+from apps.enablement.models import DealObjection
+from apps.pipeline.models import Opportunity
 from apps.users.models import Role
 from apps.users.selectors import user_role
 
@@ -100,4 +108,58 @@ class EnablementRequestViewSet(ServiceModelViewSet):
             services.enablement_request_decline(
                 request=self.get_object(), reason=data.validated_data["reason"]
             )
+        )
+
+
+class OpportunityWorkspaceViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """One open deal as a rep works it: committee, coverage and ranked recommendations."""
+
+    serializer_class = WorkspaceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Opportunity.objects.none()
+        return selectors.opportunities_visible_to(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        space = selectors.opportunity_workspace(opportunity_id=self.get_object().pk)
+        enablement_services.asset_recommendations_record(
+            opportunity=space.opportunity, assets=[r.asset for r in space.recommendations]
+        )
+        return Response(self.get_serializer(space).data)
+
+
+class DealObjectionViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Objections heard on deals (filter by `opportunity`); recommendations answer them."""
+
+    serializer_class = DealObjectionSerializer
+    filterset_fields = ["opportunity", "persona"]
+    ordering_fields = ["recorded_at"]
+
+    def get_queryset(self):
+        return DealObjection.objects.order_by("-recorded_at", "pk")
+
+    def perform_create(self, serializer):
+        serializer.instance = enablement_services.deal_objection_record(
+            recorded_by=self.request.user, **serializer.validated_data
+        )
+
+
+class AssetShareViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Assets reps sent to committee members; a share also records an engagement event."""
+
+    serializer_class = AssetShareSerializer
+    filterset_fields = ["opportunity", "asset", "contact"]
+    ordering_fields = ["shared_at"]
+
+    def get_queryset(self):
+        return AssetShare.objects.order_by("-shared_at", "pk")
+
+    @extend_schema(request=AssetShareInput, responses={201: AssetShareSerializer(many=True)})
+    def create(self, request, *args, **kwargs):
+        data = AssetShareInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        shares = services.asset_share(shared_by=request.user, **data.validated_data)
+        return Response(
+            AssetShareSerializer(shares, many=True).data, status=status.HTTP_201_CREATED
         )
