@@ -20,7 +20,7 @@ PostgreSQL runs it in production and tests; the same statements run on SQLite fo
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -199,16 +199,22 @@ class _Dialect:
             return f"date_part('epoch', {column})"
         return f"((julianday({column}) - 2440587.5) * 86400.0)"
 
-    def json_list(self, pairs: dict[str, str], *, present: str) -> str:
-        """A JSON list of one object per row of the group where `present` is not NULL."""
+    def json_list(self, pairs: dict[str, str]) -> str:
+        """A JSON list of one object per row of the group."""
+        fields = ", ".join(f"'{key}', {value}" for key, value in pairs.items())
         if self.postgres:
             # Built as json (cheaper than jsonb); the column's assignment cast makes it jsonb.
-            fields = ", ".join(f"'{key}', {value}" for key, value in pairs.items())
-            listed = f"json_agg(json_build_object({fields})) FILTER (WHERE {present} IS NOT NULL)"
-            return f"COALESCE({listed}, '[]'::json)"
-        fields = ", ".join(f"'{key}', {value}" for key, value in pairs.items())
-        listed = f"json_group_array(json_object({fields})) FILTER (WHERE {present} IS NOT NULL)"
-        return f"COALESCE({listed}, '[]')"
+            return f"json_agg(json_build_object({fields}))"
+        return f"json_group_array(json_object({fields}))"
+
+    @property
+    def empty_list(self) -> str:
+        return "'[]'::json" if self.postgres else "'[]'"
+
+    def like(self, pattern: str) -> str:
+        """`LIKE pattern` with backslash escaping: PostgreSQL's default (spelling it out costs
+        a call per row), SQLite's only when asked."""
+        return f"LIKE {pattern}" if self.postgres else f"LIKE {pattern} ESCAPE '\\'"
 
     def prepare(self, cursor) -> None:
         """Session settings for a bulk run: memory for the big aggregates, and no JIT (its
@@ -220,6 +226,12 @@ class _Dialect:
             # SQLite may be built without its math functions; Python's serves the same.
             connection.connection.create_function("power", 2, math.pow, deterministic=True)
 
+    def serial_slices(self, cursor, scope: Scope) -> None:
+        """A slice of a full run runs beside the other slices, one per core already: parallel
+        workers of its own would only crowd the same cores."""
+        if self.postgres and scope.parts > 1:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+
     def take_turn(self, cursor, scope: Scope) -> None:
         """Wait for the runs covering the same accounts to finish (locks go at commit); slices
         are locked in order, so two runs cannot deadlock."""
@@ -228,12 +240,15 @@ class _Dialect:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_KEY, part])
 
 
-RULE_COLUMNS = "rule_id, kind, pattern, stage_id, weight, half_life, cap, repeat_count, window_s"
+RULE_COLUMNS = (
+    "rule_id, kind, pattern, stage_id, multiplier, weight, half_life, cap, repeat_count, window_s"
+)
 RULE_TYPES = (
     "BIGINT",
     "VARCHAR(32)",
     "VARCHAR(210)",
     "BIGINT",
+    "DOUBLE PRECISION",
     "DOUBLE PRECISION",
     "DOUBLE PRECISION",
     "DOUBLE PRECISION",
@@ -284,11 +299,12 @@ class _Run:
         self.tables.append(table)
         return table
 
-    def analyze(self, table: str) -> None:
+    def analyze(self, table: str, *columns: str) -> None:
         """Autovacuum never sees temporary tables; without statistics the planner takes a
-        table of a few rows for a big one and sorts the events' aggregates to join it."""
+        table of a few rows for a big one and sorts the events' aggregates to join it. Only
+        the `columns` it joins and groups on, if named (cheaper than every column)."""
         if self.sql.postgres:
-            self.execute(f"ANALYZE {table}")
+            self.execute(f"ANALYZE {table}" + (f" ({', '.join(columns)})" if columns else ""))
 
     def drop(self) -> None:
         for table in reversed(self.tables):
@@ -306,14 +322,12 @@ class _Run:
 
     def load_inputs(self, scope: Scope) -> None:
         m = self.model
+        # Where each stage lies on the journey, to tell a move forward from a move back.
         self.load(
             "stage",
-            "stage_id, ordinal, phase_multiplier, committee_minimum",
-            ("BIGINT", "BIGINT", "DOUBLE PRECISION", "INTEGER"),
-            [
-                (s.id, s.ordinal, m.phase_multipliers[s.phase], m.committee_minimum[s.phase])
-                for s in m.stages.values()
-            ],
+            "stage_id, ordinal",
+            ("BIGINT", "BIGINT"),
+            [(s.id, s.ordinal) for s in m.stages.values()],
         )
         self.load(
             "rule",
@@ -340,20 +354,17 @@ class _Run:
         plain = [r for r in self.model.rules if r.repeat_count == 1]
         repeat = [r for r in self.model.rules if r.repeat_count > 1]
         epoch = self.sql.epoch("e.occurred_at")
-        # A week ago, each event was worth 2^(week / half-life) times what it is worth now.
-        week = _num(TREND_DAYS * DAY_SECONDS)
         now, week_ago = _num(self.at_epoch), _num(self.at_epoch - TREND_DAYS * DAY_SECONDS)
         matched = f"""
-            SELECT e.id AS event_id, e.account_id, e.contact_id, r.rule_id, r.stage_id,
-                   r.weight, r.half_life, r.cap, {epoch} AS t{{extra}}
+            SELECT e.id AS event_id, e.account_id, e.contact_id, r.rule_id, r.half_life,
+                   {epoch} AS t{{extra}}
             FROM engagement_event e
             JOIN r ON r.kind = e.kind
-                  AND (r.pattern = '' OR lower(e.url) LIKE r.pattern ESCAPE '\\')
+                  AND (r.pattern = '' OR lower(e.url) {self.sql.like("r.pattern")})
             WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
 
-        def capped(total: str) -> str:
-            points = f"({total}) * MIN(m.weight)"
-            return f"CASE WHEN MIN(m.cap) < {points} THEN MIN(m.cap) ELSE {points} END"
+        def capped(points: str) -> str:
+            return f"CASE WHEN r.cap < {points} THEN r.cap ELSE {points} END"
 
         def aggregate(rules: list[Rule], source: str) -> tuple[str, list]:
             values, params = _values(
@@ -363,6 +374,7 @@ class _Run:
                         r.kind,
                         r.like,
                         r.stage_id,
+                        self.model.phase_multipliers[self.model.stages[r.stage_id].phase],
                         r.weight,
                         r.half_life_days * DAY_SECONDS,
                         r.cap,
@@ -373,21 +385,23 @@ class _Run:
                 ],
                 RULE_TYPES,
             )
+            # The rule's own numbers join after the grouping, so each event feeds only the sums.
+            # A week ago each event was worth 2^(week / half-life) times what it is worth now.
             decayed = f"power(2.0, (m.t - {now}) / m.half_life)"
+            week_growth = f"power(2.0, {_num(TREND_DAYS * DAY_SECONDS)} / r.half_life)"
             sql = f"""
                 WITH r({RULE_COLUMNS}) AS (VALUES {values})
-                SELECT m.account_id, m.contact_id, m.rule_id, MIN(m.stage_id) AS stage_id,
-                       {capped(f"SUM({decayed})")} AS points,
-                       {
-                capped(
-                    f"SUM(CASE WHEN m.t <= {week_ago} THEN {decayed} ELSE 0 END)"
-                    f" * power(2.0, {week} / MIN(m.half_life))"
-                )
-            }
+                SELECT g.account_id, g.contact_id, g.rule_id, r.stage_id, r.multiplier,
+                       {capped("g.decayed * r.weight")} AS points,
+                       {capped(f"COALESCE(g.decayed_week_ago, 0) * r.weight * {week_growth}")}
                            AS points_week_ago,
-                       COUNT(*) AS events, MAX(m.event_id) AS last_event_id
-                FROM ({source}) m
-                GROUP BY m.account_id, m.contact_id, m.rule_id"""
+                       g.events, g.last_event_id
+                FROM (SELECT m.account_id, m.contact_id, m.rule_id, SUM({decayed}) AS decayed,
+                             SUM({decayed}) FILTER (WHERE m.t <= {week_ago}) AS decayed_week_ago,
+                             COUNT(*) AS events, MAX(m.event_id) AS last_event_id
+                      FROM ({source}) m
+                      GROUP BY m.account_id, m.contact_id, m.rule_id) g
+                JOIN r ON r.rule_id = g.rule_id"""
             return sql, [*params, self.at_db]
 
         table = self.temp("points", *aggregate(plain, matched.format(extra="")))
@@ -421,109 +435,142 @@ class _Run:
             params += [role, points]
         return sql, params
 
+    def evidence_stages(self) -> list[Stage]:
+        """The stages some rule gives evidence for, furthest first (no other can be reached)."""
+        stages = {self.model.stages[r.stage_id] for r in self.model.rules}
+        return sorted(stages, key=lambda stage: stage.ordinal, reverse=True)
+
+    def per_stage(self) -> str:
+        """One column of evidence per stage (`e<stage id>`), summed over a buyer's rule rows:
+        a row per buyer rather than per buyer and stage, so nothing joins back."""
+        sums = [
+            f"SUM(CASE WHEN x.stage_id = {s.id:d} THEN x.points END) AS e{s.id:d}"
+            for s in self.evidence_stages()
+        ]
+        return "".join(f", {column}" for column in sums)
+
+    def stage_columns(self, source: str, letter: str, *, counts: bool = False) -> str:
+        """`, source.e1, source.e4`: the per-stage columns of a subquery, carried outward;
+        counts are 0, not NULL, where the subquery has no row."""
+        columns = (f"{source}.{letter}{s.id:d}" for s in self.evidence_stages())
+        if counts:
+            columns = (f"COALESCE({c}, 0) AS {c.split('.')[1]}" for c in columns)
+        return "".join(f", {column}" for column in columns)
+
+    def furthest(self, reached: Callable[[Stage], str], coverage: bool = False) -> dict[str, str]:
+        """The stage, its ordinal and its evidence (and coverage), for the furthest stage that
+        `reached` holds for; NULLs (and no coverage) when it holds for none."""
+        columns = {
+            "stage_id": ("BIGINT", lambda stage: f"{stage.id:d}"),
+            "ordinal": ("BIGINT", lambda stage: f"{stage.ordinal:d}"),
+            "stage_evidence": ("DOUBLE PRECISION", lambda stage: f"e{stage.id:d}"),
+        }
+        if coverage:
+            columns["coverage"] = ("BIGINT", lambda stage: f"c{stage.id:d}")
+        stages = self.evidence_stages()
+        return {
+            column: "CASE "
+            + " ".join(f"WHEN {reached(stage)} THEN {value(stage)}" for stage in stages)
+            + " END"
+            if stages
+            else f"CAST(NULL AS {type_})"
+            for column, (type_, value) in columns.items()
+        }
+
     def contacts(self) -> None:
         """Fit, engagement and the furthest stage with enough evidence, for each contact."""
         p = self.p
         fit, fit_params = self.fit_sql()
-        self.temp(
+        threshold = _num(self.model.threshold)
+        furthest = self.furthest(lambda stage: f"e{stage.id:d} >= {threshold}")
+        table = self.temp(
             "contact",
-            f"""WITH per_stage AS (
-                    SELECT x.contact_id, x.stage_id, s.ordinal, s.phase_multiplier,
-                           x.evidence, x.evidence_week_ago
-                    FROM (SELECT contact_id, stage_id, SUM(points) AS evidence,
-                                 SUM(points_week_ago) AS evidence_week_ago
-                          FROM {p}_points WHERE contact_id IS NOT NULL
-                          GROUP BY contact_id, stage_id) x
-                    JOIN {p}_stage s ON s.stage_id = x.stage_id
-                ), totals AS (
-                    SELECT contact_id, SUM(evidence * phase_multiplier) AS engagement,
-                           SUM(evidence_week_ago * phase_multiplier) AS engagement_week_ago,
-                           MAX(CASE WHEN evidence >= %s THEN ordinal END) AS ordinal
-                    FROM per_stage GROUP BY contact_id
-                )
-                SELECT contact_id, account_id, buying_role, fit, engagement,
+            f"""SELECT contact_id, account_id, buying_role, fit, engagement,
                        fit + engagement AS score, fit + engagement_week_ago AS score_week_ago,
-                       stage_id, ordinal, stage_evidence
+                       {furthest["stage_id"]} AS stage_id, {furthest["ordinal"]} AS ordinal,
+                       COALESCE({furthest["stage_evidence"]}, 0) AS stage_evidence
                 FROM (
                     SELECT c.id AS contact_id, c.account_id, c.buying_role, {fit} AS fit,
                            COALESCE(g.engagement, 0) AS engagement,
-                           COALESCE(g.engagement_week_ago, 0) AS engagement_week_ago,
-                           r.stage_id, r.ordinal, COALESCE(r.evidence, 0) AS stage_evidence
+                           COALESCE(g.engagement_week_ago, 0) AS engagement_week_ago
+                           {self.stage_columns("g", "e")}
                     FROM accounts_contact c
                     JOIN accounts_account a ON a.id = c.account_id
-                    LEFT JOIN totals g ON g.contact_id = c.id
-                    LEFT JOIN per_stage r ON r.contact_id = g.contact_id AND r.ordinal = g.ordinal
+                    LEFT JOIN (
+                        SELECT x.contact_id AS buyer, SUM(x.points * x.multiplier) AS engagement,
+                               SUM(x.points_week_ago * x.multiplier) AS engagement_week_ago
+                               {self.per_stage()}
+                        FROM {p}_points x WHERE x.contact_id IS NOT NULL GROUP BY x.contact_id
+                    ) g ON g.buyer = c.id
                     WHERE {self.in_scope("c.account_id")}
                 ) c""",
-            [self.model.threshold, *fit_params],
+            fit_params,
         )
+        self.analyze(table, "contact_id", "account_id")
 
     # -- accounts ---------------------------------------------------------------------------
 
     def accounts(self) -> None:
+        """An account's evidence per stage adds up its people and anonymous visits; it reaches
+        the furthest stage with enough evidence and enough of its committee placed at that stage
+        or beyond (the stage's coverage, `c<stage id>`)."""
         p, m = self.p, self.model
-        # Coverage of a stage: the account's people placed at that stage or beyond.
-        self.temp(
-            "account_stage",
-            f"""SELECT x.account_id, x.stage_id, s.ordinal, x.evidence,
-                       COALESCE(SUM(placed.people), 0) AS coverage, s.committee_minimum
-                FROM (SELECT account_id, stage_id, SUM(points) AS evidence
-                      FROM {p}_points GROUP BY account_id, stage_id) x
-                JOIN {p}_stage s ON s.stage_id = x.stage_id
-                LEFT JOIN (SELECT account_id, ordinal, COUNT(*) AS people FROM {p}_contact
-                           WHERE ordinal IS NOT NULL GROUP BY account_id, ordinal) placed
-                  ON placed.account_id = x.account_id AND placed.ordinal >= s.ordinal
-                GROUP BY x.account_id, x.stage_id, s.ordinal, x.evidence, s.committee_minimum""",
+        threshold = _num(m.threshold)
+        furthest = self.furthest(
+            lambda stage: (
+                f"e{stage.id:d} >= {threshold}"
+                f" AND c{stage.id:d} >= {m.committee_minimum[stage.phase]:d}"
+            ),
+            coverage=True,
         )
-        self.temp(
-            "account_reached",
-            f"""SELECT st.account_id, st.stage_id, st.ordinal, st.evidence, st.coverage
-                FROM {p}_account_stage st
-                JOIN (SELECT account_id, MAX(ordinal) AS ordinal FROM {p}_account_stage
-                      WHERE evidence >= %s AND coverage >= committee_minimum
-                      GROUP BY account_id) f
-                  ON f.account_id = st.account_id AND f.ordinal = st.ordinal""",
-            [m.threshold],
-        )
+        coverage = [
+            f"COUNT(CASE WHEN ordinal >= {s.ordinal:d} THEN 1 END) AS c{s.id:d}"
+            for s in self.evidence_stages()
+        ]
         tier = " ".join(f"WHEN {t} THEN {float(v)!r}" for t, v in m.tier_multipliers.items())
         self.temp(
             "account",
-            f"""SELECT a.id AS account_id, fit, engagement,
-                       (CASE a.tier {tier} ELSE 1.0 END) * (fit + engagement) AS score,
+            f"""SELECT account_id, fit, engagement,
+                       (CASE tier {tier} ELSE 1.0 END) * (fit + engagement) AS score,
                        engaged_contacts, engaged_roles,
-                       r.stage_id, r.ordinal, COALESCE(r.evidence, 0) AS stage_evidence,
-                       COALESCE(r.coverage, 0) AS coverage
+                       {furthest["stage_id"]} AS stage_id, {furthest["ordinal"]} AS ordinal,
+                       COALESCE({furthest["stage_evidence"]}, 0) AS stage_evidence,
+                       COALESCE({furthest["coverage"]}, 0) AS coverage
                 FROM (
-                    SELECT a.id, a.tier, (a.fit_score / 100.0) * %s AS fit,
-                           COALESCE(pp.people, 0) + COALESCE(an.anonymous, 0)
+                    SELECT a.id AS account_id, a.tier, (a.fit_score / 100.0) * %s AS fit,
+                           COALESCE(pp.people, 0) + COALESCE(ev.anonymous, 0)
                                + %s * COALESCE(pp.engaged_roles, 0) AS engagement,
                            COALESCE(pp.engaged_contacts, 0) AS engaged_contacts,
                            COALESCE(pp.engaged_roles, 0) AS engaged_roles
+                           {self.stage_columns("pp", "c", counts=True)}
+                           {self.stage_columns("ev", "e")}
                     FROM accounts_account a
                     LEFT JOIN (
-                        SELECT account_id,
+                        SELECT account_id AS people_of,
                                SUM(CASE WHEN engagement > %s THEN %s ELSE engagement END)
                                    AS people,
                                COUNT(stage_id) AS engaged_contacts,
                                COUNT(DISTINCT CASE WHEN stage_id IS NOT NULL
                                      AND buying_role <> '' THEN buying_role END) AS engaged_roles
+                               {"".join(f", {column}" for column in coverage)}
                         FROM {p}_contact GROUP BY account_id
-                    ) pp ON pp.account_id = a.id
+                    ) pp ON pp.people_of = a.id
                     LEFT JOIN (
-                        SELECT x.account_id, SUM(x.points * s.phase_multiplier) AS anonymous
-                        FROM {p}_points x JOIN {p}_stage s ON s.stage_id = x.stage_id
-                        WHERE x.contact_id IS NULL GROUP BY x.account_id
-                    ) an ON an.account_id = a.id
+                        SELECT x.account_id AS evidence_of,
+                               SUM(CASE WHEN x.contact_id IS NULL
+                                   THEN x.points * x.multiplier END) AS anonymous
+                               {self.per_stage()}
+                        FROM {p}_points x GROUP BY x.account_id
+                    ) ev ON ev.evidence_of = a.id
                     WHERE {self.in_scope("a.id")}
-                ) a
-                LEFT JOIN {p}_account_reached r ON r.account_id = a.id""",
+                ) a""",
             [m.firmographic_fit_points, m.role_breadth_points, m.person_cap, m.person_cap],
         )
 
     # -- writes -----------------------------------------------------------------------------
 
     def evidence_json(self) -> str:
-        """The JSON list of per-rule evidence `x` rows joined to a change, for `changes_sql`."""
+        """The JSON list of a change's per-rule evidence rows `x` (rule descriptions `rl`)."""
         return self.sql.json_list(
             {
                 "rule": "x.rule_id",
@@ -533,35 +580,41 @@ class _Run:
                 "events": "x.events",
                 "points": "x.points",
                 "last_event": "x.last_event_id",
-            },
-            present="x.rule_id",
+            }
         )
 
     def record_changes(self, *, buyer: str) -> int:
-        """Store a stage change, with its evidence, for each buyer whose stage moved."""
+        """Store a stage change, with its evidence, for each buyer whose stage moved.
+
+        The buyers that moved are picked out first, so only their evidence is gathered.
+        """
         p = self.p
         if buyer == "contact":
             current, key = "engagement_contactscore", "contact_id"
-            subject = "n.account_id, n.contact_id"
-            coverage, grouped_coverage = "NULL", ""
+            subject, coverage = "n.account_id, n.contact_id", "NULL"
             # Per-rule rows of this person.
             evidence = f"""SELECT contact_id, rule_id, stage_id, events, points, last_event_id
-                           FROM {p}_points WHERE contact_id IS NOT NULL"""
+                           FROM {p}_points
+                           WHERE contact_id IN (SELECT contact_id FROM {p}_moved_contact)"""
         else:
             current, key = "engagement_accountscore", "account_id"
-            subject = "n.account_id, NULL"
-            coverage, grouped_coverage = "n.coverage", ", n.coverage"
+            subject, coverage = "n.account_id, NULL", "n.coverage"
             # Per-rule rows of the whole account: its people and its anonymous visitors.
             evidence = f"""SELECT account_id, rule_id, MIN(stage_id) AS stage_id,
                                   SUM(events) AS events, SUM(points) AS points,
                                   MAX(last_event_id) AS last_event_id
-                           FROM {p}_points GROUP BY account_id, rule_id"""
-        moved = f"""
-            SELECT n.*, o.stage_id AS old_stage_id, os.ordinal AS old_ordinal
-            FROM {p}_{buyer} n
-            LEFT JOIN {current} o ON o.{key} = n.{key}
-            LEFT JOIN {p}_stage os ON os.stage_id = o.stage_id
-            WHERE COALESCE(n.stage_id, 0) <> COALESCE(o.stage_id, 0)"""
+                           FROM {p}_points
+                           WHERE account_id IN (SELECT account_id FROM {p}_moved_account)
+                           GROUP BY account_id, rule_id"""
+        moved = self.temp(
+            f"moved_{buyer}",
+            f"""SELECT n.*, o.stage_id AS old_stage_id, os.ordinal AS old_ordinal
+                FROM {p}_{buyer} n
+                LEFT JOIN {current} o ON o.{key} = n.{key}
+                LEFT JOIN {p}_stage os ON os.stage_id = o.stage_id
+                WHERE COALESCE(n.stage_id, 0) <> COALESCE(o.stage_id, 0)""",
+        )
+        self.analyze(moved, key)
         return self.execute(
             f"""INSERT INTO engagement_inferredstagechange
                     (account_id, contact_id, from_stage_id, to_stage_id, is_forward, changed_at,
@@ -569,13 +622,16 @@ class _Run:
                 SELECT {subject}, n.old_stage_id, n.stage_id,
                        (COALESCE(n.ordinal, 0) > COALESCE(n.old_ordinal, 0)), %s,
                        n.score, n.stage_evidence, %s, {coverage},
-                       {self.evidence_json()}
-                FROM ({moved}) n
-                LEFT JOIN ({evidence}) x ON x.{key} = n.{key}
-                     AND (x.stage_id = n.stage_id OR x.stage_id = n.old_stage_id)
-                LEFT JOIN {p}_rule rl ON rl.rule_id = x.rule_id
-                GROUP BY n.{key}, n.account_id, n.old_stage_id, n.stage_id, n.ordinal,
-                         n.old_ordinal, n.score, n.stage_evidence{grouped_coverage}""",
+                       COALESCE(x.evidence, {self.sql.empty_list})
+                FROM {moved} n
+                LEFT JOIN (
+                    SELECT x.{key}, {self.evidence_json()} AS evidence
+                    FROM ({evidence}) x
+                    JOIN {moved} m ON m.{key} = x.{key}
+                         AND (x.stage_id = m.stage_id OR x.stage_id = m.old_stage_id)
+                    JOIN {p}_rule rl ON rl.rule_id = x.rule_id
+                    GROUP BY x.{key}
+                ) x ON x.{key} = n.{key}""",
             [self.at_db, self.model.threshold],
         )
 
@@ -621,7 +677,8 @@ class _Run:
             f"""INSERT INTO {table} ({key}, {", ".join(values)}, stage_since)
                 SELECT n.{key}, {", ".join(values.values())}, {since.format("%s")}
                 FROM {p}_{buyer} n {week_join}
-                WHERE n.{key} NOT IN (SELECT {key} FROM {table})""",
+                WHERE n.{key} NOT IN (SELECT {key} FROM {table})
+                ORDER BY n.{key}""",
             [self.at_db, self.at_db, *week_params],
         )
 
@@ -677,6 +734,7 @@ def recompute(*, model: ScoringModel, at: datetime, scope: Scope = Scope()) -> R
     with connection.cursor() as cursor:
         run = _Run(cursor=cursor, model=model, at=at)
         run.sql.prepare(cursor)
+        run.sql.serial_slices(cursor, scope)
         run.sql.take_turn(cursor, scope)
         run.load_inputs(scope)
         run.event_points()
