@@ -30,16 +30,12 @@ class ServiceModelViewSet(
     mixins.DestroyModelMixin,
     ReadOnlyApiViewSet,
 ):
-    """List, retrieve, create, update and delete, each write through the resource's service."""
+    """List, retrieve, create, update and delete, each write through the resource's service.
 
-    def create_record(self, *, data: dict[str, Any]) -> Model:
-        raise NotImplementedError
-
-    def update_record(self, *, instance: Model, data: dict[str, Any]) -> Model:
-        raise NotImplementedError
-
-    def delete_record(self, *, instance: Model) -> None:
-        raise NotImplementedError
+    A subclass calls its services from `create_record(*, data)`, `update_record(*, instance,
+    data)` and `delete_record(*, instance)`; a resource that cannot be written leaves out the
+    matching mixin instead.
+    """
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = self.create_record(data=self.service_data(serializer))

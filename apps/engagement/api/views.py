@@ -205,10 +205,9 @@ class SignalRuleViewSet(ServiceModelViewSet):
 
 
 class _ExplainedScoreViewSet(ReadOnlyApiViewSet):
-    ordering_fields = ["score", "computed_at", "stage_since"]
+    """Scores with their evidence; a subclass says how in `explanation(state)`."""
 
-    def explanation(self, state) -> selectors.StageExplanation:
-        raise NotImplementedError
+    ordering_fields = ["score", "computed_at", "stage_since"]
 
     @extend_schema(responses=StageExplanationSerializer)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
