@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.models import TimeStampedModel
@@ -31,6 +32,12 @@ class Persona(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # "CFO" and "cfo" are one persona to a marketer.
+        twins = Persona.objects.filter(name__iexact=self.name.strip()).exclude(pk=self.pk)
+        if self.name and twins.exists():
+            raise ValidationError({"name": f"A persona named “{twins.first().name}” exists."})
 
     @staticmethod
     def _lines(text: str) -> list[str]:

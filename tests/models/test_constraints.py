@@ -12,6 +12,7 @@ from apps.content.models import Asset, EnablementRequest
 from apps.journeys.kpis import Kpi
 from apps.journeys.models import JourneyStage, Phase
 from apps.nurture.models import Enrollment, Touch
+from apps.personas.models import Persona
 from apps.pipeline.models import StageChange
 from tests.factories import (
     AccountFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
     EventFactory,
     JourneyStageFactory,
     OpportunityFactory,
+    PersonaFactory,
     PipelineStageFactory,
     StageTransitionFactory,
     TouchFactory,
@@ -192,3 +194,10 @@ def test_an_account_needs_a_real_web_domain(domain):
     with pytest.raises(ValidationError) as error:
         Account(name="Acme", domain=domain).full_clean()
     assert "domain" in error.value.message_dict
+
+
+def test_persona_names_are_unique_whatever_their_capitals():
+    PersonaFactory(name="CFO")
+    with pytest.raises(ValidationError) as error:
+        Persona(name="cfo", buying_role="economic_buyer").full_clean()
+    assert error.value.message_dict["name"] == ["A persona named “CFO” exists."]
