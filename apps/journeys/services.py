@@ -350,7 +350,7 @@ def _repoint_followers(journey: Journey) -> str:
             row.journey_stage = new_stages[row.journey_stage.slug]
         model.objects.bulk_update(moved, ["journey_stage"])
         if moved:
-            text += f"; {len(moved)} {label} lined up"
+            text += f"; {label} lined up: {len(moved)}"
         if left := [str(row) for row in rows if row.journey_stage.slug not in new_stages]:
             text += f"; no stage of the same slug for {label} {', '.join(left)}, left as they were"
     return text

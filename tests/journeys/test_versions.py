@@ -154,11 +154,11 @@ def test_campaigns_and_content_keep_their_stage_and_the_pipeline_moves_on(publis
     assert sequence.journey_stage == v2.stages.get(slug="consideration")
     assert legacy.journey_stage == published.business_case  # v2 has no such stage
     summary = v2.changes.first().summary
-    assert "1 pipeline stages lined up; no stage of the same slug for pipeline stages Legacy" in (
+    assert "pipeline stages lined up: 1; no stage of the same slug for pipeline stages Legacy" in (
         summary
     )
-    assert "1 signal rules lined up" in summary
-    assert "1 nurture sequences lined up" in summary
+    assert "signal rules lined up: 1" in summary
+    assert "nurture sequences lined up: 1" in summary
 
 
 def test_publishing_counts_as_a_review(small, marketer):
