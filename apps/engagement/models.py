@@ -342,9 +342,6 @@ class ContactScore(ScoreState):
         "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
     )
 
-    class Meta:
-        indexes = [models.Index(fields=["account"])]
-
     def __str__(self) -> str:
         return f"Score of contact {self.contact_id}"
 
@@ -409,16 +406,19 @@ class InferredStageChange(models.Model):
     rule as it read then, the stage, how many events, their decayed points and the latest event.
     """
 
+    # Indexed by (account, changed_at) and (contact, changed_at) below: no index of their own.
     account = models.ForeignKey(
         "accounts.Account",
         on_delete=models.CASCADE,
         db_constraint=False,
+        db_index=False,
         related_name="inferred_stage_changes",
     )
     contact = models.ForeignKey(
         "accounts.Contact",
         on_delete=models.CASCADE,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="inferred_stage_changes",

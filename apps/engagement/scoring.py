@@ -407,7 +407,8 @@ class _Run:
         table = self.temp("points", *aggregate(plain, matched.format(extra="")))
         if repeat:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
-            # window, this event completes a repeat and counts.
+            # window, this event completes a repeat and counts. The kind leads an index of the
+            # events (migration 0005), so this pass reads only the events of its rules' kinds.
             earlier = f"""LAG({epoch}, r.repeat_count - 1) OVER (
                 PARTITION BY e.account_id, e.contact_id, r.rule_id ORDER BY e.occurred_at, e.id
             ) AS earlier_t, r.window_s"""
@@ -589,23 +590,27 @@ class _Run:
         The buyers that moved are picked out first, so only their evidence is gathered.
         """
         p = self.p
+        key = f"{buyer}_id"
+        # Only the rows of the stages left and reached, picked before any grouping (a rule
+        # gives evidence for one stage).
+        only_moved = f"""JOIN {p}_moved_{buyer} m ON m.{key} = x.{key}
+                         AND (x.stage_id = m.stage_id OR x.stage_id = m.old_stage_id)"""
         if buyer == "contact":
-            current, key = "engagement_contactscore", "contact_id"
+            current = "engagement_contactscore"
             subject, coverage = "n.account_id, n.contact_id", "NULL"
             # Per-rule rows of this person.
-            evidence = f"""SELECT contact_id, rule_id, stage_id, events, points, last_event_id
-                           FROM {p}_points
-                           WHERE contact_id IN (SELECT contact_id FROM {p}_moved_contact)"""
+            evidence = f"""SELECT x.contact_id, x.rule_id, x.stage_id, x.events, x.points,
+                                  x.last_event_id
+                           FROM {p}_points x {only_moved}"""
         else:
-            current, key = "engagement_accountscore", "account_id"
+            current = "engagement_accountscore"
             subject, coverage = "n.account_id, NULL", "n.coverage"
             # Per-rule rows of the whole account: its people and its anonymous visitors.
-            evidence = f"""SELECT account_id, rule_id, MIN(stage_id) AS stage_id,
-                                  SUM(events) AS events, SUM(points) AS points,
-                                  MAX(last_event_id) AS last_event_id
-                           FROM {p}_points
-                           WHERE account_id IN (SELECT account_id FROM {p}_moved_account)
-                           GROUP BY account_id, rule_id"""
+            evidence = f"""SELECT x.account_id, x.rule_id, MIN(x.stage_id) AS stage_id,
+                                  SUM(x.events) AS events, SUM(x.points) AS points,
+                                  MAX(x.last_event_id) AS last_event_id
+                           FROM {p}_points x {only_moved}
+                           GROUP BY x.account_id, x.rule_id"""
         moved = self.temp(
             f"moved_{buyer}",
             f"""SELECT n.*, o.stage_id AS old_stage_id, os.ordinal AS old_ordinal
@@ -627,8 +632,6 @@ class _Run:
                 LEFT JOIN (
                     SELECT x.{key}, {self.evidence_json()} AS evidence
                     FROM ({evidence}) x
-                    JOIN {moved} m ON m.{key} = x.{key}
-                         AND (x.stage_id = m.stage_id OR x.stage_id = m.old_stage_id)
                     JOIN {p}_rule rl ON rl.rule_id = x.rule_id
                     GROUP BY x.{key}
                 ) x ON x.{key} = n.{key}""",
