@@ -7,10 +7,10 @@ from apps.campaigns.models import Campaign, Channel
 from apps.campaigns.segments import Segment
 from apps.campaigns.services import campaign_asset_errors
 from apps.content.models import Asset
+from apps.core.forms import SELECT, search_field
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi
 from apps.journeys.models import JourneyStage, Phase
 
-SELECT = {"class": "form-select form-select-sm"}
 CHECK = {"class": "form-check-input"}
 
 
@@ -169,17 +169,7 @@ class CampaignForm(forms.ModelForm):
 class CampaignFilterForm(forms.Form):
     """The list's filters; they read the query string and ignore invalid values."""
 
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Name or objective",
-                "class": "form-control form-control-sm",
-            }
-        ),
-    )
+    q = search_field(placeholder="Name or objective")
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Campaign.Status.choices],
         required=False,

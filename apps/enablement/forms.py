@@ -1,11 +1,11 @@
 from django import forms
 
 from apps.content.models import Asset, AssetType, EnablementRequest
+from apps.core.forms import SELECT
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity
 from apps.users.models import Role, User
 
-SELECT = {"class": "form-select form-select-sm"}
 TEXT = {"class": "form-control form-control-sm"}
 
 

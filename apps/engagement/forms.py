@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.engagement.models import Handoff, SignalRule
+from apps.engagement.services import SIGNAL_RULE_FIELDS
 from apps.journeys.models import JourneyStage
 
 SELECT = {"class": "form-select"}
@@ -23,17 +24,7 @@ class SignalRuleForm(forms.ModelForm):
 
     class Meta:
         model = SignalRule
-        fields = [
-            "kind",
-            "url_pattern",
-            "journey_stage",
-            "weight",
-            "half_life_days",
-            "cap",
-            "repeat_count",
-            "repeat_window_days",
-            "is_active",
-        ]
+        fields = SIGNAL_RULE_FIELDS
         widgets = {
             "kind": forms.Select(attrs=SELECT),
             "url_pattern": forms.TextInput(attrs={**INPUT, "placeholder": "/pricing"}),

@@ -4,24 +4,13 @@ from django import forms
 from django.http import QueryDict
 
 from apps.accounts.models import Account
+from apps.core.forms import SELECT, search_field
 from apps.pipeline.models import PipelineStage
 from apps.pipeline.selectors import opportunity_owner_list, pipeline_stage_list
 
-SELECT = {"class": "form-select form-select-sm"}
-
 
 class AccountFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Name or domain",
-                "class": "form-control form-control-sm",
-            }
-        ),
-    )
+    q = search_field(placeholder="Name or domain")
     tier = forms.TypedChoiceField(
         choices=[("", "Any tier"), *Account.Tier.choices],
         coerce=int,
