@@ -34,6 +34,24 @@ _PRIORITY_ORDER = Case(
 )
 
 
+def asset_list_filtered(*, filters: dict) -> QuerySet[Asset]:
+    """The content library: by title, journey stage (in any version of the journey), persona,
+    type and status, with what each row shows fetched up front."""
+    assets = Asset.objects.select_related(
+        "journey_stage__journey", "journey_stage__parent", "owner"
+    ).prefetch_related("personas")
+    if filters.get("q"):
+        assets = assets.filter(title__icontains=filters["q"])
+    if filters.get("stage"):
+        assets = assets.filter(same_stage(stage=filters["stage"]))
+    if filters.get("persona"):
+        assets = assets.filter(personas=filters["persona"])
+    for name in ("asset_type", "status"):
+        if filters.get(name):
+            assets = assets.filter(**{name: filters[name]})
+    return assets.order_by("title", "pk")
+
+
 def _requests() -> QuerySet[EnablementRequest]:
     today = timezone.localdate()
     return EnablementRequest.objects.select_related(

@@ -10,13 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.content.models import Asset, AssetType
-from apps.content.selectors import asset_usage
+from apps.content.selectors import asset_list_filtered, asset_usage
+from apps.core.forms import SELECT, search_field
 from apps.journeys.models import JourneyStage
-from apps.journeys.selectors import same_stage
 from apps.personas.models import Persona
 
 PAGE_SIZE = 50
-SELECT = {"class": "form-select form-select-sm"}
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -27,17 +26,7 @@ class StageChoiceField(forms.ModelChoiceField):
 class AssetFilterForm(forms.Form):
     """Reads the query string; a value it does not know is ignored."""
 
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": "Title",
-                "class": "form-control form-control-sm",
-            }
-        ),
-    )
+    q = search_field(placeholder="Title")
     stage = StageChoiceField(
         queryset=JourneyStage.objects.select_related("journey", "parent").order_by(
             "journey__name", "-journey__version", "parent__position", "position"
@@ -67,29 +56,15 @@ class AssetFilterForm(forms.Form):
     )
 
 
-def _filtered(filters: dict):
-    assets = Asset.objects.select_related(
-        "journey_stage__journey", "journey_stage__parent", "owner"
-    ).prefetch_related("personas")
-    if filters.get("q"):
-        assets = assets.filter(title__icontains=filters["q"])
-    if filters.get("stage"):
-        assets = assets.filter(same_stage(stage=filters["stage"]))
-    if filters.get("persona"):
-        assets = assets.filter(personas=filters["persona"])
-    for name in ("asset_type", "status"):
-        if filters.get(name):
-            assets = assets.filter(**{name: filters[name]})
-    return assets.order_by("title", "pk")
-
-
 @login_required
 @permission_required("content.view_asset", raise_exception=True)
 def asset_list(request: HttpRequest) -> HttpResponse:
     form = AssetFilterForm(request.GET)
     form.is_valid()
     filters = {name: value for name, value in form.cleaned_data.items() if value}
-    page = Paginator(_filtered(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(asset_list_filtered(filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "content/asset_list.html", {"form": form, "page_obj": page})
 
 
@@ -97,12 +72,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 @permission_required("content.view_asset", raise_exception=True)
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     """An asset with its content usage: recommended, shared, requested, deals it helped move."""
-    asset = get_object_or_404(
-        Asset.objects.select_related("journey_stage__journey", "owner").prefetch_related(
-            "personas"
-        ),
-        pk=asset_id,
-    )
+    asset = get_object_or_404(asset_list_filtered(filters={}), pk=asset_id)
     return render(
         request, "content/asset_detail.html", {"asset": asset, "usage": asset_usage(asset=asset)}
     )
