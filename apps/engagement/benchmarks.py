@@ -14,7 +14,8 @@ a fifth of them anonymous visits named only by the company's domain.
   it (its two slices side by side, one per worker), against one SQL aggregate over the same
   events computing each contact's score (decayed points per rule, capped, phase-weighted),
   both with the same session settings. `nightly_recompute_vs_sql`: the same a day later, with
-  the scores in place.
+  the scores in place. Each timing, the baseline's as ours, is the best of `RUNS` (the scores
+  cleared before each first run).
 """
 
 import datetime
@@ -51,6 +52,8 @@ ANONYMOUS_SHARE = 0.2
 WINDOW_DAYS = 90
 SENDERS = 2
 WORKERS = 2
+# Each timing of the recompute and of its baseline is the best of this many runs.
+RUNS = 2
 COLUMNS = (
     "account_id",
     "contact_id",
@@ -377,13 +380,26 @@ def signals(report: BenchReport) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE engagement_event")
-    aggregate_seconds = min(_scoring_aggregate(now) for _ in range(2))
-    first_seconds = _full_recompute(now)
-    nightly_seconds = _full_recompute(now + datetime.timedelta(days=1))
+    aggregate_seconds = min(_scoring_aggregate(now) for _ in range(RUNS))
+    first_runs, nightly_runs = [], []
+    for _ in range(RUNS):
+        _clear_scores()
+        first_runs.append(_full_recompute(now))
+        nightly_runs.append(_full_recompute(now + datetime.timedelta(days=1)))
+    first_seconds, nightly_seconds = min(first_runs), min(nightly_runs)
     report.line("scoring_aggregate_seconds", aggregate_seconds)
     report.line("recompute_seconds", first_seconds)
     report.line("recompute_vs_sql", first_seconds / aggregate_seconds, target="<= 2")
     report.line("nightly_recompute_vs_sql", nightly_seconds / aggregate_seconds, target="<= 2")
+
+
+def _clear_scores() -> None:
+    """Back to no scores, stages, changes or handoffs: the state before the first run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE engagement_contactscore, engagement_accountscore, "
+            "engagement_accountscoresnapshot, engagement_inferredstagechange, engagement_handoff"
+        )
 
 
 def _full_recompute(at: datetime.datetime) -> float:

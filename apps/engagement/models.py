@@ -306,10 +306,13 @@ class ScoreState(models.Model):
     fit = models.FloatField(default=0)
     engagement = models.FloatField(default=0)
     score = models.FloatField(default=0)
+    # Every buyer's row is rewritten each night: left unindexed (a handful of stages would
+    # not narrow a search much) so that rewrite can stay on its page (a HOT update).
     stage = models.ForeignKey(
         "journeys.JourneyStage",
         on_delete=models.SET_NULL,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -423,10 +426,12 @@ class InferredStageChange(models.Model):
         blank=True,
         related_name="inferred_stage_changes",
     )
+    # Only deleting a stage looks changes up by the stage left: no index to write on every change.
     from_stage = models.ForeignKey(
         "journeys.JourneyStage",
         on_delete=models.SET_NULL,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -477,12 +482,15 @@ class Handoff(models.Model):
         REJECTED = "rejected", "Rejected"
 
     kind = models.CharField(max_length=3, choices=Kind.choices)
+    # Raised in bulk by the recompute, like the scores: Django's on_delete keeps the links,
+    # without a database check per row at commit.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="handoffs"
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="handoffs"
     )
     contact = models.ForeignKey(
         "accounts.Contact",
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="handoffs",
@@ -490,7 +498,12 @@ class Handoff(models.Model):
     score = models.FloatField(help_text="The score when it was raised.")
     threshold = models.FloatField()
     stage = models.ForeignKey(
-        "journeys.JourneyStage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "journeys.JourneyStage",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     raised_at = models.DateTimeField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

@@ -20,7 +20,9 @@ PostgreSQL runs it in production and tests; the same statements run on SQLite fo
 """
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import string
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -39,6 +41,8 @@ RECOMPUTE_LOCK_KEY = 0x5715_4A1C
 RECOMPUTE_SLICES = 2
 # Sorting and hashing a million events' aggregates wants more than PostgreSQL's default 4 MB.
 WORK_MEM = "128MB"
+# URL patterns match whatever the case of A–Z (URLs carry other letters percent-encoded).
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Rule:
         return cls(
             id=rule.pk or 0,
             kind=rule.kind,
-            url_pattern=rule.url_pattern.strip().lower(),
+            url_pattern=rule.url_pattern.strip().translate(ASCII_LOWER),
             stage_id=rule.journey_stage_id,
             weight=float(rule.weight),
             half_life_days=float(rule.half_life_days),
@@ -211,6 +215,18 @@ class _Dialect:
     def empty_list(self) -> str:
         return "'[]'::json" if self.postgres else "'[]'"
 
+    @property
+    def fence(self) -> str:
+        """Ends a subquery that the planner must run as written, not merge into the query
+        around it (which would repeat its expressions, or reorder its joins)."""
+        return "OFFSET 0" if self.postgres else "LIMIT -1 OFFSET 0"
+
+    def ascii_lower(self, column: str) -> str:
+        """The text with A–Z in lower case and every other character as it is: SQLite's
+        `lower`, and PostgreSQL's under the "C" collation (a fraction of the cost of
+        lowering by the database's locale, which this runs for every URL it matches)."""
+        return f'lower({column} COLLATE "C")' if self.postgres else f"lower({column})"
+
     def like(self, pattern: str) -> str:
         """`LIKE pattern` with backslash escaping: PostgreSQL's default (spelling it out costs
         a call per row), SQLite's only when asked."""
@@ -223,8 +239,19 @@ class _Dialect:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
         else:
-            # SQLite may be built without its math functions; Python's serves the same.
-            connection.connection.create_function("power", 2, math.pow, deterministic=True)
+            # SQLite may be built without its math functions; Python's serve the same.
+            connection.connection.create_function("exp", 1, math.exp, deterministic=True)
+
+    @contextmanager
+    def hashed_groups(self, cursor) -> Iterator[None]:
+        """Group by hashing, never by sorting. The planner cannot tell how many events a slice
+        holds (a remainder of the account id), takes it for a few, and would sort hundreds of
+        thousands of rows to group them; a hash table spills to disk if it must."""
+        if self.postgres:
+            cursor.execute("SET LOCAL enable_sort = off")
+        yield
+        if self.postgres:
+            cursor.execute("SET LOCAL enable_sort = on")
 
     def serial_slices(self, cursor, scope: Scope) -> None:
         """A slice of a full run runs beside the other slices, one per core already: parallel
@@ -241,7 +268,7 @@ class _Dialect:
 
 
 RULE_COLUMNS = (
-    "rule_id, kind, pattern, stage_id, multiplier, weight, half_life, cap, repeat_count, window_s"
+    "rule_id, kind, pattern, stage_id, multiplier, weight, rate, cap, repeat_count, window_s"
 )
 RULE_TYPES = (
     "BIGINT",
@@ -354,13 +381,13 @@ class _Run:
         plain = [r for r in self.model.rules if r.repeat_count == 1]
         repeat = [r for r in self.model.rules if r.repeat_count > 1]
         epoch = self.sql.epoch("e.occurred_at")
-        now, week_ago = _num(self.at_epoch), _num(self.at_epoch - TREND_DAYS * DAY_SECONDS)
+        url_matches = f"{self.sql.ascii_lower('e.url')} {self.sql.like('r.pattern')}"
         matched = f"""
-            SELECT e.id AS event_id, e.account_id, e.contact_id, r.rule_id, r.half_life,
-                   {epoch} AS t{{extra}}
+            SELECT e.id AS event_id, e.account_id, e.contact_id, e.occurred_at, r.rule_id,
+                   r.rate, {epoch} AS t{{extra}}
             FROM engagement_event e
             JOIN r ON r.kind = e.kind
-                  AND (r.pattern = '' OR lower(e.url) {self.sql.like("r.pattern")})
+                  AND (r.pattern = '' OR {url_matches})
             WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
 
         def capped(points: str) -> str:
@@ -376,7 +403,7 @@ class _Run:
                         r.stage_id,
                         self.model.phase_multipliers[self.model.stages[r.stage_id].phase],
                         r.weight,
-                        r.half_life_days * DAY_SECONDS,
+                        math.log(2) / (r.half_life_days * DAY_SECONDS),
                         r.cap,
                         r.repeat_count,
                         (r.window_days or 0) * DAY_SECONDS,
@@ -385,26 +412,33 @@ class _Run:
                 ],
                 RULE_TYPES,
             )
+            # An event is worth 2^(−age / half-life) = e^(−age × rate), worked out once per
+            # event: what the events of the last week add is summed apart and taken off to get
+            # the sum a week ago, when each older event was worth e^(week × rate) times more.
             # The rule's own numbers join after the grouping, so each event feeds only the sums.
-            # A week ago each event was worth 2^(week / half-life) times what it is worth now.
-            decayed = f"power(2.0, (m.t - {now}) / m.half_life)"
-            week_growth = f"power(2.0, {_num(TREND_DAYS * DAY_SECONDS)} / r.half_life)"
+            decayed = f"exp((m.t - {_num(self.at_epoch)}) * m.rate)"
+            week_growth = f"exp({_num(TREND_DAYS * DAY_SECONDS)} * r.rate)"
+            older = "(g.decayed - COALESCE(g.decayed_last_week, 0))"
             sql = f"""
                 WITH r({RULE_COLUMNS}) AS (VALUES {values})
                 SELECT g.account_id, g.contact_id, g.rule_id, r.stage_id, r.multiplier,
                        {capped("g.decayed * r.weight")} AS points,
-                       {capped(f"COALESCE(g.decayed_week_ago, 0) * r.weight * {week_growth}")}
-                           AS points_week_ago,
+                       {capped(f"{older} * r.weight * {week_growth}")} AS points_week_ago,
                        g.events, g.last_event_id
                 FROM (SELECT m.account_id, m.contact_id, m.rule_id, SUM({decayed}) AS decayed,
-                             SUM({decayed}) FILTER (WHERE m.t <= {week_ago}) AS decayed_week_ago,
+                             SUM({decayed}) FILTER (WHERE m.occurred_at > %s)
+                                 AS decayed_last_week,
                              COUNT(*) AS events, MAX(m.event_id) AS last_event_id
                       FROM ({source}) m
                       GROUP BY m.account_id, m.contact_id, m.rule_id) g
                 JOIN r ON r.rule_id = g.rule_id"""
-            return sql, [*params, self.at_db]
+            week_ago = connection.ops.adapt_datetimefield_value(
+                self.at - timedelta(days=TREND_DAYS)
+            )
+            return sql, [*params, week_ago, self.at_db]
 
-        table = self.temp("points", *aggregate(plain, matched.format(extra="")))
+        with self.sql.hashed_groups(self.cursor):
+            table = self.temp("points", *aggregate(plain, matched.format(extra="")))
         if repeat:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
             # window, this event completes a repeat and counts. The kind leads an index of the
@@ -422,18 +456,18 @@ class _Run:
 
     def fit_sql(self) -> tuple[str, list]:
         m = self.model
-        params: list = [m.firmographic_fit_points]
-        sql = "(a.fit_score / 100.0) * %s"
+        params: list = []
+        persona = _num(m.persona_fit_points)
+        sql = f"a.fit_score * {_num(m.firmographic_fit_points / 100)}"
         if m.target_persona_ids:
             marks = ", ".join(["%s"] * len(m.target_persona_ids))
-            sql += f" + CASE WHEN c.persona_id IN ({marks}) THEN %s ELSE 0 END"
-            params += [*m.target_persona_ids, m.persona_fit_points]
+            sql += f" + CASE WHEN c.persona_id IN ({marks}) THEN {persona} ELSE 0 END"
+            params += m.target_persona_ids
         else:
-            sql += " + CASE WHEN c.persona_id IS NOT NULL THEN %s ELSE 0 END"
-            params.append(m.persona_fit_points)
+            sql += f" + CASE WHEN c.persona_id IS NOT NULL THEN {persona} ELSE 0 END"
         for role, points in m.buying_role_points.items():
-            sql += " + CASE WHEN c.buying_role = %s THEN %s ELSE 0 END"
-            params += [role, points]
+            sql += f" + CASE WHEN c.buying_role = %s THEN {_num(points)} ELSE 0 END"
+            params.append(role)
         return sql, params
 
     def evidence_stages(self) -> list[Stage]:
@@ -445,7 +479,7 @@ class _Run:
         """One column of evidence per stage (`e<stage id>`), summed over a buyer's rule rows:
         a row per buyer rather than per buyer and stage, so nothing joins back."""
         sums = [
-            f"SUM(CASE WHEN x.stage_id = {s.id:d} THEN x.points END) AS e{s.id:d}"
+            f"SUM(x.points) FILTER (WHERE x.stage_id = {s.id:d}) AS e{s.id:d}"
             for s in self.evidence_stages()
         ]
         return "".join(f", {column}" for column in sums)
@@ -457,6 +491,19 @@ class _Run:
         if counts:
             columns = (f"COALESCE({c}, 0) AS {c.split('.')[1]}" for c in columns)
         return "".join(f", {column}" for column in columns)
+
+    def stage_sums(self) -> str:
+        """`, SUM(e1) AS e1, …`: the per-stage evidence of a group of buyers."""
+        return "".join(f", SUM(e{s.id:d}) AS e{s.id:d}" for s in self.evidence_stages())
+
+    def people_and_anonymous(self, people: str, anonymous: str) -> str:
+        """An account's per-stage evidence: its people's plus its anonymous visitors', NULL
+        where neither has any."""
+        return "".join(
+            f", COALESCE({people}.e{s.id:d} + {anonymous}.e{s.id:d}, {people}.e{s.id:d},"
+            f" {anonymous}.e{s.id:d}) AS e{s.id:d}"
+            for s in self.evidence_stages()
+        )
 
     def furthest(self, reached: Callable[[Stage], str], coverage: bool = False) -> dict[str, str]:
         """The stage, its ordinal and its evidence (and coverage), for the furthest stage that
@@ -490,6 +537,7 @@ class _Run:
                        fit + engagement AS score, fit + engagement_week_ago AS score_week_ago,
                        {furthest["stage_id"]} AS stage_id, {furthest["ordinal"]} AS ordinal,
                        COALESCE({furthest["stage_evidence"]}, 0) AS stage_evidence
+                       {self.stage_columns("c", "e")}
                 FROM (
                     SELECT c.id AS contact_id, c.account_id, c.buying_role, {fit} AS fit,
                            COALESCE(g.engagement, 0) AS engagement,
@@ -504,6 +552,7 @@ class _Run:
                         FROM {p}_points x WHERE x.contact_id IS NOT NULL GROUP BY x.contact_id
                     ) g ON g.buyer = c.id
                     WHERE {self.in_scope("c.account_id")}
+                    {self.sql.fence}  -- kept apart, so each contact's fit is worked out once
                 ) c""",
             fit_params,
         )
@@ -512,7 +561,8 @@ class _Run:
     # -- accounts ---------------------------------------------------------------------------
 
     def accounts(self) -> None:
-        """An account's evidence per stage adds up its people and anonymous visits; it reaches
+        """An account's evidence per stage adds up its people's (summed per contact already)
+        and its anonymous visits'; it reaches
         the furthest stage with enough evidence and enough of its committee placed at that stage
         or beyond (the stage's coverage, `c<stage id>`)."""
         p, m = self.p, self.model
@@ -528,7 +578,8 @@ class _Run:
             f"COUNT(CASE WHEN ordinal >= {s.ordinal:d} THEN 1 END) AS c{s.id:d}"
             for s in self.evidence_stages()
         ]
-        tier = " ".join(f"WHEN {t} THEN {float(v)!r}" for t, v in m.tier_multipliers.items())
+        tier = " ".join(f"WHEN {t:d} THEN {_num(v)}" for t, v in m.tier_multipliers.items())
+        person_cap = _num(m.person_cap)
         self.temp(
             "account",
             f"""SELECT account_id, fit, engagement,
@@ -538,34 +589,36 @@ class _Run:
                        COALESCE({furthest["stage_evidence"]}, 0) AS stage_evidence,
                        COALESCE({furthest["coverage"]}, 0) AS coverage
                 FROM (
-                    SELECT a.id AS account_id, a.tier, (a.fit_score / 100.0) * %s AS fit,
+                    SELECT a.id AS account_id, a.tier,
+                           a.fit_score * {_num(m.firmographic_fit_points / 100)} AS fit,
                            COALESCE(pp.people, 0) + COALESCE(ev.anonymous, 0)
-                               + %s * COALESCE(pp.engaged_roles, 0) AS engagement,
+                               + {_num(m.role_breadth_points)} * COALESCE(pp.engaged_roles, 0)
+                                   AS engagement,
                            COALESCE(pp.engaged_contacts, 0) AS engaged_contacts,
                            COALESCE(pp.engaged_roles, 0) AS engaged_roles
                            {self.stage_columns("pp", "c", counts=True)}
-                           {self.stage_columns("ev", "e")}
+                           {self.people_and_anonymous("pp", "ev")}
                     FROM accounts_account a
                     LEFT JOIN (
                         SELECT account_id AS people_of,
-                               SUM(CASE WHEN engagement > %s THEN %s ELSE engagement END)
+                               SUM(CASE WHEN engagement > {person_cap} THEN {person_cap}
+                                   ELSE engagement END)
                                    AS people,
                                COUNT(stage_id) AS engaged_contacts,
                                COUNT(DISTINCT CASE WHEN stage_id IS NOT NULL
                                      AND buying_role <> '' THEN buying_role END) AS engaged_roles
                                {"".join(f", {column}" for column in coverage)}
+                               {self.stage_sums()}
                         FROM {p}_contact GROUP BY account_id
                     ) pp ON pp.people_of = a.id
                     LEFT JOIN (
                         SELECT x.account_id AS evidence_of,
-                               SUM(CASE WHEN x.contact_id IS NULL
-                                   THEN x.points * x.multiplier END) AS anonymous
+                               SUM(x.points * x.multiplier) AS anonymous
                                {self.per_stage()}
-                        FROM {p}_points x GROUP BY x.account_id
+                        FROM {p}_points x WHERE x.contact_id IS NULL GROUP BY x.account_id
                     ) ev ON ev.evidence_of = a.id
                     WHERE {self.in_scope("a.id")}
                 ) a""",
-            [m.firmographic_fit_points, m.role_breadth_points, m.person_cap, m.person_cap],
         )
 
     # -- writes -----------------------------------------------------------------------------
@@ -598,10 +651,10 @@ class _Run:
         if buyer == "contact":
             current = "engagement_contactscore"
             subject, coverage = "n.account_id, n.contact_id", "NULL"
-            # Per-rule rows of this person.
+            # Per-rule rows of this person (kept apart: picked before the rules join them).
             evidence = f"""SELECT x.contact_id, x.rule_id, x.stage_id, x.events, x.points,
                                   x.last_event_id
-                           FROM {p}_points x {only_moved}"""
+                           FROM {p}_points x {only_moved} {self.sql.fence}"""
         else:
             current = "engagement_accountscore"
             subject, coverage = "n.account_id, NULL", "n.coverage"
