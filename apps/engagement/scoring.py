@@ -531,6 +531,8 @@ class _Run:
         fit, fit_params = self.fit_sql()
         threshold = _num(self.model.threshold)
         furthest = self.furthest(lambda stage: f"e{stage.id:d} >= {threshold}")
+        # The inner query is fenced off, so each contact's fit is worked out once, not once
+        # for every outer column that uses it.
         table = self.temp(
             "contact",
             f"""SELECT contact_id, account_id, buying_role, fit, engagement,
@@ -552,7 +554,7 @@ class _Run:
                         FROM {p}_points x WHERE x.contact_id IS NOT NULL GROUP BY x.contact_id
                     ) g ON g.buyer = c.id
                     WHERE {self.in_scope("c.account_id")}
-                    {self.sql.fence}  -- kept apart, so each contact's fit is worked out once
+                    {self.sql.fence}
                 ) c""",
             fit_params,
         )
@@ -562,9 +564,9 @@ class _Run:
 
     def accounts(self) -> None:
         """An account's evidence per stage adds up its people's (summed per contact already)
-        and its anonymous visits'; it reaches
-        the furthest stage with enough evidence and enough of its committee placed at that stage
-        or beyond (the stage's coverage, `c<stage id>`)."""
+        and its anonymous visitors'; it reaches the furthest stage with enough evidence and
+        enough of its committee placed at that stage or beyond (the stage's coverage,
+        `c<stage id>`)."""
         p, m = self.p, self.model
         threshold = _num(m.threshold)
         furthest = self.furthest(
