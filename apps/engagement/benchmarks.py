@@ -39,7 +39,7 @@ from rest_framework.authtoken.models import Token
 from apps.core.bench import BenchReport, benchmark, stopwatch
 from apps.engagement import ingestion, scoring
 from apps.engagement.models import Event, EventKind, SignalRule
-from apps.engagement.scoring import RECOMPUTE_SLICES
+from apps.engagement.selectors import score_slices
 from apps.engagement.services import scores_recompute
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.users.models import Role
@@ -407,13 +407,13 @@ def _full_recompute(at: datetime.datetime) -> float:
     worker (here a thread with its own connection each)."""
     scored: list[int] = []
 
-    def work(part: int) -> None:
+    def work(kwargs: dict) -> None:
         try:
-            scored.append(scores_recompute(part=part, parts=RECOMPUTE_SLICES, at=at).contacts)
+            scored.append(scores_recompute(**kwargs, at=at).contacts)
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=work, args=(n,)) for n in range(RECOMPUTE_SLICES)]
+    workers = [threading.Thread(target=work, args=(kwargs,)) for kwargs in score_slices()]
     with stopwatch() as elapsed:
         for worker in workers:
             worker.start()

@@ -21,8 +21,7 @@ PostgreSQL runs it in production and tests; the same statements run on SQLite fo
 
 import math
 import string
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -36,7 +35,7 @@ DAY_SECONDS = 86_400.0
 TREND_DAYS = 7
 # Runs covering the same accounts take turns (a PostgreSQL advisory lock per slice of the
 # account ids), so two never write the same buyer at once; the nightly run is cut in slices
-# that workers score side by side.
+# of consecutive account ids that workers score side by side.
 RECOMPUTE_LOCK_KEY = 0x5715_4A1C
 RECOMPUTE_SLICES = 2
 # Sorting and hashing a million events' aggregates wants more than PostgreSQL's default 4 MB.
@@ -171,11 +170,18 @@ def load_scoring_model(*, settings: ScoringSettings, rules: Iterable[SignalRule]
 @dataclass(frozen=True)
 class Scope:
     """The accounts a run covers: all of them, the listed ones, or the `part`-th of `parts`
-    slices of the account ids (so that workers can share a full run)."""
+    slices of a full run: the account ids above `after` and up to `through` (an end left
+    open when None), so that workers can share the run.
+
+    A slice is a range, not a remainder of the id, so the planner can tell its size, and the
+    events' kind-first index (migration 0005) serves each slice only its own accounts' events.
+    """
 
     account_ids: tuple[int, ...] | None = None
     part: int = 0
     parts: int = 1
+    after: int | None = None
+    through: int | None = None
 
     @property
     def slices(self) -> range:
@@ -241,17 +247,6 @@ class _Dialect:
         else:
             # SQLite may be built without its math functions; Python's serve the same.
             connection.connection.create_function("exp", 1, math.exp, deterministic=True)
-
-    @contextmanager
-    def hashed_groups(self, cursor) -> Iterator[None]:
-        """Group by hashing, never by sorting. The planner cannot tell how many events a slice
-        holds (a remainder of the account id), takes it for a few, and would sort hundreds of
-        thousands of rows to group them; a hash table spills to disk if it must."""
-        if self.postgres:
-            cursor.execute("SET LOCAL enable_sort = off")
-        yield
-        if self.postgres:
-            cursor.execute("SET LOCAL enable_sort = on")
 
     def serial_slices(self, cursor, scope: Scope) -> None:
         """A slice of a full run runs beside the other slices, one per core already: parallel
@@ -369,9 +364,12 @@ class _Run:
     def in_scope(self, column: str) -> str:
         if self.scope.account_ids is not None:
             return f"{column} IN (SELECT account_id FROM {self.p}_scope)"
-        if self.scope.parts > 1:
-            return f"{column} %% {self.scope.parts:d} = {self.scope.part:d}"
-        return "1 = 1"
+        bounds = []
+        if self.scope.after is not None:
+            bounds.append(f"{column} > {self.scope.after:d}")
+        if self.scope.through is not None:
+            bounds.append(f"{column} <= {self.scope.through:d}")
+        return " AND ".join(bounds) or "1 = 1"
 
     # -- pass over the events ---------------------------------------------------------------
 
@@ -437,8 +435,7 @@ class _Run:
             )
             return sql, [*params, week_ago, self.at_db]
 
-        with self.sql.hashed_groups(self.cursor):
-            table = self.temp("points", *aggregate(plain, matched.format(extra="")))
+        table = self.temp("points", *aggregate(plain, matched.format(extra="")))
         if repeat:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
             # window, this event completes a repeat and counts. The kind leads an index of the

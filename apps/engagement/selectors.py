@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from apps.accounts.models import Contact
+from apps.accounts.models import Account, Contact
 from apps.engagement import scoring
 from apps.engagement.models import (
     AccountScore,
@@ -39,6 +39,20 @@ def scoring_model(
     if rules is None:
         rules = SignalRule.objects.filter(is_active=True)
     return scoring.load_scoring_model(settings=settings, rules=rules)
+
+
+def score_slices(*, parts: int = scoring.RECOMPUTE_SLICES) -> list[dict]:
+    """A full recompute cut in `parts` slices of consecutive account ids, about as many
+    accounts each, as keyword arguments of `services.scores_recompute`. The first slice is open
+    below and the last above, so an account created meanwhile still falls in one."""
+    ids = Account.objects.order_by("pk").values_list("pk", flat=True)
+    count = ids.count()
+    cuts = [ids[k * count // parts - 1] for k in range(1, parts) if k * count // parts > 0]
+    ends = [None, *cuts, None]
+    return [
+        {"part": part, "parts": parts, "after": ends[part], "through": ends[part + 1]}
+        for part in range(len(ends) - 1)
+    ]
 
 
 def signal_rule_list() -> QuerySet[SignalRule]:

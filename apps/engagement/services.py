@@ -157,13 +157,15 @@ def scores_recompute(
     account_ids: Sequence[int] | None = None,
     part: int = 0,
     parts: int = 1,
+    after: int | None = None,
+    through: int | None = None,
     at: datetime | None = None,
 ) -> scoring.RecomputeResult:
     """Scores, stages, stage changes and handoffs for these accounts; with none named, for
-    every account, or the `part`-th of `parts` slices of them (workers share a full run)."""
+    every account, or for one slice of a full run (`selectors.score_slices`)."""
     model = scoring_model(settings=scoring_settings())
     ids = None if account_ids is None else tuple(account_ids)
-    scope = scoring.Scope(account_ids=ids, part=part, parts=parts)
+    scope = scoring.Scope(account_ids=ids, part=part, parts=parts, after=after, through=through)
     return scoring.recompute(model=model, at=at or timezone.now(), scope=scope)
 
 

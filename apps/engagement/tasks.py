@@ -1,7 +1,7 @@
 """Thin Celery tasks: each imports its service when it runs and calls it."""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
 
 @shared_task(
@@ -22,23 +22,29 @@ def recompute_pending_scores() -> int:
 def recompute_all_scores() -> int:
     """The nightly full recompute (evidence decays even for buyers who sent nothing new), cut
     into slices of the accounts that the workers score side by side; then housekeeping."""
-    from apps.engagement.scoring import RECOMPUTE_SLICES
+    from apps.engagement.selectors import score_slices
     from apps.engagement.services import signals_housekeeping
 
-    for part in range(RECOMPUTE_SLICES):
-        recompute_score_slice.delay(part=part, parts=RECOMPUTE_SLICES)
+    slices = score_slices()
+    for kwargs in slices:
+        recompute_score_slice.delay(**kwargs)
     signals_housekeeping()
-    return RECOMPUTE_SLICES
+    return len(slices)
 
 
 @shared_task(
     name="engagement.recompute_score_slice",
-    autoretry_for=(OperationalError,),
+    # A slice waits for a rescoring of its accounts to finish, but a second full run started
+    # while one is running may cut its slices one account apart; should two slices of the two
+    # runs then write the same new buyer, the one refused tries again once the other is done.
+    autoretry_for=(OperationalError, IntegrityError),
     retry_backoff=True,
     max_retries=3,
 )
-def recompute_score_slice(*, part: int, parts: int) -> int:
+def recompute_score_slice(
+    *, part: int, parts: int, after: int | None = None, through: int | None = None
+) -> int:
     """Every account whose id falls in this slice, rescored; returns how many contacts."""
     from apps.engagement.services import scores_recompute
 
-    return scores_recompute(part=part, parts=parts).contacts
+    return scores_recompute(part=part, parts=parts, after=after, through=through).contacts

@@ -17,7 +17,12 @@ from apps.engagement.models import (
     RecomputeRequest,
     WebhookDelivery,
 )
-from apps.engagement.services import scores_recompute_pending, signals_housekeeping
+from apps.engagement.selectors import score_slices
+from apps.engagement.services import (
+    scores_recompute,
+    scores_recompute_pending,
+    signals_housekeeping,
+)
 from tests.factories import (
     AccountFactory,
     AccountScoreSnapshotFactory,
@@ -62,10 +67,53 @@ def test_the_tasks_call_their_services(stages, scoring, monkeypatch):
     slices = []
     monkeypatch.setattr(tasks.recompute_score_slice, "delay", lambda **kw: slices.append(kw))
     tasks.recompute_all_scores.apply().get()
-    assert slices == [{"part": 0, "parts": 2}, {"part": 1, "parts": 2}]
+    assert slices == score_slices()
     scored = [tasks.recompute_score_slice.apply(kwargs=kwargs).get() for kwargs in slices]
-    assert sum(scored) == 2  # each contact in exactly one slice
+    assert scored == [1, 1]  # each contact in exactly one slice
     assert ContactScore.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_full_run_is_cut_in_ranges_of_about_as_many_accounts_open_at_both_ends():
+    ids = [AccountFactory().pk for _ in range(5)]
+
+    assert score_slices(parts=2) == [
+        {"part": 0, "parts": 2, "after": None, "through": ids[1]},
+        {"part": 1, "parts": 2, "after": ids[1], "through": None},
+    ]
+    assert [(s["after"], s["through"]) for s in score_slices(parts=3)] == [
+        (None, ids[0]),
+        (ids[0], ids[2]),
+        (ids[2], None),
+    ]
+
+
+@pytest.mark.django_db
+def test_fewer_accounts_than_slices_still_cover_every_account():
+    assert score_slices(parts=2) == [{"part": 0, "parts": 2, "after": None, "through": None}]
+    only = AccountFactory()
+    assert score_slices(parts=3) == [{"part": 0, "parts": 3, "after": None, "through": None}]
+    second = AccountFactory()
+    assert score_slices(parts=3) == [
+        {"part": 0, "parts": 3, "after": None, "through": only.pk},
+        {"part": 1, "parts": 3, "after": only.pk, "through": None},
+    ]
+    assert second.pk > only.pk
+
+
+@pytest.mark.django_db
+def test_slices_score_each_account_once_and_an_account_made_after_the_cut_too(stages, scoring):
+    SignalRuleFactory(kind=EventKind.MEETING, journey_stage=stages.decision, weight=10)
+    contacts = [ContactFactory() for _ in range(4)]
+    slices = score_slices(parts=2)
+    late = ContactFactory()  # created after the cut: the last slice is open above
+    for contact in [*contacts, late]:
+        EventFactory(account=contact.account, contact=contact, kind=EventKind.MEETING)
+
+    scored = [scores_recompute(**kwargs).contacts for kwargs in slices]
+
+    assert scored == [2, 3]
+    assert ContactScore.objects.filter(stage=stages.decision).count() == 5
 
 
 @pytest.mark.django_db
