@@ -1,12 +1,16 @@
 """Shapes every Waymark admin shares; this app registers no models of its own."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 
 class WaymarkAdmin(admin.ModelAdmin):
-    """Fields no form may edit (audit timestamps, `stage_entered_at`…) still show, read-only."""
+    """Fields no form may edit (audit timestamps, `stage_entered_at`…) still show, read-only;
+    a link typed without a scheme is taken as https, as the web forms take it."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         declared = tuple(super().get_readonly_fields(request, obj))
