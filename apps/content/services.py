@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -232,8 +235,13 @@ def asset_share(
     shared_by: User,
     opportunity: Opportunity | None = None,
     note: str = "",
+    at: datetime | None = None,
+    event_ids: Sequence[str] | None = None,
 ) -> list[AssetShare]:
-    """A rep sent an asset to committee members: one share and one engagement event each."""
+    """A rep sent an asset to committee members: one share and one engagement event each.
+
+    `at` back-dates the share and `event_ids` gives each person's event a stable id (in the
+    order of `contacts`), as a replayed import or the demo world needs."""
     errors: dict[str, list[str]] = {}
     if asset.status != Asset.Status.PUBLISHED:
         errors["asset"] = ["Only published assets can be shared."]
@@ -244,7 +252,7 @@ def asset_share(
         errors["contacts"] = ["Share only with people at the opportunity's account."]
     if errors:
         raise ApplicationError("The asset cannot be shared.", fields=errors)
-    now = timezone.now()
+    now = at or timezone.now()
     shares = []
     for contact in contacts:
         share = AssetShare(
@@ -264,11 +272,12 @@ def asset_share(
             contact=contact,
             kind=EventKind.ASSET_SHARED,
             source=EventSource.WAYMARK,
+            external_id=event_id,
             occurred_at=now,
             asset=asset,
             url=asset.url,
             properties={"shared_by": shared_by.pk, "opportunity": getattr(opportunity, "pk", None)},
         )
-        for contact in contacts
+        for contact, event_id in zip(contacts, event_ids or [""] * len(contacts), strict=True)
     )
     return shares

@@ -3,14 +3,15 @@ assets reps shared into them, and enablement requests in every state of marketin
 one overdue, one delivered and one declined with its reason.
 
 Rows are written as they stood (validated `model_create`): requests after marketing worked
-them, the requester already told, so seeding sends no email; shares back-dated with their
-engagement events, as `content.services.asset_share` records them.
+them, the requester already told, so seeding sends no email. Shares go through
+`content.services.asset_share`, back-dated, with their engagement events.
 """
 
 from datetime import datetime, timedelta
 
 from apps.accounts.models import Contact
-from apps.content.models import Asset, AssetShare, AssetType, EnablementRequest
+from apps.content.models import Asset, AssetType, EnablementRequest
+from apps.content.services import asset_share
 from apps.core.services import model_create
 from apps.demo import world
 from apps.enablement.models import DealObjection
@@ -20,7 +21,6 @@ from apps.enablement.selectors import (
     committee_coverage,
     my_opportunities,
 )
-from apps.engagement.models import Event, EventKind, EventSource
 from apps.pipeline.models import Opportunity
 from apps.users.models import User
 
@@ -112,31 +112,12 @@ def _seed_shares(
     rep: User,
     at: datetime,
 ) -> None:
-    """What `asset_share` records (a share and its engagement event per person), back-dated to
-    the day before and with stable event ids, so the same day seeds the same world."""
-    shared_at = at - timedelta(days=1)
-    for contact in contacts:
-        model_create(
-            model=AssetShare,
-            data={
-                "asset": asset,
-                "contact": contact,
-                "opportunity": deal,
-                "shared_by": rep,
-                "shared_at": shared_at,
-            },
-        )
-        model_create(
-            model=Event,
-            data={
-                "account_id": contact.account_id,
-                "contact": contact,
-                "kind": EventKind.ASSET_SHARED,
-                "source": EventSource.WAYMARK,
-                "external_id": f"demo-share-{number}-{contact.email}",
-                "occurred_at": shared_at,
-                "asset": asset,
-                "url": asset.url,
-                "properties": {"shared_by": rep.pk, "opportunity": deal.pk},
-            },
-        )
+    """Shared the day before, with stable event ids, so the same day seeds the same world."""
+    asset_share(
+        asset=asset,
+        contacts=contacts,
+        shared_by=rep,
+        opportunity=deal,
+        at=at - timedelta(days=1),
+        event_ids=[f"demo-share-{number}-{contact.email}" for contact in contacts],
+    )

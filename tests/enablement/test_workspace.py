@@ -128,6 +128,27 @@ def test_share_records_shares_and_events_in_one_go(world, deal, sales_rep):
     assert asset not in [r.asset for r in space.recommendations]
 
 
+def test_a_share_can_be_back_dated_with_stable_event_ids(world, deal, sales_rep):
+    asset, champion = world["pricing"], world["champion"]
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+
+    (share,) = asset_share(
+        asset=asset,
+        contacts=[champion],
+        opportunity=deal,
+        shared_by=sales_rep,
+        at=yesterday,
+        event_ids=["import-7"],
+    )
+
+    event = Event.objects.get(kind=EventKind.ASSET_SHARED)
+    assert (share.shared_at, event.occurred_at, event.external_id) == (
+        yesterday,
+        yesterday,
+        "import-7",
+    )
+
+
 def test_asset_usage_counts(world):
     usage = asset_usage(asset=world["pricing"])
     assert (usage.times_shared, usage.opportunities_shared_into, usage.opportunities_advanced) == (
