@@ -341,8 +341,15 @@ class ContactScore(ScoreState):
         primary_key=True,
         related_name="signal_score",
     )
+    # A copy of the contact's account for the recompute; an account's people are looked up
+    # through the contacts' own index, so the row written for every contact each run is
+    # spared one of its own.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
 
     def __str__(self) -> str:
@@ -426,7 +433,8 @@ class InferredStageChange(models.Model):
         blank=True,
         related_name="inferred_stage_changes",
     )
-    # Only deleting a stage looks changes up by the stage left: no index to write on every change.
+    # Changes are read by buyer and time (indexes below); by stage only when one is deleted,
+    # or filtered after the buyer: no stage index to write on every change.
     from_stage = models.ForeignKey(
         "journeys.JourneyStage",
         on_delete=models.SET_NULL,
@@ -440,6 +448,7 @@ class InferredStageChange(models.Model):
         "journeys.JourneyStage",
         on_delete=models.SET_NULL,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",

@@ -202,7 +202,7 @@ def account_signals(*, account_id: int) -> AccountSignals:
         ),
         timeline=_timeline(changes),
         committee=list(
-            ContactScore.objects.filter(account_id=account_id)
+            ContactScore.objects.filter(contact__account_id=account_id)
             .select_related("contact", "stage__parent")
             .order_by("-score", "contact_id")
         ),

@@ -1,5 +1,6 @@
 from django_filters import rest_framework as filters
 
+from apps.accounts.models import Account
 from apps.engagement.models import AccountScore, ContactScore, Event, InferredStageChange
 
 
@@ -14,6 +15,8 @@ class EventFilter(filters.FilterSet):
 
 class ContactScoreFilter(filters.FilterSet):
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    # Through the contact: its account index serves the lookup.
+    account = filters.ModelChoiceFilter(field_name="contact__account", queryset=Account.objects)
 
     class Meta:
         model = ContactScore
