@@ -5,6 +5,8 @@ from django.db import migrations, models
 
 # The nightly recompute rewrites every score row. Half of each page left free lets the new
 # version land on the same page as the old one: a HOT update, which writes no index entry.
+# Pages written from now on keep the room; a database with scores already gets it on its
+# next `VACUUM FULL` of these tables.
 SCORE_TABLES = ("engagement_contactscore", "engagement_accountscore")
 
 
