@@ -1,8 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
 from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
+from apps.core.exceptions import ApplicationError
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
-from apps.pipeline.services import opportunity_create, opportunity_update
+from apps.pipeline.services import (
+    opportunity_create,
+    opportunity_stage_move_check,
+    opportunity_update,
+)
 
 
 @admin.register(PipelineStage)
@@ -36,8 +43,24 @@ class StageChangeInline(ReadOnlyInline):
         )
 
 
+class OpportunityAdminForm(forms.ModelForm):
+    """A stage move the pipeline services would refuse is a form error, not a failed save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        # `instance` still holds the stored deal here: the form copies its values after clean.
+        if self.instance.pk and stage is not None and stage.pk != self.instance.stage_id:
+            try:
+                opportunity_stage_move_check(opportunity=self.instance, at=timezone.now())
+            except ApplicationError as error:
+                raise forms.ValidationError(error.fields) from error
+        return cleaned
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(WaymarkAdmin):
+    form = OpportunityAdminForm
     list_display = (
         "name",
         "account",

@@ -40,6 +40,20 @@ def opportunity_update(*, opportunity: Opportunity, data: dict, changed_by: User
     return opportunity
 
 
+def opportunity_stage_move_check(*, opportunity: Opportunity, at: datetime) -> None:
+    """A deal leaves its stage no earlier than it entered it, or its history would overlap."""
+    if at < opportunity.stage_entered_at:
+        raise ApplicationError(
+            "A stage change cannot be earlier than the current stage was entered.",
+            fields={
+                "stage": [
+                    "The move predates the current stage, entered "
+                    f"{opportunity.stage_entered_at:%Y-%m-%d %H:%M} UTC."
+                ]
+            },
+        )
+
+
 @transaction.atomic
 def opportunity_move_stage(
     *,
@@ -54,11 +68,7 @@ def opportunity_move_stage(
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.stage_id == stage.pk:
         return locked
-    if at < locked.stage_entered_at:
-        raise ApplicationError(
-            "A stage change cannot be earlier than the current stage was entered.",
-            fields={"stage": ["The move predates the current stage."]},
-        )
+    opportunity_stage_move_check(opportunity=locked, at=at)
     StageChange.objects.filter(opportunity=locked, exited_at__isnull=True).update(exited_at=at)
     StageChange.objects.create(
         opportunity=locked,

@@ -94,3 +94,21 @@ def test_list_shows_days_in_stage_and_flags_deals_over_the_stage_limit(staff_cli
     flags = re.findall(r'<td class="field-over_stage_time_limit"><img [^>]*alt="(\w+)"', html)
     assert sorted(days) == ["0", "10"]
     assert sorted(flags) == ["False", "True"]
+
+
+def test_a_stage_move_the_services_refuse_is_a_form_error(staff_client):
+    # Entered its stage tomorrow (a clock skew in an import): moving it now would overlap.
+    entered = timezone.now() + datetime.timedelta(days=1)
+    deal = OpportunityFactory(stage_entered_at=entered)
+    StageChange.objects.filter(opportunity=deal).update(entered_at=entered)
+    url = admin_url(Opportunity, "change", deal.pk)
+    data = page_post_data(staff_client.get(url)) | {"stage": PipelineStageFactory().pk}
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["stage"]
+    assert errors == [f"The move predates the current stage, entered {entered:%Y-%m-%d %H:%M} UTC."]
+    deal.refresh_from_db()
+    assert deal.stage_entered_at == entered
+    assert StageChange.objects.filter(opportunity=deal).count() == 1
