@@ -7,7 +7,7 @@ An app registers a benchmark in its `benchmarks.py` module:
         ...
         report.line("ingest_vs_copy", ours / baseline, target=">= 0.25")
 
-Every benchmark runs against a throw-away PostgreSQL database created for the run.
+Every benchmark runs against a throw-away PostgreSQL database of its own.
 """
 
 import importlib
