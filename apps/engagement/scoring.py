@@ -185,8 +185,12 @@ class Scope:
 
     @property
     def slices(self) -> range:
-        """The slices a run must hold the lock of: its own, or all of them."""
-        return range(self.part, self.part + 1) if self.parts > 1 else range(RECOMPUTE_SLICES)
+        """The slice locks a run must hold: its own (slices of a finer cut share them), or all
+        of them."""
+        if self.parts > 1:
+            own = self.part % RECOMPUTE_SLICES
+            return range(own, own + 1)
+        return range(RECOMPUTE_SLICES)
 
 
 @dataclass(frozen=True)
