@@ -736,7 +736,7 @@ class _Run:
             f"""INSERT INTO {table} ({key}, {", ".join(values)}, stage_since)
                 SELECT n.{key}, {", ".join(values.values())}, {since.format("%s")}
                 FROM {p}_{buyer} n {week_join}
-                WHERE n.{key} NOT IN (SELECT {key} FROM {table})
+                WHERE NOT EXISTS (SELECT 1 FROM {table} o WHERE o.{key} = n.{key})
                 ORDER BY n.{key}""",
             [self.at_db, self.at_db, *week_params],
         )
