@@ -266,6 +266,12 @@ class _Dialect:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_KEY, part])
 
 
+# The sums of no rule at all (typed, so the table they start has the columns' types).
+NO_EVENT_SUMS = """
+    SELECT e.account_id, e.contact_id, CAST(0 AS BIGINT) AS rule_id,
+           CAST(0 AS DOUBLE PRECISION) AS decayed, CAST(0 AS DOUBLE PRECISION) AS decayed_last_week,
+           CAST(0 AS BIGINT) AS events, e.id AS last_event_id
+    FROM engagement_event e WHERE 1 = 0"""
 RULE_COLUMNS = (
     "rule_id, kind, pattern, stage_id, multiplier, weight, rate, cap, repeat_count, window_s"
 )
@@ -383,19 +389,37 @@ class _Run:
         plain = [r for r in self.model.rules if r.repeat_count == 1]
         repeat = [r for r in self.model.rules if r.repeat_count > 1]
         epoch = self.sql.epoch("e.occurred_at")
-        url_matches = f"{self.sql.ascii_lower('e.url')} {self.sql.like('r.pattern')}"
-        matched = f"""
-            SELECT e.id AS event_id, e.account_id, e.contact_id, e.occurred_at, r.rule_id,
-                   r.rate, {epoch} AS t{{extra}}
-            FROM engagement_event e
-            JOIN r ON r.kind = e.kind
-                  AND (r.pattern = '' OR {url_matches})
-            WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
+        week_ago = connection.ops.adapt_datetimefield_value(self.at - timedelta(days=TREND_DAYS))
+
+        def sums(t: str, rate: str, occurred_at: str, event_id: str) -> str:
+            # An event is worth 2^(−age / half-life) = e^(−age × rate), worked out once per
+            # event: what the events of the last week add is summed apart and taken off to get
+            # the sum a week ago, when each older event was worth e^(week × rate) times more.
+            decayed = f"exp(({t} - {_num(self.at_epoch)}) * {rate})"
+            return f"""SUM({decayed}) AS decayed,
+                       SUM({decayed}) FILTER (WHERE {occurred_at} > %s) AS decayed_last_week,
+                       COUNT(*) AS events, MAX({event_id}) AS last_event_id"""
+
+        def one_rule(rule: Rule) -> tuple[str, list]:
+            """A plain rule's events, summed per buyer in the order of the events' kind-first
+            index (migration 0005): a pass over the index, no sorting or hashing to group."""
+            url = f" AND {self.sql.ascii_lower('e.url')} {self.sql.like('%s')}" if rule.like else ""
+            rate = _num(math.log(2) / (rule.half_life_days * DAY_SECONDS))
+            sql = f"""
+                SELECT e.account_id, e.contact_id, {rule.id:d} AS rule_id,
+                       {sums(epoch, rate, "e.occurred_at", "e.id")}
+                FROM engagement_event e
+                WHERE e.kind = %s{url} AND e.occurred_at <= %s
+                  AND {self.in_scope("e.account_id")}
+                GROUP BY e.account_id, e.contact_id"""
+            return sql, [week_ago, rule.kind, *([rule.like] if rule.like else []), self.at_db]
 
         def capped(points: str) -> str:
             return f"CASE WHEN r.cap < {points} THEN r.cap ELSE {points} END"
 
-        def aggregate(rules: list[Rule], source: str) -> tuple[str, list]:
+        def with_rules(rules: list[Rule], grouped: str, grouped_params: list) -> tuple[str, list]:
+            """The sums `grouped` per buyer and rule, with the rule's own numbers joined after
+            the grouping (so each event feeds only the sums): capped points now and a week ago."""
             values, params = _values(
                 [
                     (
@@ -414,11 +438,6 @@ class _Run:
                 ],
                 RULE_TYPES,
             )
-            # An event is worth 2^(−age / half-life) = e^(−age × rate), worked out once per
-            # event: what the events of the last week add is summed apart and taken off to get
-            # the sum a week ago, when each older event was worth e^(week × rate) times more.
-            # The rule's own numbers join after the grouping, so each event feeds only the sums.
-            decayed = f"exp((m.t - {_num(self.at_epoch)}) * m.rate)"
             week_growth = f"exp({_num(TREND_DAYS * DAY_SECONDS)} * r.rate)"
             older = "(g.decayed - COALESCE(g.decayed_last_week, 0))"
             sql = f"""
@@ -427,30 +446,36 @@ class _Run:
                        {capped("g.decayed * r.weight")} AS points,
                        {capped(f"{older} * r.weight * {week_growth}")} AS points_week_ago,
                        g.events, g.last_event_id
-                FROM (SELECT m.account_id, m.contact_id, m.rule_id, SUM({decayed}) AS decayed,
-                             SUM({decayed}) FILTER (WHERE m.occurred_at > %s)
-                                 AS decayed_last_week,
-                             COUNT(*) AS events, MAX(m.event_id) AS last_event_id
-                      FROM ({source}) m
-                      GROUP BY m.account_id, m.contact_id, m.rule_id) g
+                FROM ({grouped}) g
                 JOIN r ON r.rule_id = g.rule_id"""
-            week_ago = connection.ops.adapt_datetimefield_value(
-                self.at - timedelta(days=TREND_DAYS)
-            )
-            return sql, [*params, week_ago, self.at_db]
+            return sql, [*params, *grouped_params]
 
-        table = self.temp("points", *aggregate(plain, matched.format(extra="")))
+        branches = [one_rule(rule) for rule in plain] or [(NO_EVENT_SUMS, [])]
+        grouped = " UNION ALL ".join(sql for sql, _ in branches)
+        params = [value for _, branch_params in branches for value in branch_params]
+        table = self.temp("points", *with_rules(plain, grouped, params))
         if repeat:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
-            # window, this event completes a repeat and counts. The kind leads an index of the
-            # events (migration 0005), so this pass reads only the events of its rules' kinds.
-            earlier = f"""LAG({epoch}, r.repeat_count - 1) OVER (
-                PARTITION BY e.account_id, e.contact_id, r.rule_id ORDER BY e.occurred_at, e.id
-            ) AS earlier_t, r.window_s"""
-            source = f"""
-                SELECT * FROM ({matched.format(extra=", " + earlier)}) w
-                WHERE w.earlier_t IS NOT NULL AND w.t - w.earlier_t <= w.window_s"""
-            sql, params = aggregate(repeat, source)
+            # window, this event completes a repeat and counts. The kind-first index serves
+            # this pass too, reading only the events of its rules' kinds.
+            url_matches = f"{self.sql.ascii_lower('e.url')} {self.sql.like('r.pattern')}"
+            matched = f"""
+                SELECT e.id AS event_id, e.account_id, e.contact_id, e.occurred_at, r.rule_id,
+                       r.rate, {epoch} AS t,
+                       LAG({epoch}, r.repeat_count - 1) OVER (
+                           PARTITION BY e.account_id, e.contact_id, r.rule_id
+                           ORDER BY e.occurred_at, e.id
+                       ) AS earlier_t, r.window_s
+                FROM engagement_event e
+                JOIN r ON r.kind = e.kind AND (r.pattern = '' OR {url_matches})
+                WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
+            grouped = f"""
+                SELECT m.account_id, m.contact_id, m.rule_id,
+                       {sums("m.t", "m.rate", "m.occurred_at", "m.event_id")}
+                FROM ({matched}) m
+                WHERE m.earlier_t IS NOT NULL AND m.t - m.earlier_t <= m.window_s
+                GROUP BY m.account_id, m.contact_id, m.rule_id"""
+            sql, params = with_rules(repeat, grouped, [week_ago, self.at_db])
             self.execute(f"INSERT INTO {table} {sql}", params)
 
     # -- contacts ---------------------------------------------------------------------------
