@@ -76,6 +76,11 @@ class Rule:
         )
 
     @property
+    def rate(self) -> float:
+        """Decay per second: an event is worth 2^(−age / half-life) = e^(−age × rate)."""
+        return math.log(2) / (self.half_life_days * DAY_SECONDS)
+
+    @property
     def like(self) -> str:
         """The URL pattern as a LIKE operand: "contains", with LIKE's wildcards taken literally."""
         if not self.url_pattern:
@@ -231,16 +236,16 @@ class _Dialect:
         around it (which would repeat its expressions, or reorder its joins)."""
         return "OFFSET 0" if self.postgres else "LIMIT -1 OFFSET 0"
 
-    def ascii_lower(self, column: str) -> str:
-        """The text with A–Z in lower case and every other character as it is: SQLite's
-        `lower`, and PostgreSQL's under the "C" collation (a fraction of the cost of
-        lowering by the database's locale, which this runs for every URL it matches)."""
-        return f'lower({column} COLLATE "C")' if self.postgres else f"lower({column})"
+    def url_matches(self, pattern: str) -> str:
+        """Whether the event's URL, with A–Z in lower case, is `LIKE pattern` (a `Rule.like`).
 
-    def like(self, pattern: str) -> str:
-        """`LIKE pattern` with backslash escaping: PostgreSQL's default (spelling it out costs
-        a call per row), SQLite's only when asked."""
-        return f"LIKE {pattern}" if self.postgres else f"LIKE {pattern} ESCAPE '\\'"
+        SQLite's `lower` touches only A–Z, and so does PostgreSQL's under the "C" collation:
+        a fraction of the cost of lowering by the database's locale, run for every URL matched.
+        Backslash escaping is PostgreSQL's default (spelling it out costs a call per row) and
+        SQLite's only when asked."""
+        if self.postgres:
+            return f'lower(e.url COLLATE "C") LIKE {pattern}'
+        return f"lower(e.url) LIKE {pattern} ESCAPE '\\'"
 
     def prepare(self, cursor) -> None:
         """Session settings for a bulk run: memory for the big aggregates, and no JIT (its
@@ -392,9 +397,9 @@ class _Run:
         week_ago = connection.ops.adapt_datetimefield_value(self.at - timedelta(days=TREND_DAYS))
 
         def sums(t: str, rate: str, occurred_at: str, event_id: str) -> str:
-            # An event is worth 2^(−age / half-life) = e^(−age × rate), worked out once per
-            # event: what the events of the last week add is summed apart and taken off to get
-            # the sum a week ago, when each older event was worth e^(week × rate) times more.
+            # An event's worth e^(−age × rate) is worked out once per event: what the events of
+            # the last week add is summed apart and taken off to get the sum a week ago, when
+            # each older event was worth e^(week × rate) times more.
             decayed = f"exp(({t} - {_num(self.at_epoch)}) * {rate})"
             return f"""SUM({decayed}) AS decayed,
                        SUM({decayed}) FILTER (WHERE {occurred_at} > %s) AS decayed_last_week,
@@ -403,8 +408,8 @@ class _Run:
         def one_rule(rule: Rule) -> tuple[str, list]:
             """A plain rule's events, summed per buyer in the order of the events' kind-first
             index (migration 0005): a pass over the index, no sorting or hashing to group."""
-            url = f" AND {self.sql.ascii_lower('e.url')} {self.sql.like('%s')}" if rule.like else ""
-            rate = _num(math.log(2) / (rule.half_life_days * DAY_SECONDS))
+            url = f" AND {self.sql.url_matches('%s')}" if rule.like else ""
+            rate = _num(rule.rate)
             sql = f"""
                 SELECT e.account_id, e.contact_id, {rule.id:d} AS rule_id,
                        {sums(epoch, rate, "e.occurred_at", "e.id")}
@@ -429,7 +434,7 @@ class _Run:
                         r.stage_id,
                         self.model.phase_multipliers[self.model.stages[r.stage_id].phase],
                         r.weight,
-                        math.log(2) / (r.half_life_days * DAY_SECONDS),
+                        r.rate,
                         r.cap,
                         r.repeat_count,
                         (r.window_days or 0) * DAY_SECONDS,
@@ -458,7 +463,7 @@ class _Run:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
             # window, this event completes a repeat and counts. The kind-first index serves
             # this pass too, reading only the events of its rules' kinds.
-            url_matches = f"{self.sql.ascii_lower('e.url')} {self.sql.like('r.pattern')}"
+            url_matches = self.sql.url_matches("r.pattern")
             matched = f"""
                 SELECT e.id AS event_id, e.account_id, e.contact_id, e.occurred_at, r.rule_id,
                        r.rate, {epoch} AS t,
