@@ -5,7 +5,6 @@ Everyone with a role reads journeys; marketers and admins edit drafts. Views rea
 selectors and write through the services.
 """
 
-import csv
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Account
+from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.journeys import selectors, services
 from apps.journeys.forms import CellEditForm, ReviewForm, ReviewTriggerForm
@@ -122,12 +122,8 @@ def journey_export(request: HttpRequest, journey_id: int) -> HttpResponse:
     name = f"{journey.key}-v{journey.version}"
     if account is not None:
         name += f"-{slugify(account.name)}"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(selectors.EXPORT_HEADER)
-    writer.writerows(selectors.journey_export_rows(journey=journey, account=account))
-    return response
+    rows = selectors.journey_export_rows(journey=journey, account=account)
+    return csv_download(filename=name, header=selectors.EXPORT_HEADER, rows=rows)
 
 
 @_allowed(*READ, "content.view_asset")

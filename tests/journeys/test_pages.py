@@ -1,8 +1,6 @@
 """The journey pages: who may read and edit, the map edited in place, print, CSV, coverage,
 history and review actions."""
 
-import csv
-import io
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +15,7 @@ from apps.journeys.services import (
     journey_publish,
     journey_review_trigger_record,
 )
+from tests.downloads import csv_rows
 from tests.factories import (
     AccountFactory,
     AssetFactory,
@@ -244,7 +243,7 @@ def test_csv_export_has_a_row_per_cell_entry(marketer, small):
     plain = _client(marketer).get(url)
     for_acme = _client(marketer).get(url, {"account": account.pk})
 
-    rows = list(csv.reader(io.StringIO(plain.content.decode())))
+    rows = csv_rows(plain)
     assert plain["Content-Disposition"] == 'attachment; filename="finance-v1.csv"'
     assert rows[0][:3] == ["journey", "version", "stage"]
     assert rows[1:] == [
@@ -288,7 +287,7 @@ def test_csv_export_has_a_row_per_cell_entry(marketer, small):
             "",
         ],
     ]
-    account_rows = list(csv.reader(io.StringIO(for_acme.content.decode())))[1:]
+    account_rows = csv_rows(for_acme)[1:]
     assert for_acme["Content-Disposition"] == 'attachment; filename="finance-v1-acme.csv"'
     assert [row[6:10] for row in account_rows if row[7] == "account"] == [
         ["Acme", "account", "Buyer questions", "Group approval?"]
@@ -428,3 +427,13 @@ def test_the_asset_list_reads_the_filters_coverage_links_carry(marketer, small):
         "asset_type": "demo",
         "status": "published",
     }
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run(marketer, small):
+    PlaybookCellFactory(
+        stage=small.shortlist, persona=small.cfo, buyer_questions=['=HYPERLINK("http://x")']
+    )
+
+    response = _client(marketer).get(reverse("journeys:export", args=[small.journey.pk]))
+
+    assert '\'=HYPERLINK("http://x")' in [row[9] for row in csv_rows(response)[1:]]
