@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import ExternalRecord, TimeStampedModel
 from apps.core.time_zones import time_zone_choices
 from apps.personas.models import BuyingRole
 
@@ -21,7 +21,7 @@ def normalise_domain(value: str) -> str:
     return host.split("/", 1)[0].split(":", 1)[0].rstrip(".")
 
 
-class Account(TimeStampedModel):
+class Account(ExternalRecord, TimeStampedModel):
     """A company we sell to."""
 
     class Tier(models.IntegerChoices):
@@ -62,6 +62,7 @@ class Account(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
+            *ExternalRecord.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(domain=Lower("domain")),
                 name="account_domain_normalised",
@@ -89,7 +90,7 @@ class Account(TimeStampedModel):
             raise ValidationError({"domain": "Enter a web domain such as acme.com."})
 
 
-class Contact(TimeStampedModel):
+class Contact(ExternalRecord, TimeStampedModel):
     """A person at an account; the account's contacts with their roles form its buying committee."""
 
     class Consent(models.TextChoices):
@@ -116,6 +117,7 @@ class Contact(TimeStampedModel):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
+            *ExternalRecord.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(email=Lower("email")),
                 name="contact_email_normalised",

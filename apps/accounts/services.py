@@ -14,6 +14,8 @@ ACCOUNT_FIELDS = [
     "is_target",
     "fit_score",
     "owner",
+    "external_source",
+    "external_id",
 ]
 CONTACT_FIELDS = [
     "account",
@@ -25,6 +27,8 @@ CONTACT_FIELDS = [
     "buying_role",
     "consent",
     "time_zone",
+    "external_source",
+    "external_id",
 ]
 
 

@@ -9,3 +9,31 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ExternalRecord(models.Model):
+    """A record that may also live in an outside system (a CRM): its id there, per source.
+
+    Imports and CRM syncs upsert by (`external_source`, `external_id`) when they have it; the
+    pair is unique wherever an id is given.
+    """
+
+    external_source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The outside system the record comes from, e.g. hubspot.",
+    )
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The record's id in that system."
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="%(class)s_external_id_unique",
+                violation_error_message="Another record already has this id in this source.",
+            ),
+        ]

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import ExternalRecord, TimeStampedModel
 
 
 class PipelineStage(models.Model):
@@ -62,7 +62,7 @@ class StallReason(models.TextChoices):
     BOTH = "both", "Over its stage time and no recent activity"
 
 
-class Opportunity(TimeStampedModel):
+class Opportunity(ExternalRecord, TimeStampedModel):
     """A deal with an account. Its stage changes only through `opportunity_move_stage`.
 
     `stalled_since` and `stall_reason` are the current stall, written by the stall sweep; its
@@ -97,6 +97,7 @@ class Opportunity(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name_plural = "opportunities"
         constraints = [
+            *ExternalRecord.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="opportunity_amount_non_negative",

@@ -8,7 +8,16 @@ from apps.core.services import model_update
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.users.models import User
 
-OPPORTUNITY_FIELDS = ["account", "name", "owner", "amount", "currency", "expected_close_date"]
+OPPORTUNITY_FIELDS = [
+    "account",
+    "name",
+    "owner",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "external_source",
+    "external_id",
+]
 
 
 @transaction.atomic
