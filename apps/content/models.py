@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.content.files import validate_asset_file
 from apps.core.models import TimeStampedModel
 
 
@@ -36,7 +37,12 @@ class Asset(TimeStampedModel):
     personas = models.ManyToManyField("personas.Persona", related_name="assets", blank=True)
     summary = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
-    file = models.FileField(upload_to="assets/%Y/%m/", blank=True)
+    file = models.FileField(
+        upload_to="assets/%Y/%m/",
+        blank=True,
+        validators=[validate_asset_file],
+        help_text="PDF, image, Office document, text/CSV or MP4; handed out as a download.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

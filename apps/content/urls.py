@@ -6,4 +6,6 @@ app_name = "content"
 urlpatterns = [
     path("assets/", views.asset_list, name="asset_list"),
     path("assets/<int:asset_id>/", views.asset_detail, name="asset_detail"),
+    path("assets/<int:asset_id>/file/", views.asset_file, name="asset_file"),
+    path("files/<str:token>/", views.asset_file_shared, name="asset_file_shared"),
 ]

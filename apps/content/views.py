@@ -6,9 +6,10 @@ Coverage counts on the journey pages link here with the matching filters.
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from apps.content.files import attachment_response, shared_asset_id
 from apps.content.models import Asset, AssetType
 from apps.content.selectors import asset_list_filtered, asset_usage
 from apps.core.forms import SELECT, search_field
@@ -76,3 +77,19 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return render(
         request, "content/asset_detail.html", {"asset": asset, "usage": asset_usage(asset=asset)}
     )
+
+
+@login_required
+@permission_required("content.view_asset", raise_exception=True)
+def asset_file(request: HttpRequest, asset_id: int) -> FileResponse:
+    """An asset's file, always as a download (apps/content/files.py)."""
+    return attachment_response(get_object_or_404(asset_list_filtered(filters={}), pk=asset_id))
+
+
+def asset_file_shared(request: HttpRequest, token: str) -> FileResponse:
+    """A published asset's file through the signed link a sequence email gave a buyer."""
+    asset_id = shared_asset_id(token)
+    if asset_id is None:
+        raise Http404("This link is not valid.")
+    filters = {"status": Asset.Status.PUBLISHED}
+    return attachment_response(get_object_or_404(asset_list_filtered(filters=filters), pk=asset_id))

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.accounts.models import Contact
+from apps.content.files import asset_file_share_path
 from apps.content.models import Asset
 from apps.nurture.merge_fields import MergeTemplate
 from apps.pipeline.models import Opportunity, OpportunityStall
@@ -48,7 +49,7 @@ def merge_values(
 def asset_link(asset: Asset) -> str:
     if asset.url:
         return asset.url
-    return absolute_url(asset.file.url) if asset.file else ""
+    return absolute_url(asset_file_share_path(asset)) if asset.file else ""
 
 
 def absolute_url(path: str) -> str:
