@@ -1,7 +1,6 @@
 """API v1: one router for every resource, plus the token endpoint."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
@@ -38,6 +37,7 @@ from apps.nurture.api.views import (
 )
 from apps.personas.api.views import PersonaViewSet
 from apps.pipeline.api.views import OpportunityViewSet, PipelineStageViewSet
+from apps.users.api.views import ObtainTokenView, RevokeTokenView
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -72,6 +72,7 @@ router.register("playbook-cells", PlaybookCellViewSet, basename="playbook-cell")
 router.register("stage-kpis", StageKpiViewSet, basename="stage-kpi")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     *router.urls,
 ]

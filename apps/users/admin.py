@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from apps.users.models import Role, User
+from apps.users.services import api_tokens_revoke
 
 
 @admin.register(User)
@@ -42,6 +43,7 @@ class WaymarkUserAdmin(UserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ["revoke_api_tokens"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -50,3 +52,8 @@ class WaymarkUserAdmin(UserAdmin):
     def roles(self, user: User) -> str:
         labels = dict(Role.choices)
         return ", ".join(labels.get(group.name, group.name) for group in user.groups.all())
+
+    @admin.action(description="Revoke API tokens of the selected users")
+    def revoke_api_tokens(self, request, queryset) -> None:
+        count = api_tokens_revoke(users=queryset)
+        self.message_user(request, f"{count} API token(s) revoked.", messages.SUCCESS)

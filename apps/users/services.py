@@ -1,5 +1,11 @@
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from apps.users.models import Role, User
 
@@ -32,3 +38,31 @@ def user_create(
     user.save()
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+# DRF's token, one per user, good for API_TOKEN_TTL_DAYS from when it was issued.
+
+
+def api_token_expires_at(*, token: Token) -> datetime:
+    return token.created + timedelta(days=settings.API_TOKEN_TTL_DAYS)
+
+
+def api_token_expired(*, token: Token) -> bool:
+    return api_token_expires_at(token=token) <= timezone.now()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> Token:
+    """The user's token while it lasts, else a new one in place of the expired one."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and not api_token_expired(token=token):
+        return token
+    if token is not None:
+        token.delete()
+    return Token.objects.create(user=user)
+
+
+def api_tokens_revoke(*, users: Iterable[User]) -> int:
+    """Revoke these users' API tokens; calls with them are refused from now on."""
+    return Token.objects.filter(user__in=list(users)).delete()[0]

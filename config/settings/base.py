@@ -1,5 +1,7 @@
 """Settings shared by every environment; each environment module overrides what differs."""
 
+from datetime import timedelta
+
 from celery.schedules import crontab
 
 from config.env import BASE_DIR, env
@@ -22,6 +24,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     "apps.core",
     "apps.users",
     "apps.personas",
@@ -47,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,13 +78,24 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["apps.users.backends.RoleBackend"]
+# django-axes first: it refuses a locked-out username + address before a password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "apps.users.backends.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login protection on every login path (pages, admin, API token): after LOGIN_FAILURE_LIMIT
+# failures a username is locked out from that client address for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "apps.users.lockout.client_ip"
+# Cache for API throttles: set CACHE_URL to a shared Redis when several web processes run.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -134,7 +150,7 @@ NURTURE_EMAIL_CONFIG = (
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a `WWW-Authenticate: Token` challenge.
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.users.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.RoleModelPermissions"],
@@ -147,7 +163,24 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per signed-in user and per anonymous client address; bulk intake (events bulk, webhooks)
+    # has its own higher rate. Past it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api.throttling.AnonThrottle",
+        "apps.core.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="30/min"),
+        "user": env("API_THROTTLE_USER", default="120/min"),
+        "bulk": env("API_THROTTLE_BULK", default="600/min"),
+    },
+    # Proxies in front of Waymark that append to X-Forwarded-For: the client address (for
+    # throttles and login lockouts) is the one they saw.
+    "NUM_PROXIES": env.int("DJANGO_PROXY_COUNT", default=None),
 }
+# API tokens stop working this many days after they were issued; the token endpoint gives a
+# new one then. Revoked at POST /api/v1/auth/token/revoke/ or in the user admin.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waymark API",
     "DESCRIPTION": "B2B campaign planning around the buyer's journey.",

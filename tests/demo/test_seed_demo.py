@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -66,11 +67,12 @@ def test_command_prints_the_summary_and_the_demo_logins():
     ],
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_roles(username, role):
-    user = authenticate(username=username, password="waymark")
+    login = RequestFactory().post("/login/")  # the login lockout needs the request
+    user = authenticate(login, username=username, password="waymark")
     assert user is not None
     assert user_role(user=user) == role
     assert user.is_superuser == user.is_staff == (role == Role.ADMIN)
-    assert authenticate(username=username, password="wrong") is None
+    assert authenticate(login, username=username, password="wrong") is None
 
 
 def test_the_journey_is_published_with_substages_skips_and_a_move_back():

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from apps.core.api.throttling import BulkIntakeThrottle
 from apps.core.api.viewsets import ApiViewSet, ReadOnlyApiViewSet, ServiceModelViewSet
 from apps.core.exceptions import ApplicationError
 from apps.engagement import ingestion, selectors, services, webhooks
@@ -78,6 +79,7 @@ class EventViewSet(ReadOnlyApiViewSet):
         detail=False,
         methods=["post"],
         parser_classes=[EventArrayParser, NDJSONParser],
+        throttle_classes=[BulkIntakeThrottle],
         model_permission="add",
     )
     def bulk(self, request):
@@ -110,6 +112,7 @@ class WebhookViewSet(ApiViewSet):
     lookup_field = "name"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     parser_classes = [EventArrayParser, NDJSONParser]
+    throttle_classes = [BulkIntakeThrottle]
     serializer_class = IngestReportSerializer
 
     def get_queryset(self):
