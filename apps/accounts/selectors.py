@@ -1,13 +1,45 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Account, Contact
+from apps.core.csv_export import EXPORT_CHUNK_SIZE
 from apps.engagement.models import Event
 from apps.pipeline.models import Opportunity, PipelineStage
 
 RECENT_EVENT_COUNT = 20
+
+# The columns of the accounts and contacts exports, which the importer reads back as they are
+# (ids in the outside system, natural keys, stored choice values).
+ACCOUNT_CSV_COLUMNS = (
+    "external_source",
+    "external_id",
+    "name",
+    "domain",
+    "industry",
+    "region",
+    "employee_count",
+    "annual_revenue",
+    "tier",
+    "is_target",
+    "fit_score",
+    "owner_email",
+)
+CONTACT_CSV_COLUMNS = (
+    "external_source",
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "account_domain",
+    "persona",
+    "buying_role",
+    "consent",
+    "time_zone",
+)
 
 
 @dataclass(frozen=True)
@@ -97,3 +129,26 @@ def account_tier_summary() -> list[dict]:
         }
         for tier in Account.Tier
     ]
+
+
+def account_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
+    """`accounts` (a filtered `account_list`) as rows of `ACCOUNT_CSV_COLUMNS`, read in chunks."""
+    return accounts.values_list(*ACCOUNT_CSV_COLUMNS[:-1], "owner__email").iterator(
+        chunk_size=EXPORT_CHUNK_SIZE
+    )
+
+
+def contact_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
+    """The contacts of `accounts` (a filtered `account_list`) as rows of
+    `CONTACT_CSV_COLUMNS`, by account, then by name."""
+    contacts = Contact.objects.filter(account__in=accounts.order_by().values("pk"))
+    return (
+        contacts.order_by("account__name", "account_id", "last_name", "first_name", "pk")
+        .values_list(
+            *CONTACT_CSV_COLUMNS[:6],
+            "account__domain",
+            "persona__name",
+            *CONTACT_CSV_COLUMNS[8:],
+        )
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )

@@ -22,6 +22,7 @@ from apps.campaigns.feeds import campaigns_ics
 from apps.campaigns.forms import CampaignFilterForm, CampaignForm
 from apps.campaigns.models import CalendarFeed, Campaign, CampaignTemplate
 from apps.campaigns.periods import QUARTER, Period
+from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.journeys.models import Journey
 
@@ -63,6 +64,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         channel=filters.get("channel"),
         owner=filters.get("owner"),
     )
+    if csv_requested(request):
+        return csv_download(
+            filename="campaigns",
+            header=selectors.CAMPAIGN_CSV_COLUMNS,
+            rows=selectors.campaign_export_rows(campaigns=campaigns),
+        )
     page_obj = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
     return _fragment_or_page(
         request,

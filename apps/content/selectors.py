@@ -4,6 +4,7 @@ Each runs a fixed number of queries, whatever the number of rows.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -21,6 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from apps.content.models import Asset, AssetShare, EnablementRequest
+from apps.core.csv_export import EXPORT_CHUNK_SIZE
 from apps.journeys.models import JourneyStage
 from apps.journeys.selectors import same_stage
 from apps.personas.models import Persona
@@ -50,6 +52,37 @@ def asset_list_filtered(*, filters: dict) -> QuerySet[Asset]:
         if filters.get(name):
             assets = assets.filter(**{name: filters[name]})
     return assets.order_by("title", "pk")
+
+
+ASSET_CSV_COLUMNS = (
+    "title",
+    "asset_type",
+    "status",
+    "journey",
+    "journey_version",
+    "journey_stage",
+    "personas",
+    "url",
+    "owner_email",
+)
+
+
+def asset_export_rows(*, assets: QuerySet[Asset]) -> Iterator[tuple]:
+    """`assets` (a filtered `asset_list_filtered`) as rows of `ASSET_CSV_COLUMNS`; personas
+    come from the list's prefetch, one query per chunk of rows."""
+    for asset in assets.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        stage = asset.journey_stage
+        yield (
+            asset.title,
+            asset.asset_type,
+            asset.status,
+            stage.journey.name,
+            stage.journey.version,
+            stage.name,
+            [persona.name for persona in asset.personas.all()],
+            asset.url,
+            asset.owner.email if asset.owner else "",
+        )
 
 
 def _requests() -> QuerySet[EnablementRequest]:
@@ -130,6 +163,51 @@ def my_enablement_requests(*, requester: User) -> QuerySet[EnablementRequest]:
         )
         .order_by("-is_news", "-created_at", "-pk")
     )
+
+
+ENABLEMENT_REQUEST_CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "need",
+    "notes",
+    "opportunity",
+    "account_domain",
+    "persona",
+    "journey_stage",
+    "asset_type",
+    "priority",
+    "due_date",
+    "overdue",
+    "status",
+    "requested_by_email",
+    "assignee_email",
+    "delivered_asset",
+    "decline_reason",
+)
+
+
+def enablement_request_export_rows(*, requests: QuerySet[EnablementRequest]) -> Iterator[tuple]:
+    """`requests` (the queue or a rep's own, filtered) as rows of
+    `ENABLEMENT_REQUEST_CSV_COLUMNS`."""
+    return requests.values_list(
+        "pk",
+        "created_at",
+        "need",
+        "notes",
+        "opportunity__name",
+        "opportunity__account__domain",
+        "persona__name",
+        "journey_stage__name",
+        "asset_type",
+        "priority",
+        "due_date",
+        "overdue",
+        "status",
+        "requested_by__email",
+        "assignee__email",
+        "delivered_asset__title",
+        "decline_reason",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]{3,}")

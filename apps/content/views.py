@@ -11,7 +11,13 @@ from django.shortcuts import get_object_or_404, render
 
 from apps.content.files import attachment_response, shared_asset_id
 from apps.content.models import Asset, AssetType
-from apps.content.selectors import asset_list_filtered, asset_usage
+from apps.content.selectors import (
+    ASSET_CSV_COLUMNS,
+    asset_export_rows,
+    asset_list_filtered,
+    asset_usage,
+)
+from apps.core.csv_export import csv_download, csv_requested
 from apps.core.forms import SELECT, search_field
 from apps.journeys.models import JourneyStage
 from apps.personas.models import Persona
@@ -63,9 +69,12 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     form = AssetFilterForm(request.GET)
     form.is_valid()
     filters = {name: value for name, value in form.cleaned_data.items() if value}
-    page = Paginator(asset_list_filtered(filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    assets = asset_list_filtered(filters=filters)
+    if csv_requested(request):
+        return csv_download(
+            filename="assets", header=ASSET_CSV_COLUMNS, rows=asset_export_rows(assets=assets)
+        )
+    page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "content/asset_list.html", {"form": form, "page_obj": page})
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.content import selectors as content_selectors
 from apps.content import services as content_services
 from apps.content.models import EnablementRequest
+from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.enablement import forms, selectors, services
 from apps.pipeline.models import Opportunity
@@ -147,16 +148,24 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @_may("content.view_enablementrequest")
 def my_requests(request: HttpRequest) -> HttpResponse:
-    rows = list(content_selectors.my_enablement_requests(requester=request.user))
+    requests = content_selectors.my_enablement_requests(requester=request.user)
+    if csv_requested(request):
+        # Downloading is not looking: the updates stay marked new on the page.
+        return _requests_csv("my-requests", requests)
+    rows = list(requests)
     content_services.enablement_requests_mark_seen(requester=request.user)
     return render(request, "enablement/my_requests.html", {"requests": rows})
 
 
 @_works_queue
 def queue(request: HttpRequest) -> HttpResponse:
-    form = forms.QueueFilterForm(request.GET or {"status": "open"})
+    filters = request.GET.copy()
+    filters.pop("format", None)
+    form = forms.QueueFilterForm(filters or {"status": "open"})
     form.is_valid()
     rows = content_selectors.enablement_request_queue(filters=form.cleaned_data)
+    if csv_requested(request):
+        return _requests_csv("enablement-requests", rows)
     assign_form, deliver_form = forms.AssignForm(auto_id=False), forms.DeliverForm(auto_id=False)
     # Each row repeats these selects: read their options once, not once per row.
     for field in (assign_form.fields["assignee"], deliver_form.fields["asset"]):
@@ -168,6 +177,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         "deliver_form": deliver_form,
     }
     return render(request, "enablement/queue.html", context)
+
+
+def _requests_csv(filename: str, requests) -> HttpResponse:
+    return csv_download(
+        filename=filename,
+        header=content_selectors.ENABLEMENT_REQUEST_CSV_COLUMNS,
+        rows=content_selectors.enablement_request_export_rows(requests=requests),
+    )
 
 
 def _queue_action(request: HttpRequest, item: EnablementRequest, action: str) -> str:

@@ -1,4 +1,4 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -7,6 +7,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
+from apps.core.csv_export import EXPORT_CHUNK_SIZE
 from apps.engagement import scoring
 from apps.engagement.models import (
     AccountScore,
@@ -277,3 +278,63 @@ def handoff_list(*, status: str | None = None, kind: str | None = None) -> Query
     if kind:
         handoffs = handoffs.filter(kind=kind)
     return handoffs.order_by("-raised_at", "-pk")
+
+
+HOT_ACCOUNT_CSV_COLUMNS = (
+    "account",
+    "account_domain",
+    "tier",
+    "owner_email",
+    "stage",
+    "score",
+    "score_week_ago",
+    "moved_forward_at",
+)
+
+
+def hot_account_export_rows(*, states: QuerySet[AccountScore]) -> Iterator[tuple]:
+    """`states` (the `hot_account_list`) as rows of `HOT_ACCOUNT_CSV_COLUMNS`."""
+    return states.values_list(
+        "account__name",
+        "account__domain",
+        "account__tier",
+        "account__owner__email",
+        "stage__name",
+        "score",
+        "score_week_ago",
+        "moved_forward_at",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+HANDOFF_CSV_COLUMNS = (
+    "raised_at",
+    "kind",
+    "status",
+    "contact_email",
+    "account",
+    "account_domain",
+    "stage",
+    "score",
+    "threshold",
+    "decided_by_email",
+    "decided_at",
+    "reason",
+)
+
+
+def handoff_export_rows(*, handoffs: QuerySet[Handoff]) -> Iterator[tuple]:
+    """`handoffs` (a filtered `handoff_list`) as rows of `HANDOFF_CSV_COLUMNS`."""
+    return handoffs.values_list(
+        "raised_at",
+        "kind",
+        "status",
+        "contact__email",
+        "account__name",
+        "account__domain",
+        "stage__name",
+        "score",
+        "threshold",
+        "decided_by__email",
+        "decided_at",
+        "reason",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.engagement import selectors, services
 from apps.engagement.forms import HandoffDecisionForm, SignalRuleForm
@@ -50,7 +51,14 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @_allowed(*HOT_ACCOUNTS)
 def hot_accounts(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.hot_account_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    states = selectors.hot_account_list()
+    if csv_requested(request):
+        return csv_download(
+            filename="hot-accounts",
+            header=selectors.HOT_ACCOUNT_CSV_COLUMNS,
+            rows=selectors.hot_account_export_rows(states=states),
+        )
+    page = Paginator(states, PAGE_SIZE).get_page(request.GET.get("page"))
     pending = selectors.handoff_list(status=Handoff.Status.PENDING).count()
     context = {"page_obj": page, "days": selectors.HOT_DAYS, "pending_handoffs": pending}
     return render(request, "engagement/hot_accounts.html", context)
@@ -128,9 +136,14 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Handoff.Status.PENDING)
     if status not in Handoff.Status.values:
         status = Handoff.Status.PENDING
-    page = Paginator(selectors.handoff_list(status=status), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    handoffs = selectors.handoff_list(status=status)
+    if csv_requested(request):
+        return csv_download(
+            filename=f"handoffs-{status}",
+            header=selectors.HANDOFF_CSV_COLUMNS,
+            rows=selectors.handoff_export_rows(handoffs=handoffs),
+        )
+    page = Paginator(handoffs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page_obj": page, "status": status, "statuses": Handoff.Status.choices}
     return render(request, "engagement/handoff_list.html", context)
 

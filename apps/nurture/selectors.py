@@ -1,9 +1,11 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Contact
+from apps.core.csv_export import EXPORT_CHUNK_SIZE
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
 from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
@@ -100,13 +102,48 @@ def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]
     ).order_by("stalled_since", "pk")
 
 
+STALLED_CSV_COLUMNS = (
+    "opportunity",
+    "account",
+    "account_domain",
+    "owner_email",
+    "stage",
+    "stall_reason",
+    "stalled_since",
+    "active_enrollments",
+    "touches_sent",
+)
+
+
+def stalled_export_rows(*, opportunities: QuerySet[Opportunity]) -> Iterator[tuple]:
+    """`opportunities` (the `stalled_opportunities`) as rows of `STALLED_CSV_COLUMNS`."""
+    return opportunities.values_list(
+        "name",
+        "account__name",
+        "account__domain",
+        "owner__email",
+        "stage__name",
+        "stall_reason",
+        "stalled_since",
+        "active_enrollments",
+        "touches_sent",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+def assigned_tasks(*, assignee: User) -> QuerySet[Touch]:
+    """Every nurture task (a touch of kind task) given to `assignee`, oldest first."""
+    return (
+        Touch.objects.filter(assignee=assignee, kind=Step.Kind.TASK)
+        .select_related("step__asset", "enrollment__contact__account", "enrollment__opportunity")
+        .order_by("sent_at", "pk")
+    )
+
+
 def task_list(*, assignee: User) -> dict[str, list[Touch]]:
     """A rep's nurture tasks: open ones oldest first, then the latest done."""
-    tasks = Touch.objects.filter(assignee=assignee, kind=Step.Kind.TASK).select_related(
-        "step__asset", "enrollment__contact__account", "enrollment__opportunity"
-    )
+    tasks = assigned_tasks(assignee=assignee)
     return {
-        "open": list(tasks.filter(completed_at__isnull=True).order_by("sent_at", "pk")),
+        "open": list(tasks.filter(completed_at__isnull=True)),
         "done": list(
             tasks.filter(completed_at__isnull=False).order_by("-completed_at", "-pk")[
                 :DONE_TASKS_SHOWN
@@ -121,3 +158,31 @@ def unread_notifications(*, user: User) -> list[Notification]:
             "-created_at", "-pk"
         )[:UNREAD_SHOWN]
     )
+
+
+TOUCH_CSV_COLUMNS = (
+    "sent_at",
+    "kind",
+    "task_action",
+    "subject",
+    "sequence",
+    "contact_email",
+    "account_domain",
+    "opportunity",
+    "completed_at",
+)
+
+
+def touch_export_rows(*, touches: QuerySet[Touch]) -> Iterator[tuple]:
+    """`touches` (e.g. `assigned_tasks`) as rows of `TOUCH_CSV_COLUMNS`."""
+    return touches.values_list(
+        "sent_at",
+        "kind",
+        "step__task_action",
+        "subject",
+        "enrollment__sequence__name",
+        "enrollment__contact__email",
+        "enrollment__contact__account__domain",
+        "enrollment__opportunity__name",
+        "completed_at",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)

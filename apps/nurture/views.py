@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
+from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
@@ -186,11 +187,18 @@ def step_preview(request: HttpRequest, step_id: int) -> HttpResponse:
 @_may("pipeline.view_opportunity", "nurture.view_enrollment")
 def stalled_board(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
+    opportunities = selectors.stalled_opportunities(owner=request.user if mine else None)
+    if csv_requested(request):
+        return csv_download(
+            filename="stalled-deals",
+            header=selectors.STALLED_CSV_COLUMNS,
+            rows=selectors.stalled_export_rows(opportunities=opportunities),
+        )
     return render(
         request,
         "nurture/stalled_board.html",
         {
-            "opportunities": selectors.stalled_opportunities(owner=request.user if mine else None),
+            "opportunities": opportunities,
             "mine": mine,
             "notifications": selectors.unread_notifications(user=request.user),
         },
@@ -264,6 +272,14 @@ def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 @_may("nurture.change_touch")
 def task_list(request: HttpRequest) -> HttpResponse:
+    if csv_requested(request):
+        return csv_download(
+            filename="tasks",
+            header=selectors.TOUCH_CSV_COLUMNS,
+            rows=selectors.touch_export_rows(
+                touches=selectors.assigned_tasks(assignee=request.user)
+            ),
+        )
     return render(
         request, "nurture/task_list.html", {"tasks": selectors.task_list(assignee=request.user)}
     )

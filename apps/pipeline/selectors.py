@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -6,8 +7,24 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
+from apps.core.csv_export import EXPORT_CHUNK_SIZE
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.users.models import User
+
+# The columns of the opportunities export, which the importer reads back as they are; the
+# stage by name, `stage_entered_at` in UTC so days in stage survive the round trip.
+OPPORTUNITY_CSV_COLUMNS = (
+    "external_source",
+    "external_id",
+    "name",
+    "account_domain",
+    "owner_email",
+    "stage",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "stage_entered_at",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,22 @@ def opportunity_list(
     return opportunities.annotate(over_time_limit=_over_stage_time_limit()).order_by(
         "-over_time_limit", "stage_entered_at", "pk"
     )
+
+
+def opportunity_export_rows(*, opportunities: QuerySet[Opportunity]) -> Iterator[tuple]:
+    """`opportunities` (a filtered `opportunity_list`) as rows of `OPPORTUNITY_CSV_COLUMNS`."""
+    return opportunities.values_list(
+        "external_source",
+        "external_id",
+        "name",
+        "account__domain",
+        "owner__email",
+        "stage__name",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "stage_entered_at",
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
 def opportunity_detail(*, opportunity_id: int) -> OpportunityDetail:

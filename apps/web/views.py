@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from apps.accounts import selectors as account_selectors
+from apps.core.csv_export import csv_download, csv_requested
 from apps.engagement import selectors as engagement_selectors
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import PipelineStage
@@ -87,6 +88,18 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = account_selectors.account_list(
         search=filters.get("q", ""), tier=filters.get("tier"), is_target=filters.get("target")
     )
+    if csv_requested(request) and request.GET.get("rows") == "contacts":
+        return csv_download(
+            filename="contacts",
+            header=account_selectors.CONTACT_CSV_COLUMNS,
+            rows=account_selectors.contact_export_rows(accounts=accounts),
+        )
+    if csv_requested(request):
+        return csv_download(
+            filename="accounts",
+            header=account_selectors.ACCOUNT_CSV_COLUMNS,
+            rows=account_selectors.account_export_rows(accounts=accounts),
+        )
     return _page_or_fragment(
         request,
         page="web/account_list.html",
@@ -112,6 +125,12 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         stage=form.cleaned_data.get("stage"),
         outcome=form.outcome,
     )
+    if csv_requested(request):
+        return csv_download(
+            filename="opportunities",
+            header=pipeline_selectors.OPPORTUNITY_CSV_COLUMNS,
+            rows=pipeline_selectors.opportunity_export_rows(opportunities=opportunities),
+        )
     context = {"form": form, "mine": mine, "page_obj": _page(request, opportunities)}
     return render(request, "web/opportunity_list.html", context)
 

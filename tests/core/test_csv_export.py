@@ -1,3 +1,7 @@
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from apps.core.csv_export import csv_download, csv_safe
@@ -28,4 +32,19 @@ def test_download_streams_a_neutralised_attachment():
     assert csv_rows(response) == [
         ["id", "'@name"],
         *([str(i), f'\'=HYPERLINK("x{i}")'] for i in range(3)),
+    ]
+
+
+def test_values_are_written_as_an_import_reads_them():
+    moment = datetime(2026, 3, 1, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    row = [True, False, moment, date(2026, 3, 1), ["a", None, 3], Decimal("-12.50"), None]
+
+    assert csv_rows(csv_download(filename="x", header=["h"] * 7, rows=[row]))[1] == [
+        "true",
+        "false",
+        "2026-03-01T08:30:00+00:00",
+        "2026-03-01",
+        "a||3",
+        "-12.50",
+        "",
     ]

@@ -73,8 +73,12 @@ def test_htmx_request_gets_only_the_table(client_for, marketer, accounts):
     assert response.status_code == 200
     assert [t.name for t in response.templates] == [
         "web/partials/account_table.html",
+        "web/partials/export_csv.html",
+        "web/partials/export_csv.html",
         "web/partials/pagination.html",
     ]
+    # The export links swap with the table, so they carry the filters just chosen.
+    assert 'href="?tier=2&amp;format=csv"' in response.text
     assert "<html" not in response.text
     assert 'data-testid="account-table"' in response.text
     assert "Globex" in response.text

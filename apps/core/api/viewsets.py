@@ -3,14 +3,18 @@
 Each resource's viewset supplies `get_queryset` (with the joins its serializer reads, so a list
 runs a constant number of queries) and the service calls for its writes. Serializers validate
 input only; they never save. Who may do what comes from `RoleModelPermissions` (settings).
+Every list also answers as CSV (`CsvListModelMixin`).
 """
 
 from typing import Any
 
 from django.db.models import Model
+from django.http import HttpResponseBase
 from rest_framework import mixins, serializers, viewsets
 
 from apps.core.api.permissions import bound_to_own_records
+from apps.core.api.renderers import CSVRenderer, flat_row
+from apps.core.csv_export import EXPORT_CHUNK_SIZE, csv_download
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -20,7 +24,35 @@ class ApiViewSet(viewsets.GenericViewSet):
     model_permission: str | None = None
 
 
-class ReadOnlyApiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class CsvListModelMixin(mixins.ListModelMixin):
+    """A list that also answers `?format=csv`: the same filters, every row, streamed.
+
+    The columns are the serializer's readable fields; rows are read in chunks (prefetches
+    included), serialized one by one and written as they go, so any number of rows fits.
+    """
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs) -> HttpResponseBase:
+        if request.accepted_renderer.format != CSVRenderer.format:
+            return super().list(request, *args, **kwargs)
+        records = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer()
+        columns = [name for name, field in serializer.fields.items() if not field.write_only]
+        rows = (
+            flat_row(serializer.to_representation(record), columns)
+            for record in records.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        )
+        # Named after the endpoint: /api/v1/stall-rules/ gives stall-rules.csv.
+        name = request.path.rstrip("/").rsplit("/", 1)[-1]
+        return csv_download(filename=name, header=columns, rows=rows)
+
+
+class ReadOnlyApiViewSet(CsvListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     pass
 
 

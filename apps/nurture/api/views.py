@@ -8,7 +8,12 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
-from apps.core.api.viewsets import ApiViewSet, ReadOnlyApiViewSet, ServiceModelViewSet
+from apps.core.api.viewsets import (
+    ApiViewSet,
+    CsvListModelMixin,
+    ReadOnlyApiViewSet,
+    ServiceModelViewSet,
+)
 from apps.core.services import model_update
 from apps.nurture import selectors, services
 from apps.nurture.api.serializers import (
@@ -24,7 +29,7 @@ from apps.pipeline.models import PipelineStage
 
 
 class StallRuleViewSet(
-    mixins.UpdateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
+    mixins.UpdateModelMixin, CsvListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 ):
     """Each open pipeline stage's stall limits: days in the stage, days without activity."""
 
