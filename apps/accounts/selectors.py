@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Account, Contact
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import export_rows
 from apps.engagement.models import Event
 from apps.pipeline.models import Opportunity, PipelineStage
 
@@ -132,23 +132,16 @@ def account_tier_summary() -> list[dict]:
 
 
 def account_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
-    """`accounts` (a filtered `account_list`) as rows of `ACCOUNT_CSV_COLUMNS`, read in chunks."""
-    return accounts.values_list(*ACCOUNT_CSV_COLUMNS[:-1], "owner__email").iterator(
-        chunk_size=EXPORT_CHUNK_SIZE
-    )
+    """`accounts` (a filtered `account_list`) as rows of `ACCOUNT_CSV_COLUMNS`."""
+    return export_rows(accounts, ACCOUNT_CSV_COLUMNS, owner_email="owner__email")
 
 
 def contact_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
     """The contacts of `accounts` (a filtered `account_list`) as rows of
     `CONTACT_CSV_COLUMNS`, by account, then by name."""
-    contacts = Contact.objects.filter(account__in=accounts.order_by().values("pk"))
-    return (
-        contacts.order_by("account__name", "account_id", "last_name", "first_name", "pk")
-        .values_list(
-            *CONTACT_CSV_COLUMNS[:6],
-            "account__domain",
-            "persona__name",
-            *CONTACT_CSV_COLUMNS[8:],
-        )
-        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    contacts = Contact.objects.filter(account__in=accounts.order_by().values("pk")).order_by(
+        "account__name", "account_id", "last_name", "first_name", "pk"
+    )
+    return export_rows(
+        contacts, CONTACT_CSV_COLUMNS, account_domain="account__domain", persona="persona__name"
     )

@@ -21,7 +21,7 @@ from apps.campaigns.models import CalendarFeed, Campaign, CampaignTemplate
 from apps.campaigns.periods import Period
 from apps.campaigns.segments import Segment
 from apps.content.models import Asset
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import export_rows
 from apps.journeys.models import Journey, JourneyStage
 from apps.personas.models import Persona
 from apps.users.models import User
@@ -342,21 +342,13 @@ CAMPAIGN_CSV_COLUMNS = (
 
 def campaign_export_rows(*, campaigns: QuerySet[Campaign]) -> Iterator[tuple]:
     """`campaigns` (a filtered `campaign_list`) as rows of `CAMPAIGN_CSV_COLUMNS`."""
-    return campaigns.values_list(
-        "name",
-        "status",
-        "goal_stage__journey__name",
-        "goal_stage__name",
-        "kpi",
-        "kpi_target",
-        "channels",
-        "start_date",
-        "end_date",
-        "asset_count",
-        "budget",
-        "actual_spend",
-        "owner__email",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        campaigns,
+        CAMPAIGN_CSV_COLUMNS,
+        journey="goal_stage__journey__name",
+        goal_stage="goal_stage__name",
+        owner_email="owner__email",
+    )
 
 
 def campaign_owner_choices() -> QuerySet[User]:

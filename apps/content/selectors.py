@@ -22,7 +22,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from apps.content.models import Asset, AssetShare, EnablementRequest
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import EXPORT_CHUNK_SIZE, export_rows
 from apps.journeys.models import JourneyStage
 from apps.journeys.selectors import same_stage
 from apps.personas.models import Persona
@@ -189,25 +189,17 @@ ENABLEMENT_REQUEST_CSV_COLUMNS = (
 def enablement_request_export_rows(*, requests: QuerySet[EnablementRequest]) -> Iterator[tuple]:
     """`requests` (the queue or a rep's own, filtered) as rows of
     `ENABLEMENT_REQUEST_CSV_COLUMNS`."""
-    return requests.values_list(
-        "pk",
-        "created_at",
-        "need",
-        "notes",
-        "opportunity__name",
-        "opportunity__account__domain",
-        "persona__name",
-        "journey_stage__name",
-        "asset_type",
-        "priority",
-        "due_date",
-        "overdue",
-        "status",
-        "requested_by__email",
-        "assignee__email",
-        "delivered_asset__title",
-        "decline_reason",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        requests,
+        ENABLEMENT_REQUEST_CSV_COLUMNS,
+        opportunity="opportunity__name",
+        account_domain="opportunity__account__domain",
+        persona="persona__name",
+        journey_stage="journey_stage__name",
+        requested_by_email="requested_by__email",
+        assignee_email="assignee__email",
+        delivered_asset="delivered_asset__title",
+    )
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]{3,}")

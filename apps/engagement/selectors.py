@@ -7,7 +7,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import export_rows
 from apps.engagement import scoring
 from apps.engagement.models import (
     AccountScore,
@@ -294,16 +294,15 @@ HOT_ACCOUNT_CSV_COLUMNS = (
 
 def hot_account_export_rows(*, states: QuerySet[AccountScore]) -> Iterator[tuple]:
     """`states` (the `hot_account_list`) as rows of `HOT_ACCOUNT_CSV_COLUMNS`."""
-    return states.values_list(
-        "account__name",
-        "account__domain",
-        "account__tier",
-        "account__owner__email",
-        "stage__name",
-        "score",
-        "score_week_ago",
-        "moved_forward_at",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        states,
+        HOT_ACCOUNT_CSV_COLUMNS,
+        account="account__name",
+        account_domain="account__domain",
+        tier="account__tier",
+        owner_email="account__owner__email",
+        stage="stage__name",
+    )
 
 
 HANDOFF_CSV_COLUMNS = (
@@ -324,17 +323,12 @@ HANDOFF_CSV_COLUMNS = (
 
 def handoff_export_rows(*, handoffs: QuerySet[Handoff]) -> Iterator[tuple]:
     """`handoffs` (a filtered `handoff_list`) as rows of `HANDOFF_CSV_COLUMNS`."""
-    return handoffs.values_list(
-        "raised_at",
-        "kind",
-        "status",
-        "contact__email",
-        "account__name",
-        "account__domain",
-        "stage__name",
-        "score",
-        "threshold",
-        "decided_by__email",
-        "decided_at",
-        "reason",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        handoffs,
+        HANDOFF_CSV_COLUMNS,
+        contact_email="contact__email",
+        account="account__name",
+        account_domain="account__domain",
+        stage="stage__name",
+        decided_by_email="decided_by__email",
+    )

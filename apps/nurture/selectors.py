@@ -5,7 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Contact
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import export_rows
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
 from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
@@ -117,17 +117,15 @@ STALLED_CSV_COLUMNS = (
 
 def stalled_export_rows(*, opportunities: QuerySet[Opportunity]) -> Iterator[tuple]:
     """`opportunities` (the `stalled_opportunities`) as rows of `STALLED_CSV_COLUMNS`."""
-    return opportunities.values_list(
-        "name",
-        "account__name",
-        "account__domain",
-        "owner__email",
-        "stage__name",
-        "stall_reason",
-        "stalled_since",
-        "active_enrollments",
-        "touches_sent",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        opportunities,
+        STALLED_CSV_COLUMNS,
+        opportunity="name",
+        account="account__name",
+        account_domain="account__domain",
+        owner_email="owner__email",
+        stage="stage__name",
+    )
 
 
 def assigned_tasks(*, assignee: User) -> QuerySet[Touch]:
@@ -175,14 +173,12 @@ TOUCH_CSV_COLUMNS = (
 
 def touch_export_rows(*, touches: QuerySet[Touch]) -> Iterator[tuple]:
     """`touches` (e.g. `assigned_tasks`) as rows of `TOUCH_CSV_COLUMNS`."""
-    return touches.values_list(
-        "sent_at",
-        "kind",
-        "step__task_action",
-        "subject",
-        "enrollment__sequence__name",
-        "enrollment__contact__email",
-        "enrollment__contact__account__domain",
-        "enrollment__opportunity__name",
-        "completed_at",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        touches,
+        TOUCH_CSV_COLUMNS,
+        task_action="step__task_action",
+        sequence="enrollment__sequence__name",
+        contact_email="enrollment__contact__email",
+        account_domain="enrollment__contact__account__domain",
+        opportunity="enrollment__opportunity__name",
+    )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
-from apps.core.csv_export import EXPORT_CHUNK_SIZE
+from apps.core.csv_export import export_rows
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.users.models import User
 
@@ -81,18 +81,13 @@ def opportunity_list(
 
 def opportunity_export_rows(*, opportunities: QuerySet[Opportunity]) -> Iterator[tuple]:
     """`opportunities` (a filtered `opportunity_list`) as rows of `OPPORTUNITY_CSV_COLUMNS`."""
-    return opportunities.values_list(
-        "external_source",
-        "external_id",
-        "name",
-        "account__domain",
-        "owner__email",
-        "stage__name",
-        "amount",
-        "currency",
-        "expected_close_date",
-        "stage_entered_at",
-    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return export_rows(
+        opportunities,
+        OPPORTUNITY_CSV_COLUMNS,
+        account_domain="account__domain",
+        owner_email="owner__email",
+        stage="stage__name",
+    )
 
 
 def opportunity_detail(*, opportunity_id: int) -> OpportunityDetail:
