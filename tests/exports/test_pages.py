@@ -230,3 +230,16 @@ def test_who_may_not_see_the_page_may_not_export_it(client, marketer, export):
 
     assert response.status_code == 403
     assert "Hidden" not in response.content.decode()
+
+
+@parametrise
+def test_rows_are_read_from_the_database_while_the_download_is_sent(client, reader, export):
+    export.make(reader, "Late")
+
+    response = client.get(_csv_url(export))
+    with CaptureQueriesContext(connection) as reads:
+        written = _column(csv_rows(response), export.column)
+
+    # Nothing was read up front: the rows are fetched in chunks as the body goes out.
+    assert written == ["Late"]
+    assert len(reads) >= 1
