@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from apps.core.models import ExternalRecord, TimeStampedModel
 from apps.core.time_zones import time_zone_choices
+from apps.core.validators import single_line
 from apps.personas.models import BuyingRole
 
 _DOMAIN_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?")
@@ -29,12 +30,12 @@ class Account(ExternalRecord, TimeStampedModel):
         TIER_2 = 2, "Tier 2"
         TIER_3 = 3, "Tier 3"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     domain = models.CharField(
         max_length=253, unique=True, help_text="Company web domain, e.g. acme.com."
     )
-    industry = models.CharField(max_length=80, blank=True)
-    region = models.CharField(max_length=80, blank=True)
+    industry = models.CharField(max_length=80, blank=True, validators=[single_line])
+    region = models.CharField(max_length=80, blank=True, validators=[single_line])
     employee_count = models.PositiveIntegerField(null=True, blank=True)
     annual_revenue = models.DecimalField(
         max_digits=16,
@@ -99,10 +100,10 @@ class Contact(ExternalRecord, TimeStampedModel):
         OPTED_OUT = "opted_out", "Opted out"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80)
+    first_name = models.CharField(max_length=80, validators=[single_line])
+    last_name = models.CharField(max_length=80, validators=[single_line])
     email = models.EmailField(unique=True)
-    title = models.CharField("job title", max_length=120, blank=True)
+    title = models.CharField("job title", max_length=120, blank=True, validators=[single_line])
     persona = models.ForeignKey(
         "personas.Persona",
         on_delete=models.SET_NULL,

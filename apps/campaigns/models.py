@@ -10,6 +10,7 @@ from apps.accounts.models import Account
 from apps.campaigns.fields import ListField
 from apps.content.models import AssetType
 from apps.core.models import TimeStampedModel
+from apps.core.validators import single_line
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
 from apps.journeys.models import Phase
 from apps.personas.models import BuyingRole
@@ -55,7 +56,7 @@ class Campaign(TimeStampedModel):
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
     )
@@ -176,7 +177,7 @@ class CampaignTemplate(TimeStampedModel):
     Templates are by phase, so they serve every journey and every version of it.
     """
 
-    name = models.CharField(max_length=160, unique=True)
+    name = models.CharField(max_length=160, unique=True, validators=[single_line])
     phase = models.CharField(max_length=16, choices=Phase.choices)
     description = models.TextField(blank=True, help_text="When to use this template.")
     objective = models.TextField(blank=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.content.files import validate_asset_file
 from apps.core.models import TimeStampedModel
+from apps.core.validators import single_line
 
 
 class AssetType(models.TextChoices):
@@ -29,7 +30,7 @@ class Asset(TimeStampedModel):
         PUBLISHED = "published", "Published"
         RETIRED = "retired", "Retired"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     asset_type = models.CharField(max_length=32, choices=AssetType.choices)
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage", on_delete=models.PROTECT, related_name="assets"

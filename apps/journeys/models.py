@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.content.models import AssetType
 from apps.core.models import TimeStampedModel
+from apps.core.validators import single_line
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
 from apps.journeys.phases import Phase
 from apps.personas.models import BuyingRole
@@ -24,7 +25,7 @@ class Journey(TimeStampedModel):
 
     key = models.SlugField(max_length=80, help_text="Shared by every version of this journey.")
     version = models.PositiveIntegerField(default=1)
-    name = models.CharField(max_length=160)
+    name = models.CharField(max_length=160, validators=[single_line])
     scope = models.CharField(
         max_length=200, blank=True, help_text="Product, market or segment the map is for."
     )
@@ -89,7 +90,7 @@ class JourneyStage(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="substages"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
     slug = models.SlugField(
         max_length=80,
         help_text="Kept from version to version: content, campaigns and pipeline stages mapped "
@@ -156,7 +157,12 @@ class StageTransition(models.Model):
     to_stage = models.ForeignKey(
         JourneyStage, on_delete=models.CASCADE, related_name="transitions_in"
     )
-    trigger = models.CharField(max_length=200, blank=True, help_text="What makes the move happen.")
+    trigger = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text="What makes the move happen.",
+    )
 
     class Meta:
         ordering = ["journey", "from_stage__position", "to_stage__position"]

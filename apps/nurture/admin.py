@@ -98,6 +98,7 @@ class EnrollmentAdmin(WaymarkAdmin):
         "enrolled_at",
         "ended_at",
         "exit_reason",
+        "failure",
     )
     list_filter = ("status", "exit_reason", "sequence__journey_stage__phase")
     search_fields = ("contact__email", "contact__last_name", "sequence__name", "opportunity__name")

@@ -81,8 +81,10 @@ def _accounts(count: int, *, label: str) -> int:
     """`count` accounts with consecutive ids; returns the first id."""
     _execute(
         """INSERT INTO accounts_account
-            (name, domain, industry, region, tier, is_target, fit_score, created_at, updated_at)
-        SELECT 'Account ' || n, %(label)s || n || '.bench', '', '', 3, FALSE, 0, %(now)s, %(now)s
+            (name, domain, industry, region, tier, is_target, fit_score, external_source,
+             external_id, created_at, updated_at)
+        SELECT 'Account ' || n, %(label)s || n || '.bench', '', '', 3, FALSE, 0, '', '',
+            %(now)s, %(now)s
         FROM generate_series(1, %(count)s) n""",
         {"count": count, "label": label, "now": NOW},
     )
@@ -112,10 +114,10 @@ def _sweep_data(stages: list[PipelineStage]) -> None:
     _execute(
         """INSERT INTO accounts_contact
             (account_id, first_name, last_name, email, title, buying_role, consent, time_zone,
-             created_at, updated_at)
+             external_source, external_id, created_at, updated_at)
         SELECT %(first_account)s + n %% %(accounts)s, 'Buyer', 'No ' || n,
             'buyer' || n || '@bench.example', '', (%(roles)s::text[])[1 + n %% 7], 'unknown',
-            'UTC', %(now)s, %(now)s
+            'UTC', '', '', %(now)s, %(now)s
         FROM generate_series(0, %(contacts)s - 1) n""",
         params,
     )
@@ -134,10 +136,10 @@ def _sweep_data(stages: list[PipelineStage]) -> None:
     _execute(
         """INSERT INTO pipeline_opportunity
             (account_id, name, owner_id, stage_id, amount, currency, stage_entered_at,
-             stall_reason, created_at, updated_at)
+             stall_reason, external_source, external_id, created_at, updated_at)
         SELECT %(first_account)s + n %% %(accounts)s, 'Deal ' || n,
             %(first_owner)s + n %% %(owners)s, %(first_stage)s + n %% 5, 10000, 'USD',
-            %(now)s - INTERVAL '20 days', '', %(now)s, %(now)s
+            %(now)s - INTERVAL '20 days', '', '', '', %(now)s, %(now)s
         FROM generate_series(0, %(deals)s - 1) n""",
         params,
     )
@@ -237,9 +239,10 @@ def nurture_dispatch(report: BenchReport) -> None:
     _execute(
         """INSERT INTO accounts_contact
             (account_id, first_name, last_name, email, title, buying_role, consent, time_zone,
-             created_at, updated_at)
+             external_source, external_id, created_at, updated_at)
         SELECT %(first_account)s + n %% 100, 'Reader', 'No ' || n,
-            'reader' || n || '@dispatch.bench', '', '', 'opted_in', 'UTC', %(now)s, %(now)s
+            'reader' || n || '@dispatch.bench', '', '', 'opted_in', 'UTC', '', '', %(now)s,
+            %(now)s
         FROM generate_series(1, %(count)s) n""",
         params,
     )

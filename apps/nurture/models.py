@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import single_line
 from apps.nurture.merge_fields import merge_field_errors
 from apps.personas.models import BuyingRole
 
@@ -17,7 +18,7 @@ class Sequence(TimeStampedModel):
     generic one.
     """
 
-    name = models.CharField(max_length=160)
+    name = models.CharField(max_length=160, validators=[single_line])
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage", on_delete=models.PROTECT, related_name="sequences"
     )
@@ -74,7 +75,10 @@ class Step(models.Model):
         help_text="For rep tasks; empty for a general follow-up.",
     )
     subject = models.CharField(
-        max_length=200, blank=True, help_text="Email subject or task title; merge fields allowed."
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text="Email subject or task title; merge fields allowed.",
     )
     body = models.TextField(blank=True, help_text="Email text or task notes; merge fields allowed.")
     asset = models.ForeignKey(
@@ -125,6 +129,7 @@ class ExitReason(models.TextChoices):
     LOST = "lost", "Deal lost"
     NO_LONGER_STALLED = "no_longer_stalled", "Deal no longer stalled"
     MANUAL = "manual", "Ended by hand"
+    FAILED = "failed", "A step could not be sent"
 
 
 class Enrollment(models.Model):
@@ -176,6 +181,20 @@ class Enrollment(models.Model):
     enrolled_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     exit_reason = models.CharField(max_length=200, choices=ExitReason.choices, blank=True)
+    failure = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",  # the stall sweep enrols in raw SQL
+        editable=False,
+        help_text="Why the next step could not be sent, when the exit reason is a failed step.",
+    )
+    send_attempts = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Failed tries of the next step's email (mail server down); each waits longer.",
+    )
     claim = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -240,6 +259,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         STALL = "stall", "Deal stalled"
+        STEP_FAILED = "step_failed", "Sequence step failed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -282,7 +302,7 @@ class Holiday(models.Model):
     """A day the dispatcher sends nothing, in every contact's time zone."""
 
     date = models.DateField(unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[single_line])
 
     class Meta:
         ordering = ["date"]

@@ -6,14 +6,16 @@ from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Contact
 from apps.core.csv_export import export_rows
+from apps.core.validators import fold_to_single_line
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
-from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, ExitReason, Notification, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
 
 UNREAD_SHOWN = 20
 DONE_TASKS_SHOWN = 20
+FAILURES_SHOWN = 20
 
 
 def _count(rows: QuerySet, *, to: str) -> Coalesce:
@@ -38,6 +40,15 @@ def sequence_steps(*, sequence_id: int) -> list[Step]:
     return list(Step.objects.filter(sequence_id=sequence_id).select_related("asset"))
 
 
+def sequence_failures(*, sequence_id: int) -> list[Enrollment]:
+    """The latest enrolments of the sequence that ended on a step that could not be sent."""
+    return list(
+        Enrollment.objects.filter(sequence_id=sequence_id, exit_reason=ExitReason.FAILED)
+        .select_related("contact", "opportunity", "next_step")
+        .order_by("-ended_at", "-pk")[:FAILURES_SHOWN]
+    )
+
+
 @dataclass(frozen=True)
 class StepPreview:
     subject: str
@@ -57,7 +68,7 @@ def step_preview(*, step: Step, contact: Contact) -> StepPreview:
     owner = deal.owner if deal else contact.account.owner
     values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
     return StepPreview(
-        subject=MergeTemplate.compile(step.subject).render(values),
+        subject=fold_to_single_line(MergeTemplate.compile(step.subject).render(values)),
         body=MergeTemplate.compile(step.body).render(values),
     )
 

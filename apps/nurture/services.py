@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
@@ -23,6 +23,7 @@ from apps.accounts.models import Contact
 from apps.accounts.services import contact_update
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
+from apps.core.validators import fold_to_single_line
 from apps.engagement.models import Event, EventKind
 from apps.nurture import sweep
 from apps.nurture.business_time import CAP_WINDOW, SendWindow, cap_frees_at
@@ -68,8 +69,10 @@ EXIT_SIGNALS = {
 }
 # Kinds of touch that count against a contact's weekly cap: what reaches the person.
 CAPPED_KINDS = (Step.Kind.EMAIL, Step.Kind.TASK)
-# A step whose email could not leave (SMTP down) is tried again this much later.
-SEND_RETRY = timedelta(minutes=10)
+# A step whose email could not leave (mail server down, a timeout) is tried again later, twice
+# as late after each failure in a row: 5 minutes, 10, 20, … at most 4 hours.
+SEND_RETRY_FIRST = timedelta(minutes=5)
+SEND_RETRY_MOST = timedelta(hours=4)
 ALERT_BATCH = 5000
 # pg_advisory_xact_lock key that queues the dispatcher's claims.
 CLAIM_LOCK_KEY = 7_100_002
@@ -154,7 +157,7 @@ def step_delete(*, step: Step, now: datetime | None = None) -> None:
             fields={"is_active": ["Deactivate the sequence before removing its last step."]},
         )
     Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
-        next_step=following, due_at=now or timezone.now()
+        next_step=following, due_at=now or timezone.now(), send_attempts=0
     )
     step.delete()
 
@@ -333,6 +336,7 @@ class DispatchResult:
     moved: int = 0  # put later: delay not over, quiet hours, holiday, frequency cap
     exited: int = 0
     completed: int = 0
+    failed: int = 0  # steps that can never be sent: their enrolments ended, owners told
 
     def add(self, other: "DispatchResult") -> None:
         for f in fields(self):
@@ -447,15 +451,42 @@ class _Complete:
     """No step left: the contact went through the whole sequence."""
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """The step can never be sent as it stands (a header it cannot carry, a bad address)."""
+
+    why: str
+    tell: int | None  # the user to notify
+
+
+def send_retry_delay(attempts: int) -> timedelta:
+    """How long a step waits after its email failed to leave `attempts` times in a row."""
+    return min(SEND_RETRY_FIRST * 2 ** min(attempts - 1, 16), SEND_RETRY_MOST)
+
+
 class _Skip(Exception):
     """Leave the step to whoever holds it now (lease lost, enrolment ended meanwhile)."""
 
 
 class _Divert(Exception):
-    """Settle the step another way after all (the mail server refused the recipient)."""
+    """Settle the step another way after all (refused recipient, a step that cannot be sent)."""
 
-    def __init__(self, outcome: _Exit):
+    def __init__(self, outcome: _Exit | _Failed):
         self.outcome = outcome
+
+
+class _Undeliverable(Exception):
+    """The mail backend turned the message down for a reason of its own, not the connection's:
+    a header with a line break, an address it cannot encode. Sending it again would not help."""
+
+
+def _send(mail: BaseEmailBackend, message: EmailMessage) -> None:
+    try:
+        mail.send_messages([message])
+    except (SMTPException, OSError):
+        raise
+    except Exception as error:
+        raise _Undeliverable(str(error)) from error
 
 
 class _Batch:
@@ -489,11 +520,12 @@ class _Batch:
         )
         if not rows:
             return self.result
+        self.rows = {row.pk: row for row in rows}
         contact_ids = {row.contact_id for row in rows}
         self.following = _following_steps({row.sequence_id for row in rows})
         self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
         self.recent = _recent_touches(contact_ids, at=self.at)
-        settled: list[tuple[int, _Move | _Exit | _Complete]] = []
+        settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]] = []
         try:
             for row in rows:
                 if time.monotonic() > deadline:
@@ -511,7 +543,7 @@ class _Batch:
                 )
         return self.result
 
-    def _handle(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
+    def _handle(self, row: Enrollment) -> _Move | _Exit | _Complete | _Failed | None:
         """Run the row's step, or say how to settle it instead."""
         outcome = self._decide(row)
         if outcome is None:
@@ -565,8 +597,11 @@ class _Batch:
             return ExitReason.NO_LONGER_STALLED
         return ""
 
-    def _settle(self, settled: list[tuple[int, _Move | _Exit | _Complete]]) -> None:
-        """Write the batch's moves, exits and completions: a few statements for the batch."""
+    def _settle(self, settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]]) -> None:
+        """Write the batch's moves, exits and completions: a few statements for the batch.
+
+        Failed steps are rare: each ends its enrolment with its own reason and tells its owner.
+        """
         mine = Enrollment.objects.filter(claim=self.token)
         moves = {pk: o.due_at for pk, o in settled if isinstance(o, _Move)}
         if moves:
@@ -584,16 +619,45 @@ class _Batch:
             mine.filter(pk__in=completed).update(
                 status=Enrollment.Status.COMPLETED, ended_at=self.at, due_at=None
             )
+        notices = []
+        for pk, outcome in settled:
+            if not isinstance(outcome, _Failed):
+                continue
+            ended = _ended(ExitReason.FAILED, self.at) | {"failure": outcome.why[:300]}
+            if not mine.filter(pk=pk).update(**ended):
+                continue
+            self.result.failed += 1
+            if outcome.tell is not None:
+                notices.append(self._failure_notice(pk, outcome))
+        Notification.objects.bulk_create(notices)
         self.result.moved += len(moves)
         self.result.exited += sum(map(len, exits.values()))
         self.result.completed += len(completed)
+
+    def _failure_notice(self, pk: int, failed: _Failed) -> Notification:
+        row = self.rows[pk]
+        step = row.next_step
+        return Notification(
+            recipient_id=failed.tell,
+            kind=Notification.Kind.STEP_FAILED,
+            text=(
+                f"{row.sequence}: step {step.position} could not be sent to {row.contact}, "
+                f"who left the sequence. {failed.why}"
+            )[:300],
+            link=reverse("nurture:contact_timeline", args=[row.contact_id]),
+            created_at=self.at,
+        )
 
     def _run_step(self, row: Enrollment) -> None:
         step, contact = row.next_step, row.contact
         deal = row.opportunity
         owner = (deal.owner if deal else None) or contact.account.owner or row.enrolled_by
-        values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
-        subject = _compiled(step.subject).render(values)
+        try:
+            subject, message = self._compose(row, owner)
+        except Exception as error:
+            # Whatever merging or building the email trips over is in the stored data: it
+            # would trip again on every run, and must not hold up the steps behind it.
+            raise _Divert(self._failure(row, owner, error)) from error
         following = self.following.get(step.pk)
         tz = _zone(contact.time_zone)
         advance = {
@@ -609,34 +673,55 @@ class _Batch:
             "status": Enrollment.Status.ACTIVE if following else Enrollment.Status.COMPLETED,
             "ended_at": None if following else self.at,
         }
-        message = None
-        if step.kind == Step.Kind.EMAIL:
-            message = sequence_email(
-                enrollment_id=row.pk,
-                step_id=step.pk,
-                contact=contact,
-                subject=subject,
-                body=_compiled(step.body),
-                values=values,
-                reply_to=owner.email if owner else "",
-            )
         assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
         record = self._record(row, advance, subject=subject, assignee=assignee)
         try:
             with self.ledger.step(record):
                 if message is not None:
-                    self.mail.send_messages([message])
+                    _send(self.mail, message)
         except SMTPRecipientsRefused as refused:
             logger.info("Nurture email to contact %s bounced: %s", contact.pk, refused)
             raise _Divert(_Exit(ExitReason.BOUNCED)) from refused
+        except _Undeliverable as error:
+            raise _Divert(self._failure(row, owner, error)) from error
         except (SMTPException, OSError):
+            # The mail server is down or slow: this step waits longer each time, the run stops.
             Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
-                due_at=self.at + SEND_RETRY, claim=None, claimed_until=None
+                due_at=self.at + send_retry_delay(row.send_attempts + 1),
+                send_attempts=row.send_attempts + 1,
+                claim=None,
+                claimed_until=None,
             )
             raise
         setattr(self.result, _RAN[step.kind], getattr(self.result, _RAN[step.kind]) + 1)
         if not following:
             self.result.completed += 1
+
+    def _compose(self, row: Enrollment, owner: User | None) -> tuple[str, EmailMessage | None]:
+        """The step's subject (or task title) and, for an email step, its message."""
+        step, contact = row.next_step, row.contact
+        values = merge_values(
+            contact=contact, opportunity=row.opportunity, owner=owner, asset=step.asset
+        )
+        # A merged value stored before names had to be single-line must not break the header.
+        subject = fold_to_single_line(_compiled(step.subject).render(values))
+        if step.kind != Step.Kind.EMAIL:
+            return subject, None
+        return subject, sequence_email(
+            enrollment_id=row.pk,
+            step_id=step.pk,
+            contact=contact,
+            subject=subject,
+            body=_compiled(step.body),
+            values=values,
+            reply_to=owner.email if owner else "",
+        )
+
+    def _failure(self, row: Enrollment, owner: User | None, error: Exception) -> _Failed:
+        step = row.next_step
+        logger.warning("Nurture step %s failed for enrolment %s: %r", step.pk, row.pk, error)
+        why = f"Step {step.position} ({step.get_kind_display().lower()}): {error}"
+        return _Failed(why=why, tell=owner.pk if owner else None)
 
     def _record(self, row: Enrollment, advance: dict, *, subject: str, assignee) -> dict:
         """What the ledger writes for a step that runs: the enrolment advanced, a Touch."""
@@ -716,7 +801,8 @@ class _Ledger:
 
 _ADVANCE = f"""UPDATE {_T_ENROLLMENT}
     SET next_step_id = %(next_step)s, waiting_since = %(at)s, due_at = %(due)s,
-        status = %(status)s, ended_at = %(ended)s, claim = NULL, claimed_until = NULL
+        status = %(status)s, ended_at = %(ended)s, send_attempts = 0, claim = NULL,
+        claimed_until = NULL
     WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
 _TOUCH = f"""INSERT INTO {_T_TOUCH} (enrollment_id, step_id, kind, subject, sent_at, assignee_id)
     SELECT %(id)s, %(step)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s FROM advanced

@@ -119,6 +119,7 @@ def _editor(
             "sequence": sequence,
             "form": sequence_form or SequenceForm(instance=sequence),
             "step_forms": step_forms,
+            "failures": selectors.sequence_failures(sequence_id=sequence.pk),
             "new_step": new_step or StepForm(sequence=sequence, prefix="new"),
             "preview_contacts": selectors.preview_contacts(),
             "may_edit": request.user.has_perm("nurture.change_step"),

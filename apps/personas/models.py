@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import single_line
 
 
 class BuyingRole(models.TextChoices):
@@ -19,7 +20,7 @@ class BuyingRole(models.TextChoices):
 class Persona(TimeStampedModel):
     """An archetype of buyer; list fields hold one entry per line."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[single_line])
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices)
     summary = models.TextField(blank=True)
     priorities = models.TextField(blank=True, help_text="One per line.")

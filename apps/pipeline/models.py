@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.models import ExternalRecord, TimeStampedModel
+from apps.core.validators import single_line
 
 
 class PipelineStage(models.Model):
@@ -15,7 +16,7 @@ class PipelineStage(models.Model):
         WON = "won", "Closed won"
         LOST = "lost", "Closed lost"
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[single_line])
     position = models.PositiveSmallIntegerField(unique=True)
     probability = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(100)], help_text="Chance to close, 0–100 %."
@@ -72,7 +73,7 @@ class Opportunity(ExternalRecord, TimeStampedModel):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="opportunities"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
     )

@@ -163,6 +163,30 @@ def test_two_workers_and_two_dispatcher_runs_send_every_step_exactly_once(
     _assert_each_step_sent_once(smtp_sink, DUE_STEPS)
 
 
+def test_a_step_that_cannot_be_sent_does_not_hold_up_the_rest(smtp_sink, celery_worker_process):
+    count = 200
+    step = _due_steps(count)
+    poisoned = Enrollment.objects.filter(next_step=step).order_by("pk").first()
+    # First in batch order, with an address stored before addresses were validated.
+    Enrollment.objects.filter(pk=poisoned.pk).update(
+        due_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    Contact.objects.filter(pk=poisoned.contact_id).update(
+        email="pat@race.example\nbcc: someone@example.com"
+    )
+    celery_worker_process("w1", concurrency=1)
+
+    dispatch_due_steps.delay()
+    _wait_for(lambda: Touch.objects.count() >= count - 1)
+    time.sleep(1)
+
+    poisoned.refresh_from_db()
+    assert (poisoned.status, poisoned.exit_reason) == ("exited", "failed")
+    assert len(smtp_sink.received) == count - 1
+    assert "someone@example.com" not in {rcpt for _, rcpt in smtp_sink.received}
+    assert Enrollment.objects.filter(status="completed").count() == count - 1
+
+
 def _pool_children(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children]

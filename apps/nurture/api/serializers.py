@@ -80,6 +80,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "enrolled_at",
             "ended_at",
             "exit_reason",
+            "failure",
         ]
         read_only_fields = [
             "stall",
@@ -90,6 +91,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "enrolled_at",
             "ended_at",
             "exit_reason",
+            "failure",
         ]
         # Manual enrolment: the partial unique constraint is checked by the service.
         validators: list = []
