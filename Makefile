@@ -23,6 +23,7 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	mkdir -p var/celery/queue var/celery/processed var/celery/control
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py install_starter_kit
 	$(BIN)/python manage.py seed_demo
 	@echo "Waymark: http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --no-prefix -f Procfile

@@ -16,5 +16,6 @@ urlpatterns = [
     path("nurture/", include("apps.nurture.urls")),
     path("signals/", include("apps.engagement.urls")),
     path("enablement/", include("apps.enablement.urls")),
+    path("starter/", include("apps.starter.urls")),
     path("", include("apps.web.urls")),
 ]

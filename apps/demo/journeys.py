@@ -1,7 +1,7 @@
-"""The demo journey's playbook: stage × persona cells, stage KPIs, one tier-1 account's own
-playbook, and its review history with a trigger that makes a review due now.
+"""The demo's playbook on the starter kit's journey: stage × persona cells, one tier-1 account's
+own playbook, and a review since it was published, with a trigger that makes a review due now.
 
-Version 1 is seeded as it stood when it was published, so rows are written with validated
+Version 1 is seeded as it stood when it was published, so cells are written with validated
 `model_create` (the journey services refuse to edit a published version). A few cells are
 left unwritten and a few recommended content types have no asset yet, so the health check and
 the coverage page have something to show.
@@ -10,17 +10,11 @@ the coverage page have something to show.
 from datetime import datetime, timedelta
 
 from apps.content.models import AssetType
-from apps.core.services import model_create, model_update
-from apps.journeys.kpis import Kpi
-from apps.journeys.models import (
-    JourneyChange,
-    JourneyReview,
-    JourneyReviewTrigger,
-    JourneyStage,
-    PlaybookCell,
-    StageKpi,
-)
+from apps.core.services import model_create
+from apps.demo import world
+from apps.journeys.models import JourneyReviewTrigger, JourneyStage, PlaybookCell
 from apps.journeys.selectors import playbook_accounts
+from apps.journeys.services import journey_mark_reviewed
 from apps.personas.models import BuyingRole, Persona
 from apps.users.models import User
 
@@ -191,21 +185,6 @@ CELLS: dict[tuple[str, str], dict] = {
     },
 }
 
-# stage slug → (KPI, target, note)
-STAGE_KPIS: dict[str, list[tuple[str, int, str]]] = {
-    "awareness": [
-        (Kpi.REACH, 5_000, "Finance leaders at target accounts per quarter"),
-        (Kpi.ENGAGEMENT_RATE, 4, "% of reached contacts who engage"),
-    ],
-    "problem-recognition": [(Kpi.ENGAGEMENT_RATE, 8, "% who use a benchmark asset")],
-    "consideration": [(Kpi.PIPELINE_INFLUENCE, 1_500_000, "USD of pipeline touched per quarter")],
-    "shortlist": [(Kpi.PIPELINE_INFLUENCE, 900_000, "USD of pipeline with a demo")],
-    "decision": [
-        (Kpi.CONVERSION_RATE, 30, "% of decisions won"),
-        (Kpi.DEAL_VELOCITY, 90, "Days from first meeting to signature"),
-    ],
-}
-
 # A tier-1 account's own playbook: (stage slug, persona key, replaces the persona's, entries).
 ACCOUNT_CELLS = (
     (
@@ -258,12 +237,6 @@ def seed_playbook(
             model=PlaybookCell,
             data={"stage": stages[stage], "persona": personas[persona], **entries},
         )
-    for stage, kpis in STAGE_KPIS.items():
-        for kpi, target, note in kpis:
-            model_create(
-                model=StageKpi,
-                data={"stage": stages[stage], "kpi": kpi, "target": target, "note": note},
-            )
     account = playbook_accounts().first()
     for stage, persona, replaces, entries in ACCOUNT_CELLS:
         model_create(
@@ -277,26 +250,11 @@ def seed_playbook(
             },
         )
     journey = stages["awareness"].journey
-    model_update(
-        instance=journey, fields=["published_at"], data={"published_at": journey.last_reviewed_at}
-    )
-    model_create(
-        model=JourneyReview,
-        data={
-            "journey": journey,
-            "reviewed_by": owner,
-            "reviewed_at": journey.last_reviewed_at,
-            "notes": REVIEW_NOTES,
-        },
-    )
-    model_create(
-        model=JourneyChange,
-        data={
-            "journey": journey,
-            "changed_by": owner,
-            "changed_at": journey.last_reviewed_at,
-            "summary": "Published version 1",
-        },
+    journey_mark_reviewed(
+        journey=journey,
+        reviewed_by=owner,
+        notes=REVIEW_NOTES,
+        at=anchor - timedelta(days=world.JOURNEY_LAST_REVIEWED_DAYS_AGO),
     )
     model_create(
         model=JourneyReviewTrigger,

@@ -1,6 +1,6 @@
-"""Nurture in the demo world: the sequences go live with role variants and a few more steps, the
-holiday calendar gets the year's closing days, and the stall sweep marks the demo's stalled
-deals, alerts their owners and enrols their committees, as it would every hour."""
+"""Nurture in the demo world: the starter kit's sequences go live with a few more steps and role
+variants, the holiday calendar gets the year's closing days, and the stall sweep marks the
+demo's stalled deals, alerts their owners and enrols their committees, as it would every hour."""
 
 from datetime import date, datetime
 
@@ -70,7 +70,28 @@ ROLE_VARIANTS = (
         ),
     },
 )  # fmt: skip
-# A rep follow-up added to every generic demo sequence, so stalled deals reach a task list.
+# Added to the starter kit's generic sequence of each stage: an email with one of the demo's
+# assets, then a rep follow-up, so stalled deals get content and reach a task list.
+GENERIC_ASSET_EMAILS = {
+    "awareness": (
+        "email", 2, 0, "", "What does an invoice really cost?",
+        "Hello {{ contact.first_name }},\n\nThe benchmark finance teams compare themselves "
+        "with: {{ asset.url }}",
+        "Cost per invoice benchmarks by industry",
+    ),
+    "consideration": (
+        "email", 2, 0, "", "What would automation save your AP team?",
+        "Hello {{ contact.first_name }},\n\nPut your own volumes into the calculator and see "
+        "the payback: {{ asset.url }}",
+        "AP automation ROI calculator",
+    ),
+    "decision": (
+        "email", 2, 0, "", "From 14 days to 3: a rollout like yours",
+        "Hello {{ contact.first_name }},\n\nHow a freight forwarder moved to touchless "
+        "invoices: {{ asset.url }}",
+        "How Halden Freight cut invoice cycle time from 14 days to 3",
+    ),
+}  # fmt: skip
 FOLLOW_UP = (
     "task", 1, 0, TaskAction.CALL, "Check in with {{ contact.first_name }}",
     "Ask what changed since the last conversation and whether the timeline still holds.", None,
@@ -80,7 +101,10 @@ HOLIDAYS = ((1, 1, "New Year's Day"), (12, 25, "Christmas Day"), (12, 26, "Boxin
 
 def seed_nurture(*, journey_stages: dict[str, JourneyStage], now: datetime) -> None:
     assets = {asset.title: asset for asset in Asset.objects.all()}
-    for sequence in Sequence.objects.filter(buying_role="", persona=None):
+    generic = Sequence.objects.filter(buying_role="", persona=None).select_related("journey_stage")
+    for sequence in generic:
+        if email := GENERIC_ASSET_EMAILS.get(sequence.journey_stage.slug):
+            _add_step(sequence, email, assets)
         _add_step(sequence, FOLLOW_UP, assets)
         sequence_update(sequence=sequence, data={"is_active": True})
     for spec in ROLE_VARIANTS:

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -19,12 +18,15 @@ from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
 from apps.demo import campaigns, enablement, journeys, nurture, signals, world
 from apps.demo.selectors import demo_world_counts, demo_world_exists
-from apps.engagement.models import Event, EventKind, EventSource, SignalRule
-from apps.journeys.models import Journey, JourneyStage, Phase, StageTransition
-from apps.nurture.models import Sequence, Step
+from apps.engagement.models import Event, EventKind, EventSource
+from apps.journeys.models import JourneyStage, Phase
+from apps.journeys.services import journey_update
 from apps.personas.models import Persona
 from apps.pipeline.models import PipelineStage
+from apps.pipeline.selectors import pipeline_stage_list
 from apps.pipeline.services import opportunity_create, opportunity_move_stage
+from apps.starter import selectors as starter_selectors
+from apps.starter.services import starter_kit_install
 from apps.users.models import Role, User
 from apps.users.services import user_create
 
@@ -69,11 +71,11 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
     rng = random.Random(world.RANDOM_SEED)
     anchor = datetime.combine(today or timezone.now().date(), time.min, tzinfo=UTC)
 
+    starter_kit_install(at=anchor - timedelta(days=world.JOURNEY_PUBLISHED_DAYS_AGO))
     users = _seed_users()
     marketer = users[world.MARKETER]
+    journey_stages, pipeline_stages = _starter_kit(owner=marketer)
     personas = _seed_personas()
-    journey_stages = _seed_journey(owner=marketer, anchor=anchor)
-    pipeline_stages = _seed_pipeline_stages(journey_stages=journey_stages)
     assets = _seed_assets(owner=marketer, journey_stages=journey_stages, personas=personas)
     buyers = _seed_accounts(
         rng=rng, owners=[users[name] for name in world.ACCOUNT_OWNERS], personas=personas
@@ -82,9 +84,7 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
     _seed_events(rng=rng, buyers=buyers, assets=assets, anchor=anchor)
     _seed_campaigns(owner=marketer, journey_stages=journey_stages, assets=assets, anchor=anchor)
     campaigns.plan_campaigns(journey_stages=journey_stages, personas=personas)
-    _seed_signal_rules(journey_stages=journey_stages)
     signals.seed_signals(journey_stages=journey_stages, personas=personas, anchor=anchor)
-    _seed_sequences(journey_stages=journey_stages, assets=assets)
     nurture.seed_nurture(journey_stages=journey_stages, now=anchor)
     journeys.seed_playbook(stages=journey_stages, personas=personas, owner=marketer, anchor=anchor)
     enablement.seed_enablement(anchor=anchor)
@@ -92,20 +92,34 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
 
 
 def _check_no_clash() -> None:
-    """Refuse, before writing anything, a database whose users or pipeline the demo would hit."""
+    """Refuse, before writing anything, a database whose users the demo would duplicate."""
     usernames = [username for username, *_ in world.USERS]
     taken = list(User.objects.filter(username__in=usernames).values_list("username", flat=True))
-    pipeline_taken = PipelineStage.objects.filter(
-        Q(name__in=[s["name"] for s in world.PIPELINE_STAGES])
-        | Q(position__in=[s["position"] for s in world.PIPELINE_STAGES])
-    ).exists()
-    if taken or pipeline_taken:
-        clashes = [f"users {', '.join(taken)}"] if taken else []
-        clashes += ["pipeline stages"] if pipeline_taken else []
+    if taken:
         raise ApplicationError(
-            f"This database already has {' and '.join(clashes)} that the demo world would "
+            f"This database already has users {', '.join(taken)} that the demo world would "
             "duplicate; seed the demo into a fresh database."
         )
+
+
+def _starter_kit(*, owner: User) -> tuple[dict[str, JourneyStage], list[PipelineStage]]:
+    """The starter kit's journey stages (by slug) and pipeline that the demo builds on, with the
+    journey handed to the demo's marketer; refused when the database has its own instead."""
+    journey = starter_selectors.template_journey()
+    stages = starter_selectors.template_stages(journey=journey)
+    pipeline = list(pipeline_stage_list())
+    missing = sorted(
+        ({slug for _, slug, *_ in world.ASSETS} - stages.keys())
+        | (world.OPPORTUNITY_STAGE_MIX.keys() - {stage.name for stage in pipeline})
+    )
+    if missing:
+        raise ApplicationError(
+            f"This database has its own journey or pipeline ({', '.join(missing)} missing from "
+            "the starter kit's) that the demo world does not fit; seed the demo into a fresh "
+            "database."
+        )
+    journey_update(journey=journey, data={"owner": owner}, changed_by=owner)
+    return stages, pipeline
 
 
 def _seed_users() -> dict[str, User]:
@@ -130,50 +144,6 @@ def _seed_users() -> dict[str, User]:
 
 def _seed_personas() -> dict[str, Persona]:
     return {key: model_create(model=Persona, data=data) for key, data in world.PERSONAS.items()}
-
-
-def _seed_journey(*, owner: User, anchor: datetime) -> dict[str, JourneyStage]:
-    journey = model_create(
-        model=Journey,
-        data={
-            **world.JOURNEY,
-            "owner": owner,
-            "status": Journey.Status.PUBLISHED,
-            "last_reviewed_at": anchor - timedelta(days=world.JOURNEY_LAST_REVIEWED_DAYS_AGO),
-        },
-    )
-    stages: dict[str, JourneyStage] = {}
-    for spec in world.JOURNEY_STAGES:
-        parent = stages[spec["parent"]] if spec["parent"] else None
-        stages[spec["slug"]] = model_create(
-            model=JourneyStage, data={**spec, "journey": journey, "parent": parent}
-        )
-    for source, target, trigger in world.STAGE_TRANSITIONS:
-        model_create(
-            model=StageTransition,
-            data={
-                "journey": journey,
-                "from_stage": stages[source],
-                "to_stage": stages[target],
-                "trigger": trigger,
-            },
-        )
-    return stages
-
-
-def _seed_pipeline_stages(*, journey_stages: dict[str, JourneyStage]) -> list[PipelineStage]:
-    return [
-        model_create(
-            model=PipelineStage,
-            data={
-                **spec,
-                "journey_stage": journey_stages[spec["journey_stage"]]
-                if spec["journey_stage"]
-                else None,
-            },
-        )
-        for spec in world.PIPELINE_STAGES
-    ]
 
 
 def _seed_assets(
@@ -522,42 +492,3 @@ def _seed_campaigns(
                 "status": spec["status"],
             },
         )
-
-
-def _seed_signal_rules(*, journey_stages: dict[str, JourneyStage]) -> None:
-    for kind, url_pattern, stage, weight, half_life_days, cap in world.SIGNAL_RULES:
-        model_create(
-            model=SignalRule,
-            data={
-                "kind": kind,
-                "url_pattern": url_pattern,
-                "journey_stage": journey_stages[stage],
-                "weight": Decimal(weight),
-                "half_life_days": half_life_days,
-                "cap": Decimal(cap) if cap is not None else None,
-            },
-        )
-
-
-def _seed_sequences(*, journey_stages: dict[str, JourneyStage], assets: list[Asset]) -> None:
-    by_title = {asset.title: asset for asset in assets}
-    for spec in world.SEQUENCES:
-        sequence = model_create(
-            model=Sequence,
-            data={"name": spec["name"], "journey_stage": journey_stages[spec["journey_stage"]]},
-        )
-        for position, (kind, delay_days, subject, body, asset_title) in enumerate(
-            spec["steps"], start=1
-        ):
-            model_create(
-                model=Step,
-                data={
-                    "sequence": sequence,
-                    "position": position,
-                    "kind": kind,
-                    "delay_days": delay_days,
-                    "subject": subject,
-                    "body": body,
-                    "asset": by_title[asset_title] if asset_title else None,
-                },
-            )

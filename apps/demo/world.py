@@ -10,7 +10,6 @@ from apps.engagement.models import EventKind, EventSource
 from apps.journeys.kpis import Kpi
 from apps.journeys.models import Phase
 from apps.personas.models import BuyingRole
-from apps.pipeline.models import PipelineStage
 from apps.users.models import Role
 
 RANDOM_SEED = 20_250_601
@@ -191,176 +190,10 @@ PERSONAS = {
     },
 }
 
-JOURNEY = {
-    "key": "finance-automation",
-    "version": 1,
-    "name": "Finance automation buyer journey",
-    "scope": "Accounts-payable automation for mid-market and enterprise finance teams",
-    "review_cadence_months": 6,
-}
+# The demo counts its journey as published this long ago and reviewed since; its journey,
+# pipeline, signal rules, scoring settings and sequences are the starter kit's (apps/starter).
+JOURNEY_PUBLISHED_DAYS_AGO = 120
 JOURNEY_LAST_REVIEWED_DAYS_AGO = 45
-
-# Parents come before their sub-stages.
-JOURNEY_STAGES = (
-    {
-        "slug": "awareness",
-        "parent": None,
-        "name": "Awareness",
-        "phase": Phase.AWARENESS,
-        "position": 1,
-        "description": "Finance feels the cost of manual accounts payable and starts to name "
-        "the problem.",
-        "entry_criteria": lines("Reads content about AP cost or close speed"),
-        "exit_triggers": lines(
-            "Downloads a trend report or benchmark",
-            "Attends an educational webinar",
-            "Visits product pages more than once in a week",
-        ),
-    },
-    {
-        "slug": "problem-recognition",
-        "parent": "awareness",
-        "name": "Problem recognition",
-        "phase": Phase.AWARENESS,
-        "position": 1,
-        "description": "The AP manager or CFO puts numbers on the pain: cost per invoice, late "
-        "payments, days to close.",
-        "entry_criteria": lines("Uses a benchmark or cost-per-invoice content"),
-        "exit_triggers": lines(
-            "Team agrees the problem is worth solving this year",
-            "Asks peers or analysts which tools they use",
-        ),
-    },
-    {
-        "slug": "consideration",
-        "parent": None,
-        "name": "Consideration",
-        "phase": Phase.CONSIDERATION,
-        "position": 2,
-        "description": "The buying committee compares approaches and vendors, then builds a case.",
-        "entry_criteria": lines("A named project or budget line for AP automation"),
-        "exit_triggers": lines("Shortlist agreed", "Business case submitted to the CFO"),
-    },
-    {
-        "slug": "shortlist",
-        "parent": "consideration",
-        "name": "Shortlist",
-        "phase": Phase.CONSIDERATION,
-        "position": 1,
-        "description": "Vendors compared on capture accuracy, ERP fit and approval workflow.",
-        "entry_criteria": lines("Reads comparison guides or vendor reviews"),
-        "exit_triggers": lines("Requests a demo", "Runs a proof of concept on its own invoices"),
-    },
-    {
-        "slug": "business-case",
-        "parent": "consideration",
-        "name": "Business case",
-        "phase": Phase.CONSIDERATION,
-        "position": 2,
-        "description": "The champion builds the ROI case the CFO will sign.",
-        "entry_criteria": lines("Preferred vendor chosen"),
-        "exit_triggers": lines("ROI model shared with the CFO", "Budget approved"),
-    },
-    {
-        "slug": "decision",
-        "parent": None,
-        "name": "Decision",
-        "phase": Phase.DECISION,
-        "position": 3,
-        "description": "Final validation: security review, references and commercial terms.",
-        "entry_criteria": lines("Budget approved for a named vendor"),
-        "exit_triggers": lines("Security review passed", "Order form signed"),
-    },
-    {
-        "slug": "validation-procurement",
-        "parent": "decision",
-        "name": "Validation & procurement",
-        "phase": Phase.DECISION,
-        "position": 1,
-        "description": "IT and procurement check security, references and contract terms.",
-        "entry_criteria": lines("Procurement engaged", "Security questionnaire received"),
-        "exit_triggers": lines("Reference calls completed", "Contract redlines agreed"),
-    },
-)
-
-# from stage, to stage, trigger: the journey is a graph, with skips and moves back.
-STAGE_TRANSITIONS = (
-    ("awareness", "consideration", "The team starts looking at solutions"),
-    ("consideration", "decision", "Budget approved for a preferred vendor"),
-    ("awareness", "decision", "A peer customer's referral: straight to references and pricing"),
-    ("decision", "consideration", "New stakeholder joins"),
-    ("problem-recognition", "shortlist", "Downloads a comparison guide or requests a demo"),
-    ("problem-recognition", "business-case", "Board mandate to cut the cost per invoice"),
-    ("shortlist", "business-case", "Champion asks for ROI numbers"),
-    ("business-case", "validation-procurement", "CFO approves the budget"),
-    ("validation-procurement", "shortlist", "Procurement requires a competitive bid"),
-)
-
-PIPELINE_STAGES = (
-    {
-        "name": "Prospecting",
-        "position": 1,
-        "probability": 10,
-        "outcome": PipelineStage.Outcome.OPEN,
-        "journey_stage": "awareness",
-        "max_days_in_stage": 21,
-        "max_days_without_activity": 14,
-    },
-    {
-        "name": "Discovery",
-        "position": 2,
-        "probability": 20,
-        "outcome": PipelineStage.Outcome.OPEN,
-        "journey_stage": "consideration",
-        "max_days_in_stage": 30,
-        "max_days_without_activity": 14,
-    },
-    {
-        "name": "Demo & evaluation",
-        "position": 3,
-        "probability": 40,
-        "outcome": PipelineStage.Outcome.OPEN,
-        "journey_stage": "shortlist",
-        "max_days_in_stage": 30,
-        "max_days_without_activity": 10,
-    },
-    {
-        "name": "Business case",
-        "position": 4,
-        "probability": 60,
-        "outcome": PipelineStage.Outcome.OPEN,
-        "journey_stage": "business-case",
-        "max_days_in_stage": 45,
-        "max_days_without_activity": 14,
-    },
-    {
-        "name": "Negotiation",
-        "position": 5,
-        "probability": 80,
-        "outcome": PipelineStage.Outcome.OPEN,
-        "journey_stage": "validation-procurement",
-        "max_days_in_stage": 30,
-        "max_days_without_activity": 10,
-    },
-    {
-        "name": "Closed won",
-        "position": 6,
-        "probability": 100,
-        "outcome": PipelineStage.Outcome.WON,
-        "journey_stage": None,
-        "max_days_in_stage": None,
-        "max_days_without_activity": None,
-    },
-    {
-        "name": "Closed lost",
-        "position": 7,
-        "probability": 0,
-        "outcome": PipelineStage.Outcome.LOST,
-        "journey_stage": None,
-        "max_days_in_stage": None,
-        "max_days_without_activity": None,
-    },
-)
 
 # How many of the opportunities end in each pipeline stage (150 in all).
 OPPORTUNITY_STAGE_MIX = {
@@ -859,59 +692,6 @@ CAMPAIGNS = (
     },
 )
 CAMPAIGN_MAX_ASSETS = 4
-
-SIGNAL_RULES = (
-    # kind, URL contains, journey-stage slug, weight, half-life in days, cap
-    (EventKind.PAGE_VIEW, "/blog", "awareness", "1.00", 14, "10.00"),
-    (EventKind.INTENT_SURGE, "", "awareness", "2.00", 21, "20.00"),
-    (EventKind.CONTENT_DOWNLOAD, "", "problem-recognition", "3.00", 30, "30.00"),
-    (EventKind.WEBINAR_ATTENDED, "", "consideration", "4.00", 30, None),
-    (EventKind.PRODUCT_PAGE_VIEW, "", "shortlist", "2.50", 21, "25.00"),
-    (EventKind.DEMO_REQUEST, "", "shortlist", "8.00", 45, None),
-    (EventKind.MEETING, "", "business-case", "5.00", 30, None),
-    (EventKind.PRICING_PAGE_VIEW, "/pricing", "validation-procurement", "6.00", 21, "36.00"),
-    (EventKind.ASSET_SHARED, "", "decision", "3.00", 30, "15.00"),
-)  # fmt: skip
-
-# Steps: kind, business days after the previous step, subject, body, asset title.
-SEQUENCES = (
-    {
-        "name": "Consideration nurture: from shortlist to business case",
-        "journey_stage": "consideration",
-        "steps": (
-            ("email", 0, "How finance teams compare AP automation vendors",
-             "The twelve questions our customers wish they had asked every vendor.",
-             "AP automation buyer's guide: 12 questions to ask vendors"),
-            ("email", 4, "What would automation save your AP team?",
-             "Put your own volumes into the calculator and see the payback.",
-             "AP automation ROI calculator"),
-            ("task", 3, "Call the champion about the ROI model",
-             "Offer to walk through the ROI numbers before they go to the CFO.", None),
-            ("wait", 5, "", "", None),
-            ("email", 0, "See an invoice go from inbox to ERP",
-             "A three-minute recording of the whole flow.",
-             "Product demo: invoice capture to ERP posting in three minutes"),
-        ),
-    },
-    {
-        "name": "Decision nurture: de-risk the signature",
-        "journey_stage": "decision",
-        "steps": (
-            ("email", 0, "From 14 days to 3: a rollout like yours",
-             "How a freight forwarder moved to touchless invoices.",
-             "How Halden Freight cut invoice cycle time from 14 days to 3"),
-            ("email", 3, "Talk to an AP manager who has done it",
-             "Book a call with a customer 90 days after go-live.",
-             "Reference call: AP manager after a 90-day rollout"),
-            ("task", 2, "Offer a peer CFO reference",
-             "Ask the economic buyer whether a CFO-to-CFO call would help.", None),
-            ("wait", 5, "", "", None),
-            ("email", 0, "Plans and pricing, in one page",
-             "Everything procurement needs for the order form.",
-             "Pricing overview: Essentials, Growth and Enterprise plans"),
-        ),
-    },
-)  # fmt: skip
 
 # Engagement: how often each kind of signal shows up for an account whose furthest open deal
 # sits in a phase; accounts with only closed deals behave like early ones, at half the volume.

@@ -33,6 +33,11 @@ def scoring_settings() -> ScoringSettings:
     )
 
 
+def scoring_settings_saved() -> bool:
+    """Whether anyone (or the starter kit) has saved the settings yet."""
+    return ScoringSettings.objects.filter(pk=ScoringSettings.SINGLETON_ID).exists()
+
+
 def scoring_model(
     *, settings: ScoringSettings, rules: Iterable[SignalRule] | None = None
 ) -> scoring.ScoringModel:

@@ -29,8 +29,14 @@ class Journey(TimeStampedModel):
     scope = models.CharField(
         max_length=200, blank=True, help_text="Product, market or segment the map is for."
     )
+    # Empty for the starter kit's journey, installed before anyone has signed up.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_journeys"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_journeys",
+        help_text="Gets the review reminders; none: no one is reminded.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     based_on = models.ForeignKey(

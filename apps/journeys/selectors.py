@@ -48,6 +48,11 @@ def journey_get(*, journey_id: int) -> Journey:
     return Journey.objects.select_related("owner", "based_on").get(pk=journey_id)
 
 
+def journey_published(*, key: str) -> Journey | None:
+    """The published version of the journey `key`, if it has one."""
+    return Journey.objects.filter(key=key, status=Journey.Status.PUBLISHED).first()
+
+
 def journey_versions(*, journey: Journey) -> list[Journey]:
     return list(Journey.objects.filter(key=journey.key).order_by("-version"))
 

@@ -364,9 +364,13 @@ def _copy(row: Model, **changes) -> Model:
 
 
 @transaction.atomic
-def journey_new_version(*, journey: Journey, changed_by: User | None) -> Journey:
+def journey_new_version(
+    *, journey: Journey, changed_by: User | None, with_parts: bool = True, note: str = ""
+) -> Journey:
     """A new draft, one version up, copied from the published version with its stages and
-    sub-stages, transitions, playbook cells (accounts' too) and stage KPIs."""
+    sub-stages, transitions, playbook cells (accounts' too) and stage KPIs; without them
+    (`with_parts=False`) for a caller that fills the draft itself. `note` says why, in the
+    history."""
     source, versions = _versions_locked(journey)
     if source.status != Journey.Status.PUBLISHED:
         message = "Start a new version from the published version."
@@ -388,6 +392,14 @@ def journey_new_version(*, journey: Journey, changed_by: User | None) -> Journey
             "last_reviewed_at": source.last_reviewed_at,
         },
     )
+    summary = f"Draft version {copy.version} started from version {source.version}"
+    _log(copy, changed_by, f"{summary}: {note}" if note else summary)
+    if with_parts:
+        _copy_parts(source=source, copy=copy)
+    return copy
+
+
+def _copy_parts(*, source: Journey, copy: Journey) -> None:
     stages = list(source.stages.order_by(F("parent_id").asc(nulls_first=True), "position"))
     new_ids: dict[int, int] = {}
     for level in (
@@ -412,8 +424,6 @@ def journey_new_version(*, journey: Journey, changed_by: User | None) -> Journey
             _copy(row, stage_id=new_ids[row.stage_id])
             for row in model.objects.filter(stage__journey=source)
         )
-    _log(copy, changed_by, f"Draft version {copy.version} started from version {source.version}")
-    return copy
 
 
 # --- reviews ---------------------------------------------------------------------------------

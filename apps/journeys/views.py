@@ -22,6 +22,7 @@ from apps.core.exceptions import ApplicationError
 from apps.journeys import selectors, services
 from apps.journeys.forms import CellEditForm, ReviewForm, ReviewTriggerForm
 from apps.journeys.models import Journey
+from apps.starter.views import JOURNEY_RESET as STARTER_JOURNEY_RESET
 
 READ = ("journeys.view_journey", "journeys.view_journeystage", "journeys.view_playbookcell")
 EDIT_CELLS = ("journeys.add_playbookcell", "journeys.change_playbookcell")
@@ -87,6 +88,8 @@ def _map_context(request: HttpRequest, journey: Journey) -> dict:
         "can_start_version": journey.status == Journey.Status.PUBLISHED
         and user.has_perm("journeys.add_journey")
         and not any(version.is_draft for version in versions),
+        # A reset to the starter template (apps/starter) also writes the draft's stages.
+        "can_reset": user.has_perms(STARTER_JOURNEY_RESET),
         "can_review": journey.status != Journey.Status.ARCHIVED
         and user.has_perm("journeys.add_journeyreview"),
         "can_record_trigger": journey.status != Journey.Status.ARCHIVED

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
-from apps.core.services import model_update
+from apps.core.services import model_create, model_update
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.users.models import User
 
@@ -18,6 +18,26 @@ OPPORTUNITY_FIELDS = [
     "external_source",
     "external_id",
 ]
+
+
+PIPELINE_STAGE_FIELDS = [
+    "name",
+    "position",
+    "probability",
+    "outcome",
+    "journey_stage",
+    "max_days_in_stage",
+    "max_days_without_activity",
+]
+
+
+@transaction.atomic
+def pipeline_stage_create(*, data: dict) -> PipelineStage:
+    """A stage of the sales funnel with its journey stage and stall limits."""
+    return model_create(
+        model=PipelineStage,
+        data={name: data[name] for name in PIPELINE_STAGE_FIELDS if name in data},
+    )
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "apps.engagement",
     "apps.nurture",
     "apps.enablement",
+    "apps.starter",
     "apps.demo",
     "apps.web",
 ]

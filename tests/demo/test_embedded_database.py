@@ -1,5 +1,6 @@
-"""`make run` without a `DATABASE_URL` runs on SQLite: the demo world, scores and stages
-included. The suite runs on PostgreSQL, so this drives the SQLite path in a process of its own."""
+"""`make run` without a `DATABASE_URL` runs on SQLite: the starter kit, the demo world, scores
+and stages included. The suite runs on PostgreSQL, so this drives the SQLite path in a process
+of its own."""
 
 import json
 import os
@@ -40,7 +41,8 @@ def test_the_demo_world_seeds_and_scores_on_sqlite(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'waymark.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
     }
-    _manage("migrate", "--noinput", "-v0", env=env)
+    _manage("migrate", "--noinput", "-v0", env=env)  # as `make run` does
+    _manage("install_starter_kit", env=env)
     _manage("seed_demo", env=env)
 
     report = json.loads(_manage("shell", "-c", REPORT, env=env).strip().splitlines()[-1])

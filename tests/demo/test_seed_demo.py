@@ -19,14 +19,17 @@ from apps.campaigns.models import Campaign
 from apps.content.models import Asset, AssetType
 from apps.demo.selectors import demo_world_counts
 from apps.demo.services import demo_world_seed
+from apps.demo.signals import SIGNAL_RULES
 from apps.engagement.models import Event, EventKind, SignalRule
 from apps.journeys.kpis import kpi_fits_phase
 from apps.journeys.models import Journey, Phase
 from apps.nurture.models import Sequence
 from apps.personas.models import BuyingRole, Persona
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.starter import template
 from apps.users.models import Role
 from apps.users.selectors import user_role
+from tests.queries import writes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_world")]
 
@@ -35,12 +38,7 @@ def test_seeding_again_writes_nothing_and_keeps_every_count(demo_world):
     assert demo_world.created
     with CaptureQueriesContext(connection) as queries:
         again = demo_world_seed()
-    writes = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-    ]
-    assert writes == []
+    assert writes(queries) == []
     assert not again.created
     assert again.counts == demo_world.counts == demo_world_counts()
     assert all(count > 0 for count in again.counts.values())
@@ -75,8 +73,8 @@ def test_demo_users_sign_in_with_the_demo_password_in_their_roles(username, role
     assert authenticate(login, username=username, password="wrong") is None
 
 
-def test_the_journey_is_published_with_substages_skips_and_a_move_back():
-    journey = Journey.objects.get(key="finance-automation", version=1)
+def test_the_journey_is_the_starter_kits_handed_to_the_marketer():
+    journey = Journey.objects.get(key=template.JOURNEY["key"], version=1)
     assert journey.status == Journey.Status.PUBLISHED
     assert journey.owner.username == "marketer"
     stages = {stage.name: stage for stage in journey.stages.select_related("parent")}
@@ -261,14 +259,17 @@ def test_events_span_ninety_days_and_later_stage_accounts_show_buying_signals():
 
 def test_signal_rules_and_nurture_sequences_are_in_place():
     rules = list(SignalRule.objects.select_related("journey_stage"))
-    assert len(rules) >= 5
+    kinds = {kind for kind, *_ in template.SIGNAL_RULES} | {kind for kind, *_ in SIGNAL_RULES}
+    assert {rule.kind for rule in rules} == kinds
+    assert len(rules) == len(template.SIGNAL_RULES) + len(SIGNAL_RULES)
     assert {r.journey_stage.phase for r in rules} == set(Phase)
     assert all(r.weight > 0 and r.half_life_days >= 1 for r in rules)
     pricing = next(r for r in rules if r.kind == EventKind.PRICING_PAGE_VIEW)
     blog = next(r for r in rules if r.kind == EventKind.PAGE_VIEW)
     assert pricing.weight > blog.weight
     sequences = list(Sequence.objects.select_related("journey_stage").prefetch_related("steps"))
-    assert {s.journey_stage.phase for s in sequences} == {Phase.CONSIDERATION, Phase.DECISION}
+    assert {s.journey_stage.phase for s in sequences} == set(Phase)
+    assert all(s.is_active for s in sequences)
     for sequence in sequences:
         steps = list(sequence.steps.all())
         assert [s.position for s in steps] == list(range(1, len(steps) + 1))

@@ -35,9 +35,9 @@ def _snapshot() -> dict:
 
 def test_a_failure_late_in_seeding_leaves_nothing_behind(monkeypatch):
     def fail(**kwargs):
-        raise RuntimeError("mail server down")
+        raise RuntimeError("seeding interrupted")
 
-    monkeypatch.setattr(services, "_seed_sequences", fail)
+    monkeypatch.setattr(services, "_seed_campaigns", fail)
     with pytest.raises(RuntimeError):
         services.demo_world_seed()
     assert set(demo_world_counts().values()) == {0}
@@ -61,7 +61,7 @@ def test_the_same_day_gives_the_same_world():
         lambda: UserFactory(username="sales", role=Role.SALES),
         lambda: PipelineStageFactory(name="Qualification", position=1),
     ],
-    ids=["demo username taken", "a pipeline already set up"],
+    ids=["demo username taken", "a pipeline of its own"],
 )
 def test_a_clashing_database_is_refused_before_anything_is_written(clash):
     clash()

@@ -40,6 +40,8 @@ from apps.engagement.models import (
     SignalRule,
     WebhookSource,
 )
+from apps.starter.serializers import SignalRulesResetSerializer
+from apps.starter.services import starter_signal_rules_reset
 
 TOO_LARGE = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
 INGEST_REQUEST = {
@@ -184,6 +186,15 @@ class SignalRuleViewSet(ServiceModelViewSet):
 
     def delete_record(self, *, instance):
         services.signal_rule_delete(rule=instance)
+
+    @extend_schema(request=None, responses=SignalRulesResetSerializer)
+    @action(detail=False, methods=["post"], url_path="reset-to-template", model_permission="delete")
+    def reset_to_template(self, request):
+        """Put the rules back to the starter template on the published starter journey: its
+        rules added or restored (weight, half-life, cap, window, active), every other rule
+        removed. Scores follow at the next recompute."""
+        plan = starter_signal_rules_reset()
+        return Response(SignalRulesResetSerializer(plan).data)
 
     @extend_schema(request=RulePreviewSerializer, responses=StageShiftSerializer)
     @action(detail=False, methods=["post"], model_permission="change")

@@ -20,6 +20,7 @@ from apps.journeys.api.serializers import (
     StageTransitionSerializer,
 )
 from apps.journeys.models import Journey, JourneyStage, PlaybookCell, StageKpi, StageTransition
+from apps.starter.services import starter_journey_reset
 
 
 class JourneyViewSet(ServiceModelViewSet):
@@ -31,12 +32,12 @@ class JourneyViewSet(ServiceModelViewSet):
     ordering_fields = ["name", "version", "updated_at"]
 
     def get_serializer_class(self):
-        detailed = ("retrieve", "publish", "new_version")
+        detailed = ("retrieve", "publish", "new_version", "reset_to_template")
         return JourneyDetailSerializer if self.action in detailed else JourneySerializer
 
     def get_queryset(self):
         journeys = Journey.objects.select_related("owner")
-        if self.action in ("retrieve", "publish", "new_version"):
+        if self.action in ("retrieve", "publish", "new_version", "reset_to_template"):
             stages = JourneyStage.objects.order_by(
                 F("parent_id").asc(nulls_first=True), "position"
             ).prefetch_related("pipeline_stages")
@@ -70,6 +71,14 @@ class JourneyViewSet(ServiceModelViewSet):
     def new_version(self, request, pk=None):
         """Start a new draft version copied from this published one."""
         draft = services.journey_new_version(journey=self.get_object(), changed_by=request.user)
+        return self._detail(draft, code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: JourneyDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="reset-to-template", model_permission="add")
+    def reset_to_template(self, request, pk=None):
+        """Start a new draft version from this published one with the starter template's
+        stages, transitions and KPIs instead of its own; publish the draft to put it in force."""
+        draft = starter_journey_reset(journey=self.get_object(), changed_by=request.user)
         return self._detail(draft, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=JourneyReviewSerializer, responses={201: JourneyReviewSerializer})
