@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from config.env import BASE_DIR, env
 
@@ -22,9 +23,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
     "axes",
+    "csp",
     "apps.core",
     "apps.users",
     "apps.personas",
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "apps.users.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -189,6 +193,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Swagger UI from the drf-spectacular-sidecar package through staticfiles: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "apps.journeys.models.Journey.Status",
         "BuyingRoleEnum": "apps.personas.models.BuyingRole",
@@ -199,6 +206,24 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "apps.accounts.models.Account.Tier",
         "StepKindEnum": "apps.nurture.models.Step.Kind",
         "EnrollmentStatusEnum": "apps.nurture.models.Enrollment.Status",
+    },
+}
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts and fetches from
+# Waymark itself only, no inline script or style, no plugins, no framing. Bootstrap's CSS draws
+# its icons from data: images. A download sets its own stricter policy (apps/content/files.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
     },
 }
 

@@ -45,12 +45,25 @@ def _live_server_sees_test_data(committed_db):
 
 @pytest.fixture
 def page(browser, live_server) -> Page:
-    """A page whose relative URLs (`page.goto("/accounts/")`) go to the live server."""
+    """A page whose relative URLs (`page.goto("/accounts/")`) go to the live server.
+
+    Every browser test also checks the Content-Security-Policy: anything the policy blocked on
+    the way (an inline script or style attribute, a resource from elsewhere) fails the test."""
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, "blocked by the Content-Security-Policy:\n" + "\n".join(blocked)
 
 
 @pytest.fixture

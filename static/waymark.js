@@ -1,0 +1,32 @@
+// Waymark's page behaviour, kept out of the markup: the Content-Security-Policy forbids inline
+// scripts and style attributes. Sizes worked out on the server travel in data attributes and are
+// set through the CSSOM, which the policy allows; htmx.onLoad runs for the page and each swap.
+(function () {
+  "use strict";
+
+  var STYLES = {
+    "data-bar-percent": function (el, value) { el.style.width = value + "%"; },
+    "data-grid-column": function (el, value) { el.style.gridColumn = value; },
+    "data-grid-row": function (el, value) { el.style.gridRow = value; },
+    "data-timeline-days": function (el, value) { el.style.setProperty("--days", value); },
+  };
+
+  function applyStyles(root) {
+    Object.keys(STYLES).forEach(function (name) {
+      var found = Array.prototype.slice.call(root.querySelectorAll("[" + name + "]"));
+      if (root.hasAttribute && root.hasAttribute(name)) found.push(root);
+      found.forEach(function (el) { STYLES[name](el, el.getAttribute(name)); });
+    });
+  }
+  if (window.htmx) htmx.onLoad(applyStyles);
+  else applyStyles(document.body);  // a page without htmx (print): deferred, so the DOM is in
+
+  // <select data-submit-on-change>: choosing an option submits its form.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-submit-on-change]")) event.target.form.requestSubmit();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+    if (event.target.matches("[data-select-on-click]")) event.target.select();
+  });
+})();
