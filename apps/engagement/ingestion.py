@@ -9,6 +9,7 @@ transaction makes a request all-or-nothing: more than `MAX_EVENTS` items or a bo
 """
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,10 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 FUTURE_TOLERANCE = timedelta(hours=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 SQLITE_BATCH = 1_000
+# How deep an event may nest (its properties' objects and lists); the event itself is level 1.
+MAX_NESTING = 16
+# Record ids are 64-bit.
+MAX_RECORD_ID = 2**63 - 1
 
 KINDS = frozenset(EventKind.values)
 SOURCES = frozenset(EventSource.values)
@@ -100,6 +105,8 @@ def ndjson_items(stream: IO[bytes], *, limit: int | None) -> Iterator[tuple[int,
             yield number, json.loads(line)
         except ValueError as error:
             yield number, ItemError(number, {"event": [f"Malformed JSON: {error}."]})
+        except RecursionError:
+            yield number, _too_deep(number)
 
 
 def _skip_line(stream: IO[bytes], read: int, limit: int | None) -> int:
@@ -113,22 +120,73 @@ def _skip_line(stream: IO[bytes], read: int, limit: int | None) -> int:
     return skipped
 
 
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+# What matters when skipping over a value: its strings (which may hold brackets) and brackets.
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def json_array_items(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    """The items of one JSON array, numbered from 1. A body that is not a JSON array is refused
-    whole: there are no items to tell apart."""
+    """The items of one JSON array, numbered from 1, decoded one by one: an item nested too deep
+    to read is an error of its own. A body that is not a JSON array is refused whole: there are
+    no items to tell apart."""
     body = stream.read(MAX_BODY_BYTES + 1)
     _check_body_size(len(body), MAX_BODY_BYTES)
     try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ApplicationError(
-            "Malformed JSON.", fields={"body": [f"Not valid JSON: {error}."]}
-        ) from error
-    if not isinstance(data, list):
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError as error:
+        raise _malformed(error) from error
+    at = _SPACE.match(text).end()
+    if at == len(text):
+        raise empty_body()
+    if text[at] != "[":
         raise ApplicationError(
             "Send a JSON array of events.", fields={"body": ["Expected a JSON array."]}
         )
-    yield from enumerate(data, start=1)
+    at = _SPACE.match(text, at + 1).end()
+    number = 0
+    while not text.startswith("]", at):
+        if number:
+            if not text.startswith(",", at):
+                raise _malformed(f"Expecting ',' or ']' at character {at}")
+            at = _SPACE.match(text, at + 1).end()
+        number += 1
+        try:
+            item, at = _DECODER.raw_decode(text, at)
+        except ValueError as error:
+            raise _malformed(error) from error
+        except RecursionError:
+            item, at = _too_deep(number), _value_end(text, at)
+        yield number, item
+        at = _SPACE.match(text, at).end()
+    if _SPACE.match(text, at + 1).end() != len(text):
+        raise _malformed(f"Extra data after the array at character {at + 1}")
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the array or object at `start` ends, however deep it nests."""
+    depth = 0
+    for token in _BRACKETS.finditer(text, start):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    raise _malformed(f"Unterminated value from character {start}")
+
+
+def _malformed(error: Exception | str) -> ApplicationError:
+    return ApplicationError("Malformed JSON.", fields={"body": [f"Not valid JSON: {error}."]})
+
+
+def _too_deep(number: int) -> ItemError:
+    return ItemError(number, {"event": [f"Nested more than {MAX_NESTING} levels deep."]})
+
+
+def empty_body() -> ApplicationError:
+    return ApplicationError("The body is empty.", fields={"body": ["Send at least one event."]})
 
 
 def oversize_body(limit: int) -> OversizePayload:
@@ -144,6 +202,76 @@ def _check_body_size(size: int, limit: int | None) -> None:
 
 
 # -- checking one item ----------------------------------------------------------------------
+
+# The fields an event is read from; anything else in it is ignored, never stored.
+FIELDS = frozenset(
+    (
+        "id",
+        "kind",
+        "source",
+        "occurred_at",
+        "email",
+        "contact",
+        "domain",
+        "account",
+        "url",
+        "asset",
+        "properties",
+    )
+)
+# A NUL, or half of a surrogate pair (JSON's "\ud800" alone): no database stores them as text.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _shape_errors(event: dict) -> dict[str, list[str]]:
+    """What no field may hold, at whatever depth: text that cannot be stored as text, or lists
+    and objects nested deeper than `MAX_NESTING`. Checked before anything reads the fields."""
+    errors: dict[str, list[str]] = {}
+    for name, value in event.items():
+        if isinstance(value, str):
+            found = _NOT_TEXT.search(value)
+            problem = _not_text(found.group()) if found else None
+        elif isinstance(value, dict | list):
+            problem = _container_problem(value)
+        else:
+            continue
+        if problem and name in FIELDS:
+            errors[name] = [problem]
+    return errors
+
+
+def _container_problem(container: dict | list) -> str | None:
+    """What is wrong inside a list or an object (an event's level 2), walked without recursion."""
+    pending: list[tuple[Any, int]] = [(container, 2)]
+    while pending:
+        value, level = pending.pop()
+        if level > MAX_NESTING:
+            return f"Nested more than {MAX_NESTING} levels deep."
+        for child in (*value, *value.values()) if isinstance(value, dict) else value:
+            if isinstance(child, str):
+                if found := _NOT_TEXT.search(child):
+                    return _not_text(found.group())
+            elif isinstance(child, dict | list):
+                pending.append((child, level + 1))
+    return None
+
+
+def _not_text(character: str) -> str:
+    if character == "\x00":
+        return "Holds a NUL character (\\u0000): not allowed in text."
+    return f"Holds half a surrogate pair (\\u{ord(character):04x}): not valid text."
+
+
+def _choice(value: Any, name: str, choices: frozenset[str], errors: dict) -> None:
+    if isinstance(value, str) and value in choices:
+        return
+    listed = ", ".join(sorted(choices))
+    if not value:
+        errors[name] = ["Required."]
+    elif isinstance(value, str):
+        errors[name] = [f"Unknown {name} {value!r}: use one of {listed}."]
+    else:
+        errors[name] = [f"Must be a string, one of {listed}."]
 
 
 def _text(value: Any, name: str, errors: dict, *, limit: int) -> str:
@@ -161,8 +289,8 @@ def _text(value: Any, name: str, errors: dict, *, limit: int) -> str:
 def _record_id(value: Any, name: str, errors: dict) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        errors[name] = ["Must be a positive whole number (a record id)."]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RECORD_ID:
+        errors[name] = [f"Must be a whole number from 1 to {MAX_RECORD_ID} (a record id)."]
         return None
     return value
 
@@ -193,18 +321,14 @@ def check_item(number: int, value: Any, *, source: str | None, now: datetime) ->
         return value
     if not isinstance(value, dict):
         return ItemError(number, {"event": ["Each event is a JSON object."]})
-    errors: dict[str, list[str]] = {}
+    errors = _shape_errors(value)
+    if errors:
+        return ItemError(number, errors)
     kind = value.get("kind")
-    if kind not in KINDS:
-        errors["kind"] = [
-            f"Unknown kind {kind!r}: use one of {', '.join(sorted(KINDS))}."
-            if kind
-            else "Required."
-        ]
+    _choice(kind, "kind", KINDS, errors)
     occurred_at = _timestamp(value.get("occurred_at"), errors, now=now)
     event_source = source or value.get("source")
-    if event_source not in SOURCES:
-        errors["source"] = [f"Unknown source: use one of {', '.join(sorted(SOURCES))}."]
+    _choice(event_source, "source", SOURCES, errors)
     external_id = _text(value.get("id"), "id", errors, limit=120)
     email = _text(value.get("email"), "email", errors, limit=254).lower()
     if email and "@" not in email:
@@ -285,12 +409,15 @@ _PROBLEMS = {
 def ingest(*, items: Iterable[tuple[int, Any]], source: str | None, at: datetime) -> IngestReport:
     """Check, stage and store `items` in the current transaction; `source` overrides theirs.
 
-    Raises OversizePayload beyond `MAX_EVENTS` items: the caller's rollback then keeps nothing.
+    Raises OversizePayload beyond `MAX_EVENTS` items and an ApplicationError for none at all:
+    the caller's rollback then keeps nothing.
     """
     report = IngestReport()
     postgres = connection.vendor == "postgresql"
+    seen = 0
 
     def rows() -> Iterator[tuple]:
+        nonlocal seen
         for seen, (number, value) in enumerate(items, start=1):
             if seen > MAX_EVENTS:
                 raise OversizePayload(
@@ -306,6 +433,8 @@ def ingest(*, items: Iterable[tuple[int, Any]], source: str | None, at: datetime
     with connection.cursor() as cursor:
         _create_stage(cursor, postgres=postgres)
         _fill_stage(cursor, rows(), postgres=postgres)
+        if not seen:
+            raise empty_body()
         cursor.execute("DROP TABLE IF EXISTS ingest_resolved")
         cursor.execute(f"CREATE TEMPORARY TABLE ingest_resolved AS {_RESOLVE}")
         cursor.execute(

@@ -44,11 +44,12 @@ def verify(
         raise SignatureRejected(
             f"Sign the delivery: {SIGNATURE_HEADER}: t=<unix time>,v1=<hex HMAC-SHA256>."
         ) from error
-    if abs(now.timestamp() - timestamp) > tolerance_seconds:
+    if abs(int(now.timestamp()) - timestamp) > tolerance_seconds:
         raise SignatureRejected(
             f"The signature's time is more than {tolerance_seconds} seconds from ours."
         )
     expected = signature(secret=secret, timestamp=timestamp, body=body)
-    if not hmac.compare_digest(expected, given.lower()):
+    # As bytes: a signature is hex, but what a sender puts there can be any text.
+    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
         raise SignatureRejected("The signature does not match this source's secret.")
     return datetime.fromtimestamp(timestamp, tz=now.tzinfo), expected

@@ -107,9 +107,28 @@ def test_a_replayed_delivery_is_refused(client, feed):
 def test_each_source_has_its_own_secret_and_an_inactive_one_is_gone(client, feed):
     WebhookSourceFactory(name="sixsense", secret="other", is_active=False)
 
-    assert _deliver(client, name="sixsense", secret="other").status_code == 404
-    assert _deliver(client, name="nosuch").status_code == 404
-    assert _deliver(client, name="bombora", secret="other").status_code == 401
+    inactive = _deliver(client, name="sixsense", secret="other")
+    unknown = _deliver(client, name="nosuch")
+    wrong_secret = _deliver(client, name="bombora", secret="other")
+
+    # The same answer whether the source exists or not: names cannot be guessed one by one.
+    for response in (inactive, unknown, wrong_secret):
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Waymark-Signature"
+    assert inactive.json() == unknown.json() == wrong_secret.json()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [lambda now: f"t={now},v1=é", lambda now: f"t={now},v1=", lambda now: f"t={'9' * 4000},v1=ab"],
+    ids=["non-hex signature", "empty signature", "huge time"],
+)
+def test_a_signature_that_is_not_hex_is_a_401(client, feed, header):
+    response = _deliver(client, header=header(int(time.time())))
+
+    assert response.status_code == 401
+    assert not Event.objects.exists()
 
 
 def test_ndjson_deliveries_report_bad_lines(client, feed):

@@ -64,6 +64,20 @@ def test_a_step_preview_for_a_contact(api_client, sales_rep, world):
     }
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"contact": "abc"}, {}, {"contact": "999999"}, {"contact": str(2**63)}, {"contact": "1.5"}],
+    ids=["not a number", "missing", "no such contact", "over bigint", "not whole"],
+)
+def test_a_step_preview_for_a_bad_contact_is_a_400_naming_it(api_client, sales_rep, world, query):
+    step = world.generic.steps.get(position=1)
+
+    response = api_client(sales_rep).get(f"{API}/sequence-steps/{step.pk}/preview/", query)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["contact"]
+
+
 def test_a_rep_enrols_and_ends_enrolments_for_their_own_deals_only(api_client, world):
     deal = world.deal(entered_days_ago=5)
     rep, other = api_client(world.owner), api_client(UserFactory(role="sales"))

@@ -50,7 +50,10 @@ INGEST_REQUEST = {
 }
 INGEST_RESPONSES = {
     200: IngestReportSerializer,
-    400: OpenApiResponse(description="The body is not a JSON array (or not JSON at all)."),
+    400: OpenApiResponse(
+        description="The body is empty, not a JSON array (or not JSON at all), or every event "
+        "in it was rejected: then the answer is the report, with a `detail`."
+    ),
     413: OpenApiResponse(
         description=f"More than {ingestion.MAX_EVENTS:,} events or "
         f"{ingestion.MAX_BODY_BYTES // (1024 * 1024)} MB: nothing is stored."
@@ -63,7 +66,12 @@ def _error(error: ApplicationError, code: int, **headers: str) -> Response:
 
 
 def _report(report: ingestion.IngestReport) -> Response:
-    return Response(IngestReportSerializer(report).data)
+    """The report; a 400 when every event was rejected, as nothing in the body could be used."""
+    data = IngestReportSerializer(report).data
+    if report.rejected and not (report.accepted or report.duplicates):
+        detail = "No event was accepted: see each one's errors."
+        return Response({"detail": detail, **data}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(data)
 
 
 class EventViewSet(ReadOnlyApiViewSet):
@@ -155,8 +163,6 @@ class WebhookViewSet(ApiViewSet):
                 body=body,
                 content_type=request.content_type or "",
             )
-        except WebhookSource.DoesNotExist as error:
-            raise Http404("No active webhook source with this name.") from error
         except webhooks.SignatureRejected as error:
             return _error(
                 error, status.HTTP_401_UNAUTHORIZED, **{"WWW-Authenticate": "Waymark-Signature"}

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.accounts.models import Contact
 from apps.nurture.models import Enrollment, Sequence, Step, Touch
 from apps.pipeline.models import PipelineStage
 
@@ -51,6 +52,13 @@ class StepSerializer(serializers.ModelSerializer):
         }
         # The service validates the whole step, unique position included.
         validators: list = []
+
+
+class StepPreviewQuerySerializer(serializers.Serializer):
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.select_related("account__owner"),
+        help_text="The contact to preview the step for.",
+    )
 
 
 class StepPreviewSerializer(serializers.Serializer):

@@ -1,12 +1,9 @@
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.api.viewsets import (
     ApiViewSet,
@@ -20,6 +17,7 @@ from apps.nurture.api.serializers import (
     EnrollmentSerializer,
     SequenceSerializer,
     StallRuleSerializer,
+    StepPreviewQuerySerializer,
     StepPreviewSerializer,
     StepSerializer,
     TouchSerializer,
@@ -83,18 +81,14 @@ class StepViewSet(ServiceModelViewSet):
     def delete_record(self, *, instance):
         services.step_delete(step=instance)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("contact", OpenApiTypes.INT, required=True)],
-        responses=StepPreviewSerializer,
-    )
+    @extend_schema(parameters=[StepPreviewQuerySerializer], responses=StepPreviewSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def preview(self, request, pk=None):
         """The step as the given contact would get it."""
         step = self.get_object()
-        contact = get_object_or_404(
-            Contact.objects.select_related("account__owner"),
-            pk=request.query_params.get("contact") or 0,
-        )
+        query = StepPreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        contact = query.validated_data["contact"]
         preview = selectors.step_preview(step=step, contact=contact)
         return Response({"contact": contact.pk, "subject": preview.subject, "body": preview.body})
 
