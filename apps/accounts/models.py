@@ -22,6 +22,11 @@ def normalise_domain(value: str) -> str:
     return host.split("/", 1)[0].split(":", 1)[0].rstrip(".")
 
 
+def is_web_domain(value: str) -> bool:
+    """True for a normalised domain such as `acme.com`."""
+    return bool(_DOMAIN.match(value))
+
+
 class Account(ExternalRecord, TimeStampedModel):
     """A company we sell to."""
 
@@ -87,7 +92,7 @@ class Account(ExternalRecord, TimeStampedModel):
 
     def clean(self) -> None:
         self.domain = normalise_domain(self.domain)
-        if not _DOMAIN.match(self.domain):
+        if not is_web_domain(self.domain):
             raise ValidationError({"domain": "Enter a web domain such as acme.com."})
 
 

@@ -93,6 +93,23 @@ def events_ingest(
     return report
 
 
+def accounts_rescore_later(*, account_ids: Iterable[int], at: datetime | None = None) -> int:
+    """Queue these accounts for the incremental recompute (after the caller's commit), as new
+    signals do: one waiting row per account however often asked. Returns how many."""
+    at = at or timezone.now()
+    requests = [RecomputeRequest(account_id=pk, requested_at=at) for pk in set(account_ids)]
+    RecomputeRequest.objects.bulk_create(
+        requests,
+        batch_size=1_000,
+        update_conflicts=True,
+        unique_fields=["account"],
+        update_fields=["requested_at"],
+    )
+    if requests:
+        transaction.on_commit(recompute_pending_scores.delay)
+    return len(requests)
+
+
 def parse_items(*, stream, content_type: str):
     """The items of a body: NDJSON streamed line by line, anything else read as a JSON array."""
     if content_type.split(";")[0].strip().lower() in (NDJSON, "application/jsonl"):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin import WaymarkAdmin
-from apps.personas.models import Persona
+from apps.personas.models import Persona, TitleRule
 
 
 @admin.register(Persona)
@@ -20,3 +20,15 @@ class PersonaAdmin(WaymarkAdmin):
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+
+@admin.register(TitleRule)
+class TitleRuleAdmin(WaymarkAdmin):
+    """Imports set a contact's persona and buying role from the first rule its title matches."""
+
+    list_display = ("position", "pattern", "persona", "buying_role")
+    list_display_links = ("pattern",)
+    list_editable = ("position",)
+    list_filter = ("buying_role", "persona")
+    search_fields = ("pattern",)
+    list_select_related = ("persona",)

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -59,3 +61,34 @@ class Persona(TimeStampedModel):
     @property
     def priority_list(self) -> list[str]:
         return self._lines(self.priorities)
+
+
+class TitleRule(models.Model):
+    """Job title → persona and buying role, for contacts imported without either.
+
+    Rules are tried in `position` order; the first whose pattern matches the title wins.
+    """
+
+    pattern = models.CharField(
+        max_length=300,
+        help_text="A case-insensitive regular expression; `CFO|VP Finance` matches either.",
+    )
+    persona = models.ForeignKey(
+        Persona, on_delete=models.CASCADE, null=True, blank=True, related_name="title_rules"
+    )
+    buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower runs first.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+    def clean(self) -> None:
+        try:
+            re.compile(self.pattern)
+        except re.error as error:
+            raise ValidationError({"pattern": f"Not a valid pattern: {error}."}) from error
+        if self.persona_id is None and not self.buying_role:
+            raise ValidationError("A rule sets a persona, a buying role or both.")

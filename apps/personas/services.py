@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from apps.core.services import model_create, model_update
-from apps.personas.models import Persona
+from apps.personas.models import Persona, TitleRule
 
 PERSONA_FIELDS = [
     "name",
@@ -28,3 +28,15 @@ def persona_update(*, persona: Persona, data: dict) -> Persona:
 def persona_delete(*, persona: Persona) -> None:
     """Remove a persona; its contacts keep their records without one."""
     persona.delete()
+
+
+@transaction.atomic
+def title_rule_create(*, data: dict) -> TitleRule:
+    return model_create(model=TitleRule, data=data)
+
+
+@transaction.atomic
+def title_rule_update(*, rule: TitleRule, data: dict) -> TitleRule:
+    return model_update(
+        instance=rule, fields=["pattern", "persona", "buying_role", "position"], data=data
+    )[0]

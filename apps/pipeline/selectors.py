@@ -137,3 +137,8 @@ def opportunity_stage_summary() -> list[dict]:
         }
         for stage in pipeline_stage_list()
     ]
+
+
+def pipeline_stage_ids_by_name() -> dict[str, int]:
+    """Every pipeline stage's id under its lower-cased name."""
+    return {name.lower(): pk for pk, name in PipelineStage.objects.values_list("pk", "name")}

@@ -85,6 +85,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "pipeline.opportunitystall": VIEW,
         "enablement.dealobjection": VIEW,
         "enablement.assetrecommendation": VIEW,
+        "personas.titlerule": MANAGE,
+        # Imports bring accounts, contacts and deals in from a CRM (files or the bulk API).
+        "imports.importrun": MANAGE,
+        "imports.importrowerror": VIEW,
+        "imports.savedmapping": MANAGE,
     },
     Role.ADMIN: {},
 }

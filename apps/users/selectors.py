@@ -15,3 +15,20 @@ def user_role(*, user: User) -> Role | None:
             names = set(user.groups.values_list("name", flat=True))
             user._waymark_role = next((r for r in _ROLE_ORDER if r.value in names), None)
     return user._waymark_role
+
+
+def user_ids_by_login() -> dict[str, int]:
+    """Active users' ids under their lower-cased email, username and full name, for imports
+    whose owner column holds any of these (CRMs export the owner's name). A name two users
+    share is left out rather than guessed."""
+    ids: dict[str, int] = {}
+    shared: set[str] = set()
+    for pk, *names in User.objects.filter(is_active=True).values_list(
+        "pk", "email", "username", "first_name", "last_name"
+    ):
+        email, username, first, last = (name.strip().lower() for name in names)
+        for key in {email, username, f"{first} {last}".strip()} - {""}:
+            if ids.get(key, pk) != pk:
+                shared.add(key)
+            ids[key] = pk
+    return {key: pk for key, pk in ids.items() if key not in shared}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.nurture",
     "apps.enablement",
     "apps.starter",
+    "apps.imports",
     "apps.demo",
     "apps.web",
 ]
@@ -151,6 +152,11 @@ NURTURE_DISPATCH_BATCH = env.int("NURTURE_DISPATCH_BATCH", default=100)
 NURTURE_EMAIL_CONFIG = (
     env.email_url("NURTURE_EMAIL_URL") if env("NURTURE_EMAIL_URL", default="") else {}
 )
+
+# Imports (apps/imports): the largest file taken, and from how many rows a commit runs on a
+# Celery worker rather than in the request.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

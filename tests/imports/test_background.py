@@ -1,0 +1,57 @@
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+
+from apps.accounts.models import Account
+from apps.core.exceptions import ApplicationError
+from apps.imports import services
+from apps.imports.tasks import commit_import
+
+pytestmark = pytest.mark.django_db
+
+FILE = "name,domain\nA,a.example\nB,b.example\nC,c.example\n"
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=2)
+def test_a_large_file_is_queued_and_committed_by_the_task(
+    run_import, django_capture_on_commit_callbacks
+):
+    run = run_import("accounts", FILE, commit=False)
+
+    with (
+        mock.patch.object(commit_import, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run = services.import_commit_start(run=run)
+
+    assert run.status == "queued"
+    delay.assert_called_once_with(run.pk)
+    assert not Account.objects.exists()
+
+    assert commit_import(run.pk) == "committed"
+    run.refresh_from_db()
+    assert (run.status, run.creates, run.rows_done, run.rows_total, run.progress_percent) == (
+        "committed",
+        3,
+        3,
+        3,
+        100,
+    )
+    # Delivered twice: the second delivery finds the run done and leaves it.
+    assert commit_import(run.pk) == "not queued"
+    assert Account.objects.count() == 3
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=10)
+def test_a_small_file_commits_at_once(run_import):
+    run = services.import_commit_start(run=run_import("accounts", FILE, commit=False))
+
+    assert (run.status, run.creates) == ("committed", 3)
+
+
+def test_a_run_commits_once(run_import):
+    run = run_import("accounts", FILE)
+
+    with pytest.raises(ApplicationError, match="must be previewed or queued first"):
+        services.import_commit(run=run)
