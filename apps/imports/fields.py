@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from apps.accounts.models import Contact, is_web_domain, normalise_domain
+from apps.accounts.selectors import ACCOUNT_CSV_COLUMNS, CONTACT_CSV_COLUMNS
 from apps.imports.models import RecordKind
 from apps.personas.models import BuyingRole
 from apps.personas.selectors import persona_ids_by_name, title_rule_matcher
-from apps.pipeline.selectors import pipeline_stage_ids_by_name
+from apps.pipeline.selectors import OPPORTUNITY_CSV_COLUMNS, pipeline_stage_ids_by_name
 from apps.users.selectors import user_ids_by_login
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -190,55 +191,18 @@ def tier(value: Any) -> int:
 
 # -- the fields of each kind --------------------------------------------------------------------
 
-_COMMON = ("external_source", "external_id")
-
-
 def fields_for(kind: str) -> list[str]:
     """The canonical columns an import of `kind` understands, in the exports' order."""
     return list(_NAMES[kind])
 
 
+# Waymark's own export columns, then what only an import reads: the account named by its id in
+# the source CRM or by its name (CRM exports name a contact's company that way).
+_ACCOUNT_BY = ("account_external_id", "account_name")
 _NAMES = {
-    RecordKind.ACCOUNTS: (
-        *_COMMON,
-        "name",
-        "domain",
-        "industry",
-        "region",
-        "employee_count",
-        "annual_revenue",
-        "tier",
-        "is_target",
-        "fit_score",
-        "owner_email",
-    ),
-    RecordKind.CONTACTS: (
-        *_COMMON,
-        "email",
-        "first_name",
-        "last_name",
-        "title",
-        "account_domain",
-        "account_external_id",
-        "account_name",
-        "persona",
-        "buying_role",
-        "consent",
-        "time_zone",
-    ),
-    RecordKind.OPPORTUNITIES: (
-        *_COMMON,
-        "name",
-        "account_domain",
-        "account_external_id",
-        "account_name",
-        "owner_email",
-        "stage",
-        "amount",
-        "currency",
-        "expected_close_date",
-        "stage_entered_at",
-    ),
+    RecordKind.ACCOUNTS: ACCOUNT_CSV_COLUMNS,
+    RecordKind.CONTACTS: (*CONTACT_CSV_COLUMNS, *_ACCOUNT_BY),
+    RecordKind.OPPORTUNITIES: (*OPPORTUNITY_CSV_COLUMNS, *_ACCOUNT_BY),
 }
 
 # What an import needs to find a record: one of these columns must be mapped.
