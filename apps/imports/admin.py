@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
-from apps.imports.models import ImportRowError, ImportRun, SavedMapping
+from apps.imports.models import ImportChange, ImportRowError, ImportRun, SavedMapping
 
 
 class ImportRowErrorInline(ReadOnlyInline):
@@ -38,3 +38,19 @@ class SavedMappingAdmin(WaymarkAdmin):
     list_display = ("name", "kind", "source", "created_by", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name",)
+
+
+@admin.register(ImportRowError)
+class ImportRowErrorAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    list_display = ("run", "row", "column", "value", "message")
+    search_fields = ("message", "value")
+    list_select_related = ("run",)
+
+
+@admin.register(ImportChange)
+class ImportChangeAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """What undo reads: each record a run created or changed, with the values it replaced."""
+
+    list_display = ("run", "record_kind", "record_id", "action")
+    list_filter = ("record_kind", "action")
+    list_select_related = ("run",)

@@ -191,6 +191,7 @@ def tier(value: Any) -> int:
 
 # -- the fields of each kind --------------------------------------------------------------------
 
+
 def fields_for(kind: str) -> list[str]:
     """The canonical columns an import of `kind` understands, in the exports' order."""
     return list(_NAMES[kind])

@@ -18,6 +18,7 @@ OUR_APPS = (
     "engagement",
     "nurture",
     "enablement",
+    "imports",
 )
 
 FACTORY_BY_MODEL = {

@@ -21,6 +21,12 @@ from tests.factories.engagement import (
     WebhookDeliveryFactory,
     WebhookSourceFactory,
 )
+from tests.factories.imports import (
+    ImportChangeFactory,
+    ImportRowErrorFactory,
+    ImportRunFactory,
+    SavedMappingFactory,
+)
 from tests.factories.journeys import (
     JourneyChangeFactory,
     JourneyFactory,
@@ -40,7 +46,7 @@ from tests.factories.nurture import (
     StepFactory,
     TouchFactory,
 )
-from tests.factories.personas import PersonaFactory
+from tests.factories.personas import PersonaFactory, TitleRuleFactory
 from tests.factories.pipeline import (
     OpportunityFactory,
     OpportunityStallFactory,
@@ -67,6 +73,9 @@ __all__ = [
     "EventFactory",
     "HandoffFactory",
     "HolidayFactory",
+    "ImportChangeFactory",
+    "ImportRowErrorFactory",
+    "ImportRunFactory",
     "InferredStageChangeFactory",
     "JourneyChangeFactory",
     "JourneyFactory",
@@ -81,6 +90,7 @@ __all__ = [
     "PlaybookCellFactory",
     "RecomputeRequestFactory",
     "ReviewReminderFactory",
+    "SavedMappingFactory",
     "ScoringSettingsFactory",
     "SequenceFactory",
     "SignalRuleFactory",
@@ -88,6 +98,7 @@ __all__ = [
     "StageKpiFactory",
     "StageTransitionFactory",
     "StepFactory",
+    "TitleRuleFactory",
     "TouchFactory",
     "UserFactory",
     "WebhookDeliveryFactory",
