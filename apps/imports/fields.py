@@ -11,7 +11,6 @@ twice in a file) is checked afterwards, set-based (see `upsert`).
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,13 +33,6 @@ _FALSE = frozenset({"false", "no", "n", "0"})
 
 class FieldError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    clean: Callable[[Any], Any]
-    help: str = ""
 
 
 # -- value checks -----------------------------------------------------------------------------
@@ -133,14 +125,7 @@ def choice(choices: list[tuple[Any, str]]) -> Callable[[Any], Any]:
     known = {str(value).lower(): value for value, _ in choices}
     known |= {label.lower(): value for value, label in choices}
     listed = ", ".join(str(value) for value, _ in choices)
-
-    def clean(value: Any) -> Any:
-        found = known.get(_string(value).lower())
-        if found is None:
-            raise FieldError(f"Unknown value: use one of {listed}.")
-        return found
-
-    return clean
+    return lookup(known, f"Unknown value: use one of {listed}.")
 
 
 def day(value: Any) -> date:
@@ -172,11 +157,13 @@ def time_zone(value: Any) -> str:
     return value
 
 
-def lookup(ids: dict[str, int], what: str) -> Callable[[Any], int]:
-    def clean(value: Any) -> int:
-        found = ids.get(_string(value).lower())
+def lookup(known: dict[str, Any], missing: str) -> Callable[[Any], Any]:
+    """What `known` holds under the lower-cased value; else `missing` (`{value}`: the value)."""
+
+    def clean(value: Any) -> Any:
+        found = known.get(_string(value).lower())
         if found is None:
-            raise FieldError(f"No {what} “{_string(value)}” in Waymark.")
+            raise FieldError(missing.format(value=_string(value)))
         return found
 
     return clean
@@ -284,7 +271,7 @@ class RowChecker:
 
     @staticmethod
     def _cleaners(kind: str) -> dict[str, Callable[[Any], Any]]:
-        owner = lookup(user_ids_by_login(), "user with the email or name")
+        owner = lookup(user_ids_by_login(), "No user with the email or name “{value}” in Waymark.")
         common = {"external_source": text(40), "external_id": text(100)}
         if kind == RecordKind.ACCOUNTS:
             return common | {
@@ -308,7 +295,7 @@ class RowChecker:
                 "account_domain": domain,
                 "account_external_id": text(100),
                 "account_name": text(200),
-                "persona": lookup(persona_ids_by_name(), "persona named"),
+                "persona": lookup(persona_ids_by_name(), "No persona named “{value}” in Waymark."),
                 "buying_role": choice(BuyingRole.choices),
                 "consent": choice(Contact.Consent.choices),
                 "time_zone": time_zone,
@@ -319,7 +306,9 @@ class RowChecker:
             "account_external_id": text(100),
             "account_name": text(200),
             "owner_email": owner,
-            "stage": lookup(pipeline_stage_ids_by_name(), "pipeline stage named"),
+            "stage": lookup(
+                pipeline_stage_ids_by_name(), "No pipeline stage named “{value}” in Waymark."
+            ),
             "amount": money(14),
             "currency": _currency,
             "expected_close_date": day,

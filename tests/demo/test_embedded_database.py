@@ -3,11 +3,8 @@ and stages included. The suite runs on PostgreSQL, so this drives the SQLite pat
 of its own."""
 
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.embedded import manage, sqlite_env
 
 REPORT = """
 import json
@@ -22,30 +19,13 @@ print(json.dumps({
 """
 
 
-def _manage(*args: str, env: dict) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_the_demo_world_seeds_and_scores_on_sqlite(tmp_path):
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'waymark.sqlite3'}",
-        "CELERY_BROKER_URL": "memory://",
-    }
-    _manage("migrate", "--noinput", "-v0", env=env)  # as `make run` does
-    _manage("install_starter_kit", env=env)
-    _manage("seed_demo", env=env)
+    env = sqlite_env(tmp_path)
+    manage("migrate", "--noinput", "-v0", env=env)  # as `make run` does
+    manage("install_starter_kit", env=env)
+    manage("seed_demo", env=env)
 
-    report = json.loads(_manage("shell", "-c", REPORT, env=env).strip().splitlines()[-1])
+    report = json.loads(manage("shell", "-c", REPORT, env=env).strip().splitlines()[-1])
 
     assert report["contacts"] > 0
     assert 0 < report["placed"] <= report["contacts"]

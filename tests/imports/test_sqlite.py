@@ -2,11 +2,8 @@
 suite runs on PostgreSQL, so this drives the SQLite path in a process of its own)."""
 
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.embedded import manage, sqlite_env
 
 SETUP = """
 from apps.users.models import User
@@ -45,28 +42,10 @@ print(json.dumps({
 """
 
 
-def _manage(*args: str, env: dict) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_import_and_undo_on_sqlite(tmp_path):
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'waymark.sqlite3'}",
-        "CELERY_BROKER_URL": "memory://",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    _manage("migrate", "--noinput", "-v0", env=env)
-    _manage("shell", "-c", SETUP, env=env)
+    env = sqlite_env(tmp_path)
+    manage("migrate", "--noinput", "-v0", env=env)
+    manage("shell", "-c", SETUP, env=env)
     files = {
         "accounts.csv": "name,domain,tier,is_target\nAcme,acme.com,Tier 1,yes\n",
         "contacts.csv": "email,first_name,last_name,title\na@acme.com,A,A,CFO\nb@acme.com,B,B,\n",
@@ -78,7 +57,7 @@ def test_import_and_undo_on_sqlite(tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     out = [
-        _manage(
+        manage(
             "import_records",
             kind,
             str(tmp_path / name),
@@ -105,7 +84,7 @@ def test_import_and_undo_on_sqlite(tmp_path):
         "1 rows, created 0, updated 1, unchanged 0, rows with errors 0",
     ]
 
-    report = json.loads(_manage("shell", "-c", UNDO, env=env).strip().splitlines()[-1])
+    report = json.loads(manage("shell", "-c", UNDO, env=env).strip().splitlines()[-1])
 
     assert report["before"]["titles"] == ["", "COO"]
     assert report["before"]["deal"][0] == "Won"
