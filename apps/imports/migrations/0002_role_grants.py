@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("imports", "0001_import_runs"),
-        ("personas", "0002_title_rules"),
+        ("personas", "0003_title_rules"),
         ("users", "0002_role_groups"),
     ]
 
