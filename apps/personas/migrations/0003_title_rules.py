@@ -5,23 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('personas', '0002_single_line_names'),
+        ("personas", "0002_single_line_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TitleRule',
+            name="TitleRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pattern', models.CharField(help_text='A case-insensitive regular expression; `CFO|VP Finance` matches either.', max_length=300)),
-                ('buying_role', models.CharField(blank=True, choices=[('economic_buyer', 'Economic buyer'), ('technical_evaluator', 'Technical evaluator'), ('champion', 'Champion'), ('procurement', 'Procurement'), ('end_user', 'End user'), ('influencer', 'Influencer'), ('blocker', 'Blocker')], max_length=32)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower runs first.')),
-                ('persona', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='title_rules', to='personas.persona')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pattern",
+                    models.CharField(
+                        help_text="A case-insensitive regular expression; `CFO|VP Finance` matches either.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "buying_role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("economic_buyer", "Economic buyer"),
+                            ("technical_evaluator", "Technical evaluator"),
+                            ("champion", "Champion"),
+                            ("procurement", "Procurement"),
+                            ("end_user", "End user"),
+                            ("influencer", "Influencer"),
+                            ("blocker", "Blocker"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower runs first."),
+                ),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="title_rules",
+                        to="personas.persona",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
     ]
