@@ -4,6 +4,9 @@ their confirmation step, the API actions, and who may do it."""
 from decimal import Decimal
 
 import pytest
+import yaml
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -225,3 +228,39 @@ def test_the_api_resets_the_rules_and_says_what_changed(api_client, marketer):
     assert body["unchanged"] == len(template.SIGNAL_RULES) - 3
     assert body["missing_stages"] == []
     assert _rules() == _template_rules()
+
+
+def test_the_reset_actions_are_in_the_api_schema(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    journey = schema["paths"]["/api/v1/journeys/{id}/reset-to-template/"]["post"]
+    rules = schema["paths"]["/api/v1/signal-rules/reset-to-template/"]["post"]
+    assert "starter template" in journey["description"]
+    assert "starter template" in rules["description"]
+    assert rules["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/SignalRulesReset"
+    )
+
+
+def _page_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_reset_pages_read_a_fixed_number_of_queries_whatever_the_rules_and_stages(
+    client, marketer, own_journey
+):
+    starter_kit_install()
+    client.force_login(marketer)
+    awareness = template_journey().stages.get(slug="awareness")
+    journey_url = reverse("starter:journey_reset", args=[own_journey.pk])
+    SignalRuleFactory(kind="page_view", url_pattern="/a", journey_stage=awareness)
+    JourneyStageFactory(journey=own_journey, slug="extra-0", position=10)
+    few = (_page_queries(client, RULES_RESET), _page_queries(client, journey_url))
+
+    for n in range(1, 8):
+        SignalRuleFactory(kind="page_view", url_pattern=f"/a{n}", journey_stage=awareness)
+        JourneyStageFactory(journey=own_journey, slug=f"extra-{n}", position=10 + n)
+
+    assert (_page_queries(client, RULES_RESET), _page_queries(client, journey_url)) == few
