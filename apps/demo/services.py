@@ -60,7 +60,8 @@ class _Buyer:
 
 @transaction.atomic
 def demo_world_seed(*, today: date | None = None) -> SeedReport:
-    """Fill the database with the demo world, once; a second run finds it and writes nothing.
+    """Fill the database with the demo world, once, on the starter kit (installed first where it
+    is missing); a second run finds the world and writes nothing.
 
     Every time is counted back from midnight UTC of `today`, so days-in-stage and event recency
     read the same whenever it runs, and a fixed random seed makes the world the same each time.

@@ -1,7 +1,9 @@
 """The demo world as plain data: a vendor of accounts-payable automation and its market.
 
-`apps.demo.services.demo_world_seed` turns this into rows. Stages, personas and assets refer to
-each other by the keys used here (journey-stage slugs, persona keys, asset titles).
+`apps.demo.services.demo_world_seed` turns this into rows on top of the starter kit
+(`apps.starter.template`): its journey, pipeline, signal rules, scoring settings and sequences.
+Stages, personas and assets refer to each other by keys: the kit's journey-stage slugs and
+pipeline-stage names, and the persona keys and asset titles used here.
 """
 
 from apps.campaigns.models import Channel
