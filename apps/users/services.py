@@ -5,8 +5,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from apps.core.exceptions import ApplicationError
 from apps.users.models import Role, User
 
 
@@ -66,3 +68,29 @@ def api_token_issue(*, user: User) -> Token:
 def api_tokens_revoke(*, users: Iterable[User]) -> int:
     """Revoke these users' API tokens; calls with them are refused from now on."""
     return Token.objects.filter(user__in=list(users)).delete()[0]
+
+
+# --- two-factor ------------------------------------------------------------------------------
+# One authenticator app (TOTP device, django-otp) per user: set up unconfirmed, confirmed by the
+# first code it shows. Admins remove a lost one in the admin's TOTP devices.
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """The user's authenticator app waiting to be confirmed, made if need be."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, token: str) -> TOTPDevice:
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None or not device.verify_token(token):
+        raise ApplicationError(
+            "That code does not match: enter the 6-digit code your app shows now.",
+            fields={"token": ["Wrong or expired code."]},
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device

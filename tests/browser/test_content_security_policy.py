@@ -1,6 +1,6 @@
 """Pages work under the Content-Security-Policy (every browser test fails on anything it
 blocks, tests/browser/conftest.py): sizes worked out on the server reach the page through
-waymark.js, and the API docs and the admin load with no outside or inline script."""
+waymark.js; the API docs, the admin and the two-factor set-up load with nothing blocked."""
 
 import datetime
 
@@ -43,7 +43,7 @@ def test_the_calendar_and_kpi_bars_get_their_sizes_from_the_script(page, log_in,
     assert width == f"{percent}%"
 
 
-def test_api_docs_and_admin_load_under_the_policy(page, log_in, admin_member):
+def test_api_docs_admin_and_two_factor_set_up_load_under_the_policy(page, log_in, admin_member):
     log_in(admin_member)
 
     page.goto("/api/docs/")
@@ -51,3 +51,9 @@ def test_api_docs_and_admin_load_under_the_policy(page, log_in, admin_member):
 
     page.goto("/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+    page.goto("/")
+    page.get_by_role("link", name="Two-factor").click()
+    qr = page.get_by_test_id("two-factor-qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.naturalWidth") > 0
