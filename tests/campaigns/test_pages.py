@@ -285,11 +285,11 @@ def test_the_calendar_shows_the_month_and_the_quarter_coloured_by_phase(
     quarter = client.get(reverse("campaigns:calendar"), {"period": "2026-Q1"})
     april = client.get(reverse("campaigns:calendar"), {"period": "2026-04"})
 
-    assert "grid-column: 1 / span 31" in month.text
+    assert 'data-grid-column="1 / span 31"' in month.text
     assert 'class="timeline-row phase-awareness"' in month.text
     assert "Benchmark launch" in month.text
     # March starts on day 60 of the first quarter (31 + 28 + 1).
-    assert "grid-column: 60 / span 31" in quarter.text
+    assert 'data-grid-column="60 / span 31"' in quarter.text
     assert ">April<" not in quarter.text and ">March<" in quarter.text
     assert "Benchmark launch" not in april.text
     assert "?period=2026-02" in month.text and "?period=2026-Q1" in month.text
