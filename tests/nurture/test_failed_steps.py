@@ -20,6 +20,7 @@ from apps.nurture.services import (
     send_retry_delay,
 )
 from apps.pipeline.models import Opportunity
+from tests.admin.helpers import admin_url
 from tests.factories import ContactFactory, SequenceFactory
 from tests.nurture.conftest import NOW, email_step
 
@@ -118,6 +119,24 @@ def test_the_failure_shows_on_the_sequence_page_and_the_contact_timeline(world, 
     for page in (sequence_page, timeline):
         assert page.status_code == 200
         assert "Step 1 (email): Header values can" in page.text
+
+
+def test_admins_find_failed_enrolments_with_their_reason(world, admin_member):
+    poisoned, _ = _due(world, 2)
+    Contact.objects.filter(pk=poisoned.contact_id).update(
+        email="pat@acme.example" + INJECTION.lower()
+    )
+    due_steps_dispatch(now=NOW)
+    client = Client()
+    client.force_login(admin_member)
+
+    listed = client.get(admin_url(Enrollment, "changelist"), {"exit_reason__exact": "failed"})
+    page = client.get(admin_url(Enrollment, "change", poisoned.pk))
+
+    assert listed.context["cl"].result_count == 1
+    for response in (listed, page):
+        assert "Step 1 (email): Header values can" in response.text
+    assert "failure" in page.context["adminform"].readonly_fields
 
 
 def test_a_mail_server_that_is_down_delays_the_step_longer_each_time(world, settings):
