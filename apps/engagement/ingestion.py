@@ -13,26 +13,25 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import count, islice
+from itertools import islice
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from django.db import connection
 
 from apps.accounts.models import normalise_domain
+from apps.core import bulk
+from apps.core.bulk import MAX_BODY_BYTES, MAX_NESTING, ItemError, OversizePayload
 from apps.core.exceptions import ApplicationError
 from apps.engagement.models import EventKind, EventSource
 
 MAX_EVENTS = 10_000
-MAX_EVENT_BYTES = 16 * 1024
+MAX_EVENT_BYTES = bulk.MAX_ITEM_BYTES
 MAX_PROPERTIES_BYTES = 8 * 1024
-MAX_BODY_BYTES = 32 * 1024 * 1024
 # Clocks drift: an event up to an hour ahead of ours is taken (and counted once its time comes).
 FUTURE_TOLERANCE = timedelta(hours=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 SQLITE_BATCH = 1_000
-# How deep an event may nest (its properties' objects and lists); the event itself is level 1.
-MAX_NESTING = 16
 # Record ids are 64-bit.
 MAX_RECORD_ID = 2**63 - 1
 
@@ -55,16 +54,6 @@ STAGE_COLUMNS = (
 )
 
 
-class OversizePayload(ApplicationError):
-    """The request as a whole is too big; nothing of it is stored (HTTP 413)."""
-
-
-@dataclass(frozen=True)
-class ItemError:
-    item: int
-    errors: dict[str, list[str]]
-
-
 @dataclass
 class IngestReport:
     accepted: int = 0
@@ -79,126 +68,24 @@ class IngestReport:
         self.errors += other.errors
 
 
-# -- reading ------------------------------------------------------------------------------------
+# -- reading (apps/core/bulk.py, in the words of events) -----------------------------------------
 
 
 def ndjson_items(stream: IO[bytes], *, limit: int | None) -> Iterator[tuple[int, Any]]:
-    """One JSON value per line, numbered by line; a line that is not JSON yields an ItemError.
-
-    Reads a line at a time, so a big body never sits in memory; blank lines are skipped.
-    More than `limit` bytes in all (None for no limit, as for files) raises OversizePayload.
-    """
-    read = 0
-    for number in count(1):
-        line = stream.readline(MAX_EVENT_BYTES + 1)
-        if not line:
-            return
-        read += len(line)
-        if len(line) > MAX_EVENT_BYTES and not line.endswith(b"\n"):
-            read += _skip_line(stream, read, limit)
-            yield number, ItemError(number, {"event": [f"Longer than {MAX_EVENT_BYTES} bytes."]})
-            continue
-        _check_body_size(read, limit)
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except ValueError as error:
-            yield number, ItemError(number, {"event": [f"Malformed JSON: {error}."]})
-        except RecursionError:
-            yield number, _too_deep(number)
-
-
-def _skip_line(stream: IO[bytes], read: int, limit: int | None) -> int:
-    """Consume the rest of an oversize line; returns how many bytes that was."""
-    skipped = 0
-    while chunk := stream.readline(64 * 1024):
-        skipped += len(chunk)
-        _check_body_size(read + skipped, limit)
-        if chunk.endswith(b"\n"):
-            break
-    return skipped
-
-
-_DECODER = json.JSONDecoder()
-_SPACE = re.compile(r"[ \t\n\r]*")
-# What matters when skipping over a value: its strings (which may hold brackets) and brackets.
-_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+    """One event per line (see `bulk.ndjson_items`); `limit` None for files."""
+    return bulk.ndjson_items(stream, limit=limit, noun="event", item_bytes=MAX_EVENT_BYTES)
 
 
 def json_array_items(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    """The items of one JSON array, numbered from 1, decoded one by one: an item nested too deep
-    to read is an error of its own. A body that is not a JSON array is refused whole: there are
-    no items to tell apart."""
-    body = stream.read(MAX_BODY_BYTES + 1)
-    _check_body_size(len(body), MAX_BODY_BYTES)
-    try:
-        text = body.decode(json.detect_encoding(body), "surrogatepass")
-    except UnicodeDecodeError as error:
-        raise _malformed(error) from error
-    at = _SPACE.match(text).end()
-    if at == len(text):
-        raise empty_body()
-    if text[at] != "[":
-        raise ApplicationError(
-            "Send a JSON array of events.", fields={"body": ["Expected a JSON array."]}
-        )
-    at = _SPACE.match(text, at + 1).end()
-    number = 0
-    while not text.startswith("]", at):
-        if number:
-            if not text.startswith(",", at):
-                raise _malformed(f"Expecting ',' or ']' at character {at}")
-            at = _SPACE.match(text, at + 1).end()
-        number += 1
-        try:
-            item, at = _DECODER.raw_decode(text, at)
-        except ValueError as error:
-            raise _malformed(error) from error
-        except RecursionError:
-            item, at = _too_deep(number), _value_end(text, at)
-        yield number, item
-        at = _SPACE.match(text, at).end()
-    if _SPACE.match(text, at + 1).end() != len(text):
-        raise _malformed(f"Extra data after the array at character {at + 1}")
-
-
-def _value_end(text: str, start: int) -> int:
-    """Where the array or object at `start` ends, however deep it nests."""
-    depth = 0
-    for token in _BRACKETS.finditer(text, start):
-        bracket = token.group()
-        if bracket in ("[", "{"):
-            depth += 1
-        elif bracket in ("]", "}"):
-            depth -= 1
-            if depth == 0:
-                return token.end()
-    raise _malformed(f"Unterminated value from character {start}")
-
-
-def _malformed(error: Exception | str) -> ApplicationError:
-    return ApplicationError("Malformed JSON.", fields={"body": [f"Not valid JSON: {error}."]})
-
-
-def _too_deep(number: int) -> ItemError:
-    return ItemError(number, {"event": [f"Nested more than {MAX_NESTING} levels deep."]})
+    return bulk.json_array_items(stream, noun="event", limit=MAX_BODY_BYTES)
 
 
 def empty_body() -> ApplicationError:
-    return ApplicationError("The body is empty.", fields={"body": ["Send at least one event."]})
+    return bulk.empty_body("event")
 
 
 def oversize_body(limit: int) -> OversizePayload:
-    return OversizePayload(
-        f"A request carries at most {limit // (1024 * 1024)} MB of events.",
-        fields={"body": ["Too large: split the events over several requests."]},
-    )
-
-
-def _check_body_size(size: int, limit: int | None) -> None:
-    if limit is not None and size > limit:
-        raise oversize_body(limit)
+    return bulk.oversize_body(limit, "event")
 
 
 # -- checking one item ----------------------------------------------------------------------

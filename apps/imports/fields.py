@@ -23,7 +23,8 @@ from apps.personas.selectors import persona_ids_by_name, title_rule_matcher
 from apps.pipeline.selectors import OPPORTUNITY_CSV_COLUMNS, pipeline_stage_ids_by_name
 from apps.users.selectors import user_ids_by_login
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and halves of surrogate pairs (JSON's "\ud800" alone) no database stores.
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
 _TIME_ZONES = frozenset(zoneinfo.available_timezones())

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from apps.core import bulk
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.engagement.services import accounts_rescore_later
@@ -260,9 +261,13 @@ def _execute(
     rows: Iterable[tuple[int, Any]],
     *,
     dry_run: bool,
-    max_rows: int | None = None,
+    refused: list[RowError] | None = None,
 ) -> Report:
-    """Check, stage, match and write `rows` for `run` (see the module's docstring)."""
+    """Check, stage, match and write `rows` for `run` (see the module's docstring).
+
+    `refused` collects, while `rows` is read, the rows its reader could not even pass on (the
+    bulk API's unreadable items); they count as rows with errors.
+    """
     kind = RecordKind(run.kind)
     checker = RowChecker(
         kind=kind, fields=list(dict.fromkeys(run.mapping.values())), source=run.source
@@ -272,7 +277,7 @@ def _execute(
     note = f"Import #{run.pk}"
     try:
         upsert.stage_create(kind)
-        for chunk in _chunks(rows, max_rows=max_rows):
+        for chunk in _chunks(rows):
             good = []
             for number, values in chunk:
                 checked = checker.check(number, values)
@@ -288,6 +293,8 @@ def _execute(
                 kind, at=at, user_id=run.created_by_id, by_name="account_name" in checker.fields
             )
             report.errors += [RowError(p.item, p.field, p.value, p.message) for p in problems]
+            report.errors += refused or []
+            report.rows += len(refused or [])
             report.errors.sort(key=lambda error: error.row)
             refused = run.mode == ImportRun.Mode.ALL_OR_NOTHING and bool(report.errors)
             savepoint = transaction.savepoint()
@@ -308,16 +315,9 @@ def _execute(
     return report
 
 
-def _chunks(rows: Iterable[tuple[int, Any]], *, max_rows: int | None) -> Iterator[list]:
+def _chunks(rows: Iterable[tuple[int, Any]]) -> Iterator[list]:
     iterator = iter(rows)
-    seen = 0
     while chunk := list(islice(iterator, CHUNK_ROWS)):
-        seen += len(chunk)
-        if max_rows is not None and seen > max_rows:
-            raise ApplicationError(
-                f"A request carries at most {max_rows:,} records.",
-                fields={"body": ["Too many records: split them over several requests."]},
-            )
         yield chunk
 
 
@@ -443,3 +443,87 @@ def import_errors_download(*, run: ImportRun) -> StreamingHttpResponse:
     return csv_download(
         filename=f"import-{run.pk}-errors", header=["row", "column", "value", "message"], rows=rows
     )
+
+
+# -- bulk upsert API ---------------------------------------------------------------------------
+
+MAX_BULK_RECORDS = 10_000
+API_FILE_NAME = "API request"
+
+
+@dataclass
+class BulkReport:
+    """The answer to a bulk request: counts, and each rejected item with its errors by field."""
+
+    run: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: list[bulk.ItemError]
+
+
+@transaction.atomic
+def records_bulk_upsert(
+    *, kind: str, items: Iterable[tuple[int, Any]], user: User | None, source: str = ""
+) -> BulkReport:
+    """Upsert up to `MAX_BULK_RECORDS` records given in canonical field names (JSON objects,
+    numbered by position or line), each checked on its own, the valid ones written in one
+    transaction as a committed import run (in the import history, and undoable).
+
+    Raises `bulk.OversizePayload` beyond the limit and an ApplicationError for an empty body:
+    nothing is written then.
+    """
+    _check_kind(kind)
+    names = fields_for(kind)
+    run = ImportRun.objects.create(
+        kind=kind,
+        file_name=API_FILE_NAME,
+        created_by=user,
+        source=source.strip()[:40],
+        mapping={name: name for name in names},
+        status=ImportRun.Status.RUNNING,
+    )
+    refused: list[RowError] = []
+    known = frozenset(names)
+
+    def records() -> Iterator[tuple[int, dict]]:
+        for seen, (number, value) in enumerate(items, start=1):
+            if seen > MAX_BULK_RECORDS:
+                raise bulk.OversizePayload(
+                    f"A request carries at most {MAX_BULK_RECORDS:,} records.",
+                    fields={"body": ["Too many records: split them over several requests."]},
+                )
+            problem = _record_problem(value, known)
+            if problem is None:
+                yield number, value
+            else:
+                refused.append(RowError(number, *problem))
+
+    report = _execute(run, records(), dry_run=False, refused=refused)
+    if not report.rows:
+        raise bulk.empty_body("record")
+    by_item: dict[int, dict[str, list[str]]] = {}
+    for error in report.errors:
+        by_item.setdefault(error.row, {}).setdefault(error.field, []).append(error.message)
+    return BulkReport(
+        run=run.pk,
+        created=report.creates,
+        updated=report.updates,
+        unchanged=report.unchanged,
+        rejected=len(by_item),
+        errors=[bulk.ItemError(item, fields) for item, fields in by_item.items()],
+    )
+
+
+def _record_problem(value: Any, known: frozenset[str]) -> tuple[str, Any, str] | None:
+    """What makes an item no record at all: unreadable, not an object, unknown fields."""
+    if isinstance(value, bulk.ItemError):
+        name, messages = next(iter(value.errors.items()))
+        return name, "", messages[0]
+    if not isinstance(value, dict):
+        return "record", "", "Each record is a JSON object."
+    unknown = sorted(set(value) - known)
+    if unknown:
+        return unknown[0], "", f"Unknown field: use {', '.join(sorted(known))}."
+    return None

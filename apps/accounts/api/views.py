@@ -10,6 +10,8 @@ from apps.accounts.services import (
     contact_update,
 )
 from apps.core.api.viewsets import ServiceModelViewSet
+from apps.imports.api.views import bulk_upsert_action
+from apps.imports.models import RecordKind
 
 
 class AccountViewSet(ServiceModelViewSet):
@@ -30,6 +32,8 @@ class AccountViewSet(ServiceModelViewSet):
     def delete_record(self, *, instance):
         account_delete(account=instance)
 
+    bulk = bulk_upsert_action(RecordKind.ACCOUNTS)
+
 
 class ContactViewSet(ServiceModelViewSet):
     serializer_class = ContactSerializer
@@ -48,3 +52,5 @@ class ContactViewSet(ServiceModelViewSet):
 
     def delete_record(self, *, instance):
         contact_delete(contact=instance)
+
+    bulk = bulk_upsert_action(RecordKind.CONTACTS)

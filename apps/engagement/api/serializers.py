@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.core.api.bulk import ItemErrorSerializer
 from apps.engagement import ingestion
 from apps.engagement.models import (
     AccountScore,
@@ -57,11 +58,6 @@ class EventInputSerializer(serializers.Serializer):
     properties = serializers.DictField(
         required=False, help_text=f"At most {ingestion.MAX_PROPERTIES_BYTES} bytes of JSON."
     )
-
-
-class ItemErrorSerializer(serializers.Serializer):
-    item = serializers.IntegerField(help_text="Position in the array, or line of the NDJSON.")
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class IngestReportSerializer(serializers.Serializer):

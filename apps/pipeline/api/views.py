@@ -3,6 +3,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.viewsets import ReadOnlyApiViewSet, ServiceModelViewSet
+from apps.imports.api.views import bulk_upsert_action
+from apps.imports.models import RecordKind
 from apps.pipeline.api.filters import OpportunityFilter
 from apps.pipeline.api.serializers import (
     MoveStageSerializer,
@@ -47,6 +49,8 @@ class OpportunityViewSet(ServiceModelViewSet):
 
     def delete_record(self, *, instance):
         opportunity_delete(opportunity=instance)
+
+    bulk = bulk_upsert_action(RecordKind.OPPORTUNITIES)
 
     @extend_schema(request=MoveStageSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"], url_path="move-stage", model_permission="change")
