@@ -1,16 +1,24 @@
-"""Bodies of the bulk event endpoints, parsed lazily: `request.data` is an iterator of numbered
-events (see `apps.core.bulk`), so a large NDJSON body is read one line at a time."""
+"""Bodies of the bulk endpoints, parsed lazily: `request.data` is an iterator of numbered items
+(see `apps.engagement.ingestion`), so a large NDJSON body is read one line at a time."""
 
-from apps.core.api import bulk
+from rest_framework.parsers import BaseParser
+
+from apps.engagement import ingestion
 
 
-class EventArrayParser(bulk.JSONArrayParser):
+class EventArrayParser(BaseParser):
     """A JSON array of events."""
 
-    noun = "event"
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return ingestion.json_array_items(stream)
 
 
-class NDJSONParser(bulk.NDJSONParser):
+class NDJSONParser(BaseParser):
     """Newline-delimited JSON: one event per line; a malformed line is an error for that line."""
 
-    noun = "event"
+    media_type = "application/x-ndjson"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return ingestion.ndjson_items(stream, limit=ingestion.MAX_BODY_BYTES)
