@@ -18,13 +18,20 @@ class ExternalRecord(models.Model):
     pair is unique wherever an id is given.
     """
 
+    # The database default lets set-based SQL (bulk loads, benchmarks) leave both out.
     external_source = models.CharField(
         max_length=40,
         blank=True,
+        default="",
+        db_default="",
         help_text="The outside system the record comes from, e.g. hubspot.",
     )
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="The record's id in that system."
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The record's id in that system.",
     )
 
     class Meta:
