@@ -103,6 +103,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "apps.users.lockout.client_ip"
+# Axes announces itself on every start of manage.py otherwise.
+AXES_VERBOSE = False
 # Django admin asks staff for a code from their authenticator app (TOTP) after the password;
 # they set the app up at /account/two-factor/. On by default in production.
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
