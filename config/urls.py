@@ -29,5 +29,6 @@ urlpatterns = [
     path("signals/", include("apps.engagement.urls")),
     path("enablement/", include("apps.enablement.urls")),
     path("starter/", include("apps.starter.urls")),
+    path("imports/", include("apps.imports.urls")),
     path("", include("apps.web.urls")),
 ]

@@ -17,8 +17,8 @@ class RecordKind(models.TextChoices):
 
 
 class ImportRun(models.Model):
-    """One import of one file: uploaded → previewed → queued → running → committed (or failed),
-    and later perhaps undone."""
+    """One import of one file: uploaded → (previewing →) previewed → (queued →) running →
+    committed (or failed), and later perhaps undone. Large files preview and commit on a worker."""
 
     class Mode(models.TextChoices):
         VALID_ROWS = "valid_rows", "Import the valid rows"
@@ -26,6 +26,7 @@ class ImportRun(models.Model):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
+        PREVIEWING = "previewing", "Previewing"
         PREVIEWED = "previewed", "Previewed"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -76,6 +77,15 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.file_name}"
+
+    @property
+    def is_working(self) -> bool:
+        """A worker (or a request) is previewing or committing it: its page polls."""
+        return self.status in (self.Status.PREVIEWING, self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def can_remap(self) -> bool:
+        return self.status in (self.Status.UPLOADED, self.Status.PREVIEWED)
 
     @property
     def progress_percent(self) -> int:

@@ -35,6 +35,7 @@ from apps.imports import parsing, upsert
 from apps.imports.fields import KEY_FIELDS, RowChecker, fields_for
 from apps.imports.models import ImportChange, ImportRowError, ImportRun, RecordKind, SavedMapping
 from apps.imports.presets import Suggestion, mapping_suggest
+from apps.imports.selectors import import_undo_blockers
 from apps.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -183,8 +184,28 @@ def saved_mapping_create(
 def import_preview(*, run: ImportRun) -> ImportRun:
     """Dry run: check and match every row, count creates / updates / unchanged, list every row
     error; writes nothing but those on the run (status `previewed`)."""
-    _require(run, ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWED)
+    _require(
+        run, ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWING, ImportRun.Status.PREVIEWED
+    )
     return _run_file(run, dry_run=True)
+
+
+def import_preview_start(*, run: ImportRun) -> ImportRun:
+    """Preview now when the file is small (up to `IMPORT_BACKGROUND_ROWS` rows), else queue the
+    preview for a Celery worker (status `previewing`; `rows_done` counts the rows checked)."""
+    _require(run, ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWED)
+    with run.file.open("rb") as stream:
+        rows = parsing.read_table(stream).rows
+        large = next(islice(rows, settings.IMPORT_BACKGROUND_ROWS, None), None) is not None
+    return import_preview_later(run=run) if large else import_preview(run=run)
+
+
+@transaction.atomic
+def import_preview_later(*, run: ImportRun) -> ImportRun:
+    from apps.imports.tasks import preview_import
+
+    ready = (ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWED)
+    return _queue(run, preview_import, status=ImportRun.Status.PREVIEWING, ready=ready)
 
 
 def import_commit(*, run: ImportRun) -> ImportRun:
@@ -207,11 +228,20 @@ def import_commit_start(*, run: ImportRun) -> ImportRun:
 def import_commit_later(*, run: ImportRun) -> ImportRun:
     from apps.imports.tasks import commit_import
 
+    return _queue(
+        run, commit_import, status=ImportRun.Status.QUEUED, ready=(ImportRun.Status.PREVIEWED,)
+    )
+
+
+def _queue(run: ImportRun, task, *, status: str, ready: tuple[str, ...]) -> ImportRun:
+    """Mark a run that is `ready` as `status` and send it to `task` once that is committed
+    (called inside a transaction: the lock makes one request queue it once)."""
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
-    _require(run, ImportRun.Status.PREVIEWED)
-    run.status = ImportRun.Status.QUEUED
-    run.save(update_fields=["status"])
-    transaction.on_commit(lambda: commit_import.delay(run.pk))
+    _require(run, *ready)
+    run.status = status
+    run.rows_done = 0
+    run.save(update_fields=["status", "rows_done"])
+    transaction.on_commit(lambda: task.delay(run.pk))
     return run
 
 
@@ -382,22 +412,11 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
     _require(run, ImportRun.Status.COMMITTED)
     model = apps.get_model(upsert.MODELS[run.kind])
     changes = ImportChange.objects.filter(run=run)
-    ids = changes.values("record_id")
-    blockers = [
-        f"{record} (changed {record.updated_at:%Y-%m-%d %H:%M} UTC)"
-        for record in model.objects.filter(pk__in=ids, updated_at__gt=run.committed_at)[:20]
-    ]
-    if run.kind == RecordKind.ACCOUNTS:
-        created = changes.filter(action=ImportChange.Action.CREATED).values("record_id")
-        blockers += [
-            f"{account} (has contacts or deals added since)"
-            for account in model.objects.filter(pk__in=created).filter(_gained_since(run=run))[:20]
-        ]
-    if blockers:
+    if blockers := import_undo_blockers(run=run):
         raise ApplicationError(
             "This import cannot be undone: records it wrote were changed since, and undoing it "
             "would lose those changes.",
-            fields={"records": blockers},
+            fields={"records": [f"{blocker.record} ({blocker.reason})" for blocker in blockers]},
         )
     account_ids = list(upsert.touched_account_ids(run.kind, run_id=run.pk))
     upsert.restore(run.kind, run_id=run.pk, note=f"Import #{run.pk}")
@@ -416,17 +435,6 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
     run.undone_by = user
     run.save(update_fields=["status", "undone_at", "undone_by"])
     return run
-
-
-def _gained_since(*, run: ImportRun):
-    from django.db.models import Exists, OuterRef, Q
-
-    later = Q(created_at__gt=run.committed_at)
-    contact = apps.get_model("accounts.Contact")
-    opportunity = apps.get_model("pipeline.Opportunity")
-    return Q(Exists(contact.objects.filter(later, account=OuterRef("pk")))) | Q(
-        Exists(opportunity.objects.filter(later, account=OuterRef("pk")))
-    )
 
 
 # -- row errors as CSV -------------------------------------------------------------------------
