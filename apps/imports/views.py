@@ -1,11 +1,8 @@
 """Import pages: history, upload, column mapping, the run (preview, progress, commit, errors)
 and undo. Views read through the selectors and write through the services."""
 
-from collections.abc import Callable
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
+from apps.core.views import allowed
 from apps.imports import selectors, services
 from apps.imports.forms import MappingForm, UploadForm
 from apps.imports.models import ImportRun, SavedMapping
@@ -22,15 +20,6 @@ RUNS_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
 READ = ("imports.view_importrun",)
 WRITE = ("imports.view_importrun", "imports.change_importrun")
-
-
-def _allowed(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission named."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
 
 
 def _run(run_id: int) -> ImportRun:
@@ -48,13 +37,13 @@ def _show_errors(form: Form, error: ApplicationError) -> None:
         form.add_error(name if name in form.fields else None, problems)
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def run_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.import_run_list(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "imports/run_list.html", {"page_obj": page})
 
 
-@_allowed("imports.add_importrun")
+@allowed("imports.add_importrun")
 def run_new(request: HttpRequest) -> HttpResponse:
     # The Import buttons of the account and opportunity lists preselect what the file holds.
     initial = {"kind": request.GET.get("kind")}
@@ -86,7 +75,7 @@ def _saved_mapping(request: HttpRequest, run: ImportRun) -> SavedMapping | None:
     return selectors.saved_mapping_list(kind=run.kind).filter(pk=saved_id).first()
 
 
-@_allowed(*WRITE)
+@allowed(*WRITE)
 def run_mapping(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run(run_id)
     if not run.can_remap:
@@ -148,25 +137,25 @@ def _run_context(request: HttpRequest, run: ImportRun) -> dict:
     return {"run": run, "counts": counts, "errors_page": page if run.errors else None}
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "imports/run_detail.html", _run_context(request, _run(run_id)))
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The run page's body, which htmx polls while a worker previews or commits the run."""
     context = _run_context(request, _run(run_id))
     return render(request, "imports/partials/run_body.html", context)
 
 
-@_allowed("imports.view_importrun", "imports.view_importrowerror")
+@allowed("imports.view_importrun", "imports.view_importrowerror")
 def run_errors_csv(request: HttpRequest, run_id: int) -> HttpResponse:
     return services.import_errors_download(run=_run(run_id))
 
 
 @require_POST
-@_allowed(*WRITE)
+@allowed(*WRITE)
 def run_commit(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         services.import_commit_start(run=_run(run_id))
@@ -175,7 +164,7 @@ def run_commit(request: HttpRequest, run_id: int) -> HttpResponse:
     return redirect("imports:detail", run_id)
 
 
-@_allowed(*WRITE)
+@allowed(*WRITE)
 def run_undo(request: HttpRequest, run_id: int) -> HttpResponse:
     """GET: what undoing would remove and put back (or what blocks it); POST: undo."""
     run = _run(run_id)

@@ -1,6 +1,7 @@
 """The import pages: upload → mapping → preview → commit → undo, who may use them, what bad
 files and mappings show, the progress a worker's run polls, and the history's query count."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from unittest import mock
 
@@ -249,21 +250,25 @@ def test_the_mapping_of_a_committed_run_cannot_be_changed(marketer_client, marke
 # -- large files: preview and commit on a worker -----------------------------------------------
 
 
+@contextmanager
+def _queues(task, run: ImportRun, capture_on_commit):
+    """The block sends the run to `task` once its transaction commits (the task is not run)."""
+    with mock.patch.object(task, "delay") as delay, capture_on_commit(execute=True):
+        yield
+    delay.assert_called_once_with(run.pk)
+
+
 @override_settings(IMPORT_BACKGROUND_ROWS=1)
 def test_a_large_file_previews_on_a_worker_while_the_page_polls(
     marketer_client, marketer, django_capture_on_commit_callbacks
 ):
     run = _started(marketer, ACCOUNTS)
 
-    with (
-        mock.patch.object(preview_import, "delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with _queues(preview_import, run, django_capture_on_commit_callbacks):
         marketer_client.post(
             reverse("imports:mapping", args=[run.pk]), _mapping_post(run, run.mapping)
         )
 
-    delay.assert_called_once_with(run.pk)
     page = marketer_client.get(reverse("imports:detail", args=[run.pk])).text
     progress = reverse("imports:progress", args=[run.pk])
     assert f'hx-get="{progress}" hx-trigger="every 1s"' in page
@@ -281,13 +286,9 @@ def test_a_large_commit_is_queued_shows_progress_and_ends_at_100(
 ):
     run = _previewed(marketer, ACCOUNTS)
 
-    with (
-        mock.patch.object(commit_import, "delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with _queues(commit_import, run, django_capture_on_commit_callbacks):
         marketer_client.post(reverse("imports:commit", args=[run.pk]))
 
-    delay.assert_called_once_with(run.pk)
     polled = marketer_client.get(reverse("imports:progress", args=[run.pk])).text
     assert 'hx-trigger="every 1s"' in polled
     assert 'aria-valuenow="0"' in polled
