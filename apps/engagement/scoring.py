@@ -313,10 +313,20 @@ def _values(rows: Sequence[tuple], types: Sequence[str]) -> tuple[str, list]:
 class _Run:
     """One recompute (or preview) inside the caller's transaction, on temporary tables."""
 
-    def __init__(self, *, cursor, model: ScoringModel, at: datetime, prefix: str = "sig") -> None:
+    def __init__(
+        self,
+        *,
+        cursor,
+        model: ScoringModel,
+        at: datetime,
+        prefix: str = "sig",
+        known_then: bool = False,
+    ) -> None:
         self.cursor = cursor
         self.model = model
         self.at = at
+        # Count only the events Waymark had received by `at`, not all that had occurred.
+        self.known_then = known_then
         self.sql = _Dialect()
         self.p = prefix
         self.tables: list[str] = []
@@ -388,6 +398,12 @@ class _Run:
 
     # -- pass over the events ---------------------------------------------------------------
 
+    def received(self) -> str:
+        return " AND e.received_at <= %s" if self.known_then else ""
+
+    def received_params(self) -> list:
+        return [self.at_db] if self.known_then else []
+
     def event_points(self) -> None:
         """Per buyer (a contact, or the account for anonymous signals) and rule: capped points
         now and seven days ago, how many events counted and the latest of them."""
@@ -414,10 +430,11 @@ class _Run:
                 SELECT e.account_id, e.contact_id, {rule.id:d} AS rule_id,
                        {sums(epoch, rate, "e.occurred_at", "e.id")}
                 FROM engagement_event e
-                WHERE e.kind = %s{url} AND e.occurred_at <= %s
+                WHERE e.kind = %s{url} AND e.occurred_at <= %s{self.received()}
                   AND {self.in_scope("e.account_id")}
                 GROUP BY e.account_id, e.contact_id"""
-            return sql, [week_ago, rule.kind, *([rule.like] if rule.like else []), self.at_db]
+            params = [week_ago, rule.kind, *([rule.like] if rule.like else []), self.at_db]
+            return sql, params + self.received_params()
 
         def capped(points: str) -> str:
             return f"CASE WHEN r.cap < {points} THEN r.cap ELSE {points} END"
@@ -473,14 +490,16 @@ class _Run:
                        ) AS earlier_t, r.window_s
                 FROM engagement_event e
                 JOIN r ON r.kind = e.kind AND (r.pattern = '' OR {url_matches})
-                WHERE e.occurred_at <= %s AND {self.in_scope("e.account_id")}"""
+                WHERE e.occurred_at <= %s{self.received()} AND {self.in_scope("e.account_id")}"""
             grouped = f"""
                 SELECT m.account_id, m.contact_id, m.rule_id,
                        {sums("m.t", "m.rate", "m.occurred_at", "m.event_id")}
                 FROM ({matched}) m
                 WHERE m.earlier_t IS NOT NULL AND m.t - m.earlier_t <= m.window_s
                 GROUP BY m.account_id, m.contact_id, m.rule_id"""
-            sql, params = with_rules(repeat, grouped, [week_ago, self.at_db])
+            sql, params = with_rules(
+                repeat, grouped, [week_ago, self.at_db, *self.received_params()]
+            )
             self.execute(f"INSERT INTO {table} {sql}", params)
 
     # -- contacts ---------------------------------------------------------------------------
@@ -783,7 +802,8 @@ class _Run:
 
     def raise_handoffs(self) -> int:
         """An MQL for each contact, an MQA for each account, over its threshold with nothing
-        pending, nothing accepted, and no rejection within the cool-down."""
+        pending, nothing accepted, and no rejection within the cool-down (all as of the run's
+        time: a handoff raised later does not count, one decided later was pending then)."""
         p, m = self.p, self.model
         cooldown = connection.ops.adapt_datetimefield_value(
             self.at - timedelta(days=m.rejected_cooldown_days)
@@ -804,9 +824,10 @@ class _Run:
                     WHERE n.score >= %s AND NOT EXISTS (
                         SELECT 1 FROM engagement_handoff h
                         WHERE h.account_id = n.account_id AND h.kind = %s AND {same}
+                          AND h.raised_at <= %s
                           AND (h.status IN ('pending', 'accepted') OR h.decided_at > %s))
                     ON CONFLICT DO NOTHING""",
-                [kind, threshold, self.at_db, threshold, kind, cooldown],
+                [kind, threshold, self.at_db, threshold, kind, self.at_db, cooldown],
             )
         return raised
 
@@ -815,13 +836,16 @@ class _Run:
         return self.cursor.fetchone()[0]
 
 
-def recompute(*, model: ScoringModel, at: datetime, scope: Scope = Scope()) -> RecomputeResult:
-    """Scores, stages, changes and handoffs for the accounts in `scope`, as of `at`.
+def recompute(
+    *, model: ScoringModel, at: datetime, scope: Scope = Scope(), known_then: bool = False
+) -> RecomputeResult:
+    """Scores, stages, changes and handoffs for the accounts in `scope`, as of `at` (from the
+    events received by then too, if `known_then`).
 
     Runs in the caller's transaction; runs over the same accounts take turns.
     """
     with connection.cursor() as cursor:
-        run = _Run(cursor=cursor, model=model, at=at)
+        run = _Run(cursor=cursor, model=model, at=at, known_then=known_then)
         run.sql.prepare(cursor)
         run.sql.serial_slices(cursor, scope)
         run.sql.take_turn(cursor, scope)

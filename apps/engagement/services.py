@@ -1,7 +1,7 @@
 import io
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -174,6 +174,22 @@ def webhook_source_rotate_secret(*, source: WebhookSource) -> WebhookSource:
 # -- scores ------------------------------------------------------------------------------------
 
 
+def as_of_moment(*, as_of: date | datetime, now: datetime | None = None) -> datetime:
+    """The moment a replay of history stands at: a date means the end of that day (its events
+    count); a time must not lie in the future, whose events nobody has seen."""
+    if not isinstance(as_of, datetime):
+        midnight = datetime.combine(as_of + timedelta(days=1), time.min)
+        as_of = timezone.make_aware(midnight) - timedelta(microseconds=1)
+    elif timezone.is_naive(as_of):
+        as_of = timezone.make_aware(as_of)
+    if as_of > (now or timezone.now()):
+        raise ApplicationError(
+            "The as-of time lies in the future; pick a moment that has passed.",
+            fields={"as_of": ["Must not be in the future."]},
+        )
+    return as_of
+
+
 @transaction.atomic
 def scores_recompute(
     *,
@@ -183,13 +199,20 @@ def scores_recompute(
     after: int | None = None,
     through: int | None = None,
     at: datetime | None = None,
+    known_then: bool = False,
 ) -> scoring.RecomputeResult:
     """Scores, stages, stage changes and handoffs for these accounts; with none named, for
-    every account, or for one slice of a full run (`selectors.score_slices`)."""
+    every account, or for one slice of a full run (`selectors.score_slices`).
+
+    With `at` in the past it replays history: the events that had occurred by then, decayed to
+    then (and, with `known_then`, only those Waymark had received by then), with the handoffs
+    raised by then; the stage changes and handoffs it writes are dated `at`."""
     model = scoring_model(settings=scoring_settings())
     ids = None if account_ids is None else tuple(account_ids)
     scope = scoring.Scope(account_ids=ids, part=part, parts=parts, after=after, through=through)
-    return scoring.recompute(model=model, at=at or timezone.now(), scope=scope)
+    return scoring.recompute(
+        model=model, at=at or timezone.now(), scope=scope, known_then=known_then
+    )
 
 
 def scores_recompute_pending(*, batch_size: int = RECOMPUTE_BATCH) -> int:
