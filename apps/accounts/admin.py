@@ -1,12 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import account_list
-from apps.core.admin import ReadOnlyInline, WaymarkAdmin
+from apps.accounts.services import account_archive, account_restore, contact_archive
+from apps.core.admin import ArchivableAdmin, ReadOnlyInline
+from apps.core.exceptions import ApplicationError
 from apps.pipeline.models import Opportunity
+from apps.privacy.exports import personal_data_download
+from apps.privacy.services import contact_erase
 
 
 class ContactInline(admin.TabularInline):
@@ -30,7 +35,7 @@ class OpportunityInline(ReadOnlyInline):
 
 
 @admin.register(Account)
-class AccountAdmin(WaymarkAdmin):
+class AccountAdmin(ArchivableAdmin):
     list_display = (
         "name",
         "domain",
@@ -58,11 +63,11 @@ class AccountAdmin(WaymarkAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ContactInline, OpportunityInline)
-    actions = ("mark_target", "mark_not_target")
+    actions = (*ArchivableAdmin.actions, "mark_target", "mark_not_target")
 
     def get_queryset(self, request):
         # Annotated with the contact and open-opportunity counts the list shows.
-        return account_list()
+        return account_list(archived=None)
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, account: Account) -> int:
@@ -80,6 +85,12 @@ class AccountAdmin(WaymarkAdmin):
     def mark_not_target(self, request, queryset: QuerySet[Account]) -> None:
         self._set_target(request, queryset, is_target=False)
 
+    def archive_record(self, request, record) -> None:
+        account_archive(account=record, by=request.user)
+
+    def restore_record(self, request, record) -> None:
+        account_restore(account=record)
+
     def _set_target(self, request, queryset: QuerySet[Account], *, is_target: bool) -> None:
         # One flag on many rows: `update()` bypasses auto_now, so the timestamp is set here.
         count = queryset.update(is_target=is_target, updated_at=timezone.now())
@@ -88,12 +99,56 @@ class AccountAdmin(WaymarkAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(WaymarkAdmin):
+class ContactAdmin(ArchivableAdmin):
     list_display = ("full_name", "email", "account", "title", "persona", "buying_role", "consent")
     list_filter = ("buying_role", "consent", "persona")
     search_fields = ("first_name", "last_name", "email", "account__name", "account__domain")
     autocomplete_fields = ("account", "persona")
     list_select_related = ("account", "persona")
+    actions = (*ArchivableAdmin.actions, "erase_personal_data", "download_personal_data")
+
+    def archive_record(self, request, record) -> None:
+        contact_archive(contact=record, by=request.user)
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("privacy.erase_contact")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("privacy.export_personal_data")
+
+    @admin.action(
+        description="Erase personal data of selected contacts (GDPR)…", permissions=["erase"]
+    )
+    def erase_personal_data(self, request, queryset: QuerySet[Contact]):
+        """A confirmation page first; erased once confirmed, each contact in its own
+        transaction so one already erased does not hold back the others."""
+        contacts = list(queryset.select_related("account"))
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "contacts": contacts,
+            }
+            return TemplateResponse(request, "admin/privacy/erase_confirmation.html", context)
+        for contact in contacts:
+            try:
+                contact_erase(contact=contact, by=request.user)
+            except ApplicationError as error:
+                self.message_user(
+                    request, f"Contact #{contact.pk}: {error.message}", messages.WARNING
+                )
+            else:
+                self.message_user(request, f"Personal data of contact #{contact.pk} erased.")
+        return None
+
+    @admin.action(
+        description="Download personal data of the selected contact (JSON)", permissions=["export"]
+    )
+    def download_personal_data(self, request, queryset: QuerySet[Contact]):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one contact to download.", messages.WARNING)
+            return None
+        return personal_data_download(contact=queryset.get())
 
     @admin.display(description="name", ordering="last_name")
     def full_name(self, contact: Contact) -> str:

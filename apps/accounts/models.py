@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from apps.core.models import ExternalRecord, TimeStampedModel
+from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
 from apps.core.time_zones import time_zone_choices
 from apps.core.validators import single_line
 from apps.personas.models import BuyingRole
@@ -27,7 +27,7 @@ def is_web_domain(value: str) -> bool:
     return bool(_DOMAIN.match(value))
 
 
-class Account(ExternalRecord, TimeStampedModel):
+class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
     """A company we sell to."""
 
     class Tier(models.IntegerChoices):
@@ -96,7 +96,7 @@ class Account(ExternalRecord, TimeStampedModel):
             raise ValidationError({"domain": "Enter a web domain such as acme.com."})
 
 
-class Contact(ExternalRecord, TimeStampedModel):
+class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
     """A person at an account; the account's contacts with their roles form its buying committee."""
 
     class Consent(models.TextChoices):

@@ -66,19 +66,28 @@ def _count_per_account(rows: QuerySet) -> Coalesce:
 
 
 def account_list(
-    *, search: str = "", tier: int | None = None, is_target: bool | None = None
+    *,
+    search: str = "",
+    tier: int | None = None,
+    is_target: bool | None = None,
+    archived: bool | None = False,
 ) -> QuerySet[Account]:
-    """Accounts with their owner, contact count and open opportunity count, by name."""
+    """Accounts with their owner, contact count and open opportunity count, by name; the
+    active ones, the archived ones, or (`archived=None`) both."""
     accounts = Account.objects.select_related("owner")
+    if archived is not None:
+        accounts = accounts.filter(archived_at__isnull=not archived)
     if search:
         accounts = accounts.filter(Q(name__icontains=search) | Q(domain__icontains=search))
     if tier is not None:
         accounts = accounts.filter(tier=tier)
     if is_target is not None:
         accounts = accounts.filter(is_target=is_target)
-    open_opportunities = Opportunity.objects.filter(stage__outcome=PipelineStage.Outcome.OPEN)
+    open_opportunities = Opportunity.objects.active().filter(
+        stage__outcome=PipelineStage.Outcome.OPEN
+    )
     return accounts.annotate(
-        contact_count=_count_per_account(Contact.objects.all()),
+        contact_count=_count_per_account(Contact.objects.active()),
         open_opportunity_count=_count_per_account(open_opportunities),
     ).order_by("name", "pk")
 
@@ -89,7 +98,8 @@ def account_committee(*, account_id: int) -> list[Contact]:
         Event.objects.filter(contact=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")
     )
     return list(
-        Contact.objects.filter(account_id=account_id)
+        Contact.objects.active()
+        .filter(account_id=account_id)
         .select_related("persona")
         .annotate(last_activity_at=Subquery(last_activity[:1]))
     )
@@ -139,8 +149,10 @@ def account_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
 def contact_export_rows(*, accounts: QuerySet[Account]) -> Iterator[tuple]:
     """The contacts of `accounts` (a filtered `account_list`) as rows of
     `CONTACT_CSV_COLUMNS`, by account, then by name."""
-    contacts = Contact.objects.filter(account__in=accounts.order_by().values("pk")).order_by(
-        "account__name", "account_id", "last_name", "first_name", "pk"
+    contacts = (
+        Contact.objects.active()
+        .filter(account__in=accounts.order_by().values("pk"))
+        .order_by("account__name", "account_id", "last_name", "first_name", "pk")
     )
     return export_rows(
         contacts, CONTACT_CSV_COLUMNS, account_domain="account__domain", persona="persona__name"

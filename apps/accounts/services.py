@@ -1,7 +1,10 @@
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
+from apps.core.deletion import record_archive, records_archive, records_restore
 from apps.core.services import model_create, model_update
+from apps.users.models import User
 
 ACCOUNT_FIELDS = [
     "name",
@@ -61,3 +64,77 @@ def account_delete(*, account: Account) -> None:
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
     contact.delete()
+
+
+@transaction.atomic
+def account_archive(*, account: Account, by: User) -> Account:
+    """Archive an account with its contacts and deals, at one moment so that restoring the
+    account brings back exactly those; their sequences end."""
+    from apps.nurture.models import ExitReason  # nurture's services import ours
+    from apps.nurture.services import enrollments_end
+
+    if account.is_archived:
+        return account
+    at = timezone.now()
+    records_archive(records=Account.objects.filter(pk=account.pk), by=by, at=at)
+    records_archive(records=account.contacts.all(), by=by, at=at)
+    records_archive(records=account.opportunities.all(), by=by, at=at)
+    enrollments_end(
+        reason=ExitReason.ARCHIVED,
+        contacts=account.contacts.all(),
+        opportunities=account.opportunities.all(),
+    )
+    account.refresh_from_db(fields=["archived_at", "archived_by"])
+    return account
+
+
+@transaction.atomic
+def account_restore(*, account: Account) -> Account:
+    """Bring back an account with the contacts and deals archived along with it."""
+    if account.is_archived:
+        at = account.archived_at
+        records_restore(records=account.contacts.all(), archived_at=at)
+        records_restore(records=account.opportunities.all(), archived_at=at)
+        records_restore(records=Account.objects.filter(pk=account.pk), archived_at=at)
+        account.refresh_from_db(fields=["archived_at", "archived_by"])
+    return account
+
+
+@transaction.atomic
+def contact_archive(*, contact: Contact, by: User) -> Contact:
+    """Archive a contact: gone from lists, pickers and committees' enrolment; sequences end."""
+    from apps.nurture.models import ExitReason  # nurture's services import ours
+    from apps.nurture.services import enrollments_end
+
+    record_archive(instance=contact, by=by)
+    enrollments_end(reason=ExitReason.ARCHIVED, contacts=[contact.pk])
+    return contact
+
+
+def erased_email(contact_id: int) -> str:
+    """The placeholder address of an erased contact: unique, and never deliverable."""
+    return f"erased-{contact_id}@erased.invalid"
+
+
+@transaction.atomic
+def contact_anonymise(*, contact: Contact) -> Contact:
+    """Replace a contact's personal data with placeholders, for GDPR erasure.
+
+    The row stays, with its account, persona and buying role, so the account's committee
+    and scores still count the (now anonymous) person; opted out, so nothing emails it.
+    """
+    model_update(
+        instance=contact,
+        fields=[*CONTACT_FIELDS],
+        data={
+            "first_name": "Erased",
+            "last_name": f"contact #{contact.pk}",
+            "email": erased_email(contact.pk),
+            "title": "",
+            "consent": Contact.Consent.OPTED_OUT,
+            "time_zone": "UTC",
+            "external_source": "",
+            "external_id": "",
+        },
+    )
+    return contact

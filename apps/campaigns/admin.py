@@ -9,7 +9,7 @@ from apps.campaigns.services import (
     campaign_asset_errors,
     campaign_change_status,
 )
-from apps.core.admin import WaymarkAdmin
+from apps.core.admin import ArchivableAdmin, WaymarkAdmin
 from apps.core.exceptions import ApplicationError
 
 
@@ -57,7 +57,7 @@ def _status_action(status: str):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(WaymarkAdmin):
+class CampaignAdmin(ArchivableAdmin):
     form = CampaignAdminForm
     list_display = (
         "name",
@@ -79,7 +79,7 @@ class CampaignAdmin(WaymarkAdmin):
     date_hierarchy = "start_date"
     # Status moves along its flow only, through the actions.
     readonly_fields = ("status",)
-    actions = [_status_action(status) for status in Campaign.Status]
+    actions = [*ArchivableAdmin.actions, *(_status_action(status) for status in Campaign.Status)]
     fieldsets = (
         (None, {"fields": ("name", "owner", "status", "objective")}),
         ("Goal", {"fields": ("goal_stage", "kpi", "kpi_target", "kpi_baseline")}),

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from apps.accounts.models import Account
 from apps.campaigns.fields import ListField
 from apps.content.models import AssetType
-from apps.core.models import TimeStampedModel
+from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
 from apps.journeys.models import Phase
@@ -42,7 +42,7 @@ CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(14)]
 CADENCE_HELP = "The most touches one contact gets from this campaign in a week."
 
 
-class Campaign(TimeStampedModel):
+class Campaign(TimeStampedModel, ArchivableModel):
     """A campaign serves one journey-stage goal and is measured with a KPI that fits it.
 
     Its segment (the `segment_*` fields) picks the accounts and contacts it is for; an empty

@@ -106,11 +106,11 @@ def campaign_segment(*, campaign: Campaign) -> Segment:
 
 
 def segment_accounts(*, segment: Segment) -> QuerySet[Account]:
-    return Account.objects.filter(segment.account_condition())
+    return Account.objects.active().filter(segment.account_condition())
 
 
 def segment_contacts(*, segment: Segment) -> QuerySet[Contact]:
-    return Contact.objects.filter(segment.contact_condition())
+    return Contact.objects.active().filter(segment.contact_condition())
 
 
 def segment_size(*, segment: Segment) -> SegmentSize:
@@ -182,7 +182,8 @@ def _bookings(plan: Plan) -> tuple[list[checks.Booking], list[checks.Audience]]:
     """Planned and live campaigns overlapping the plan, and the plan's contacts grouped by
     which of them they are also in: one query groups every contact at once."""
     others = list(
-        Campaign.objects.filter(
+        Campaign.objects.active()
+        .filter(
             status__in=RUNNING_STATUSES,
             start_date__lte=plan.end_date,
             end_date__gte=plan.start_date,
@@ -223,7 +224,8 @@ def _covered_goal_ids(*, stages: Sequence[JourneyStage], goal_slugs: Iterable[st
 
 def _running_goal_slugs(*, journey: Journey, start: date, end: date, exclude_id: int | None):
     return (
-        Campaign.objects.filter(_same_journey(journey), start_date__lte=end, end_date__gte=start)
+        Campaign.objects.active()
+        .filter(_same_journey(journey), start_date__lte=end, end_date__gte=start)
         .exclude(status=Campaign.Status.CANCELLED)
         .exclude(pk=exclude_id)
         .values_list("goal_stage__slug", flat=True)
@@ -301,7 +303,7 @@ def campaign_list(
     period: Period | None = None,
 ) -> QuerySet[Campaign]:
     """Campaigns with their goal, owner and content count, latest start first."""
-    campaigns = _with_goal()
+    campaigns = _with_goal().active()
     if search:
         campaigns = campaigns.filter(Q(name__icontains=search) | Q(objective__icontains=search))
     if status:
@@ -362,6 +364,7 @@ def campaign_owner_choices() -> QuerySet[User]:
 def _in_period(period: Period) -> QuerySet[Campaign]:
     return (
         _with_goal()
+        .active()
         .filter(start_date__lte=period.end, end_date__gte=period.start)
         .exclude(status=Campaign.Status.CANCELLED)
     )
@@ -535,7 +538,8 @@ def campaign_template_initial(
         When(journey_stage=goal_stage, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     assets = (
-        Asset.objects.filter(
+        Asset.objects.active()
+        .filter(
             journey_stage__journey__key=goal_stage.journey.key,
             journey_stage__phase=goal_stage.phase,
             asset_type__in=template.asset_types,
@@ -576,7 +580,10 @@ def calendar_feed_owner(*, token: str) -> User:
 def calendar_feed_campaigns() -> QuerySet[Campaign]:
     """Every campaign but the cancelled ones, for the team's calendar."""
     return (
-        _with_goal().exclude(status=Campaign.Status.CANCELLED).order_by("start_date", "name", "pk")
+        _with_goal()
+        .active()
+        .exclude(status=Campaign.Status.CANCELLED)
+        .order_by("start_date", "name", "pk")
     )
 
 
@@ -607,9 +614,9 @@ def asset_picker(*, goal_stage: JourneyStage | None, selected_ids: Iterable[int]
     selected = set(selected_ids)
     chosen = Q(pk__in=selected)
     if goal_stage is not None:
-        chosen |= Q(journey_stage__journey__key=goal_stage.journey.key) & ~Q(
-            status=Asset.Status.RETIRED
-        )
+        chosen |= Q(
+            journey_stage__journey__key=goal_stage.journey.key, archived_at__isnull=True
+        ) & ~Q(status=Asset.Status.RETIRED)
     assets = Asset.objects.filter(chosen).select_related(
         "journey_stage__journey", "journey_stage__parent"
     )

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from apps.content.models import Asset, AssetShare, EnablementRequest
-from apps.core.admin import WaymarkAdmin
+from apps.core.admin import ArchivableAdmin, WaymarkAdmin
 
 
 @admin.register(Asset)
-class AssetAdmin(WaymarkAdmin):
+class AssetAdmin(ArchivableAdmin):
     list_display = (
         "title",
         "asset_type",

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.content.files import validate_asset_file
-from apps.core.models import TimeStampedModel
+from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 
 
@@ -22,7 +22,7 @@ class AssetType(models.TextChoices):
     PRICING_SHEET = "pricing_sheet", "Pricing sheet"
 
 
-class Asset(TimeStampedModel):
+class Asset(TimeStampedModel, ArchivableModel):
     """A piece of content mapped to the journey stage and personas it serves."""
 
     class Status(models.TextChoices):

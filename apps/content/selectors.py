@@ -39,9 +39,11 @@ _PRIORITY_ORDER = Case(
 def asset_list_filtered(*, filters: dict) -> QuerySet[Asset]:
     """The content library: by title, journey stage (in any version of the journey), persona,
     type and status, with what each row shows fetched up front."""
-    assets = Asset.objects.select_related(
-        "journey_stage__journey", "journey_stage__parent", "owner"
-    ).prefetch_related("personas")
+    assets = (
+        Asset.objects.active()
+        .select_related("journey_stage__journey", "journey_stage__parent", "owner")
+        .prefetch_related("personas")
+    )
     if filters.get("q"):
         assets = assets.filter(title__icontains=filters["q"])
     if filters.get("stage"):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import Contact
 from apps.content.models import Asset, AssetShare, EnablementRequest
 from apps.core.exceptions import ApplicationError
+from apps.core.mentions import Mentions
 from apps.core.services import model_create, model_update
 from apps.engagement.models import Event, EventKind, EventSource
 from apps.pipeline.models import Opportunity
@@ -281,3 +282,15 @@ def asset_share(
         for contact, event_id in zip(contacts, event_ids or [""] * len(contacts), strict=True)
     )
     return shares
+
+
+@transaction.atomic
+def contact_content_erase(*, contact: Contact, mentions: Mentions) -> dict[str, int]:
+    """Blank the notes of the assets shared with a person and the enablement requests that
+    name them, for GDPR erasure; the shares stay (content influence still counts them)."""
+    return {
+        "asset shares": AssetShare.objects.filter(contact=contact).exclude(note="").update(note=""),
+        "enablement requests": mentions.scrub_rows(
+            EnablementRequest.objects.all(), ["need", "notes", "decline_reason"]
+        ),
+    }

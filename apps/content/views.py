@@ -45,7 +45,7 @@ class AssetFilterForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"),
+        queryset=Persona.objects.active().order_by("name"),
         required=False,
         empty_label="Any persona",
         widget=forms.Select(attrs=SELECT),

@@ -4,6 +4,10 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
+
+from apps.core.deletion import deletion_impact, record_archive, record_restore
+from apps.core.models import ArchivableModel
 
 
 class WaymarkAdmin(admin.ModelAdmin):
@@ -11,6 +15,18 @@ class WaymarkAdmin(admin.ModelAdmin):
     a link typed without a scheme is taken as https, as the web forms take it."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Django's confirmation, headed by what else the delete removes or unlinks, in counts.
+    delete_confirmation_template = "admin/waymark_delete_confirmation.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id) if request.method == "GET" else None
+        if obj is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "impact": deletion_impact(instance=obj),
+                "archivable": isinstance(obj, ArchivableModel),
+            }
+        return super().delete_view(request, object_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         declared = tuple(super().get_readonly_fields(request, obj))
@@ -58,3 +74,73 @@ def related_count(queryset: QuerySet, *, to: str) -> Coalesce:
         .values("total")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class ArchivedListFilter(admin.SimpleListFilter):
+    """Archived records stay out of the list until asked for."""
+
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Archived"), ("all", "All")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Active",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+
+class ArchivableAdmin(WaymarkAdmin):
+    """An `ArchivableModel`'s admin: active records by default, archive and restore actions.
+
+    A model whose archive takes others along (an account its contacts and deals) overrides
+    `archive_record` / `restore_record` with its services.
+    """
+
+    actions = ("archive_selected", "restore_selected")
+
+    def get_list_filter(self, request):
+        return (ArchivedListFilter, *super().get_list_filter(request))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_delete_permission(request):
+            actions.pop("archive_selected", None)
+            actions.pop("restore_selected", None)
+        return actions
+
+    @admin.action(description="Archive selected %(verbose_name_plural)s")
+    def archive_selected(self, request, queryset) -> None:
+        records = list(queryset.filter(archived_at__isnull=True))
+        for record in records:
+            self.archive_record(request, record)
+        self.message_user(request, f"{len(records)} record{pluralize(len(records))} archived.")
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    def restore_selected(self, request, queryset) -> None:
+        records = list(queryset.filter(archived_at__isnull=False))
+        for record in records:
+            self.restore_record(request, record)
+        self.message_user(request, f"{len(records)} record{pluralize(len(records))} restored.")
+
+    def archive_record(self, request, record) -> None:
+        record_archive(instance=record, by=request.user)
+
+    def restore_record(self, request, record) -> None:
+        record_restore(instance=record)

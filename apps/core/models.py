@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -44,3 +45,39 @@ class ExternalRecord(models.Model):
                 violation_error_message="Another record already has this id in this source.",
             ),
         ]
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self) -> "ArchivableQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> "ArchivableQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+
+class ArchivableModel(models.Model):
+    """A record others depend on: archived (hidden from lists, pickers and automation, and
+    restorable) rather than deleted, so its history stays whole.
+
+    `objects` still returns every row (uniqueness checks, imports and links see archived
+    records too); lists and pickers ask for `.active()`.
+    """
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None

@@ -2,7 +2,14 @@
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from apps.core.deletion import DeleteNotConfirmed, deletion_impact, record_delete_confirmed
+from apps.core.exceptions import ApplicationError
 
 
 def allowed(*perms: str) -> Callable:
@@ -12,3 +19,31 @@ def allowed(*perms: str) -> Callable:
         return login_required(permission_required(perms, raise_exception=True)(view))
 
     return decorate
+
+
+def delete_confirmation(
+    request: HttpRequest,
+    *,
+    instance: Model,
+    delete: Callable[[], None],
+    back: str,
+    done: str,
+    success: str,
+) -> HttpResponse:
+    """A delete button's page: GET shows what else the delete removes or unlinks, in counts;
+    the POST it sends back deletes, unless those counts changed in between (shown again)."""
+    if request.method == "POST":
+        try:
+            record_delete_confirmed(
+                instance=instance, confirm=request.POST.get("confirm", ""), delete=delete
+            )
+        except DeleteNotConfirmed:
+            messages.warning(request, "What this delete removes has changed since: check again.")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect(back)
+        else:
+            messages.success(request, success)
+            return redirect(done)
+    context = {"object": instance, "impact": deletion_impact(instance=instance), "back": back}
+    return render(request, "core/delete_confirm.html", context)

@@ -13,12 +13,12 @@ class RequestForm(forms.Form):
     """What a rep asks for; the service checks the deal and the date."""
 
     opportunity = forms.ModelChoiceField(
-        queryset=Opportunity.objects.select_related("stage"),
+        queryset=Opportunity.objects.active().select_related("stage"),
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
     persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"),
+        queryset=Persona.objects.active().order_by("name"),
         required=False,
         widget=forms.Select(attrs=SELECT),
         error_messages={"invalid_choice": "Unknown persona."},
@@ -54,7 +54,7 @@ class QueueFilterForm(forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"),
+        queryset=Persona.objects.active().order_by("name"),
         required=False,
         empty_label="Any persona",
         widget=forms.Select(attrs=SELECT),
@@ -78,7 +78,7 @@ class DeliverForm(forms.Form):
     """An existing published asset, or the title and URL of a new one at the request's stage."""
 
     asset = forms.ModelChoiceField(
-        queryset=Asset.objects.filter(status=Asset.Status.PUBLISHED),
+        queryset=Asset.objects.active().filter(status=Asset.Status.PUBLISHED),
         required=False,
         widget=forms.Select(attrs=SELECT),
     )
@@ -112,17 +112,21 @@ class DeclineForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    asset = forms.ModelChoiceField(queryset=Asset.objects.filter(status=Asset.Status.PUBLISHED))
+    asset = forms.ModelChoiceField(
+        queryset=Asset.objects.active().filter(status=Asset.Status.PUBLISHED)
+    )
     contacts = forms.ModelMultipleChoiceField(queryset=None)
     note = forms.CharField(required=False, max_length=300)
 
     def __init__(self, *args, opportunity: Opportunity, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].queryset = opportunity.account.contacts.all()
+        self.fields["contacts"].queryset = opportunity.account.contacts.active()
 
 
 class ObjectionForm(forms.Form):
     text = forms.CharField(max_length=300, widget=forms.TextInput(TEXT))
     persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False, widget=forms.Select(SELECT)
+        queryset=Persona.objects.active().order_by("name"),
+        required=False,
+        widget=forms.Select(SELECT),
     )

@@ -70,7 +70,8 @@ def committee(*, account_id: int) -> list[Contact]:
     """The account's contacts with persona, signal score and stage, and their last touch: the
     latest engagement event, asset share or nurture touch."""
     contacts = (
-        Contact.objects.filter(account_id=account_id)
+        Contact.objects.active()
+        .filter(account_id=account_id)
         .select_related("persona", "signal_score__stage")
         .annotate(
             last_event_at=_latest(Event.objects.all(), to="contact", at="occurred_at"),
@@ -132,13 +133,14 @@ def opportunities_visible_to(*, user: User) -> QuerySet[Opportunity]:
     territories arrive."""
     if not user.has_perm("pipeline.view_opportunity"):
         return Opportunity.objects.none()
-    return Opportunity.objects.filter(stage__outcome=PipelineStage.Outcome.OPEN)
+    return Opportunity.objects.active().filter(stage__outcome=PipelineStage.Outcome.OPEN)
 
 
 def my_opportunities(*, owner: User) -> list[Opportunity]:
     """The rep's open deals: stalled first, then by pipeline stage, longest in stage first."""
     return list(
-        Opportunity.objects.filter(owner=owner, stage__outcome=PipelineStage.Outcome.OPEN)
+        Opportunity.objects.active()
+        .filter(owner=owner, stage__outcome=PipelineStage.Outcome.OPEN)
         .select_related("account", "stage__journey_stage")
         .annotate(
             is_stalled=Case(
@@ -193,7 +195,8 @@ def asset_recommendations(
     objections = [(o.text, keywords(o.text)) for o in opportunity.objections.all()]
 
     assets = list(
-        Asset.objects.filter(status=Asset.Status.PUBLISHED)
+        Asset.objects.active()
+        .filter(status=Asset.Status.PUBLISHED)
         .exclude(shares__opportunity=opportunity)
         .select_related("journey_stage__journey")
         .prefetch_related("personas")

@@ -4,6 +4,7 @@ from django.utils import timezone
 from apps.content.models import Asset
 from apps.content.services import opportunity_visible_to
 from apps.core.exceptions import ApplicationError
+from apps.core.mentions import Mentions
 from apps.core.services import model_create
 from apps.enablement.models import AssetRecommendation, DealObjection
 from apps.personas.models import Persona
@@ -44,3 +45,9 @@ def asset_recommendations_record(*, opportunity: Opportunity, assets: list[Asset
         ],
         ignore_conflicts=True,
     )
+
+
+@transaction.atomic
+def objections_erase_mentions(*, mentions: Mentions) -> dict[str, int]:
+    """Rewrite the objections reps noted that name a person, for GDPR erasure."""
+    return {"deal objections": mentions.scrub_rows(DealObjection.objects.all(), ["text"])}

@@ -267,7 +267,9 @@ def hot_account_list(*, days: int = HOT_DAYS) -> QuerySet[AccountScore]:
             moved_forward_at=Subquery(forward.values("changed_at")[:1]),
             rise=F("score") - F("score_week_ago"),
         )
-        .filter(Q(moved_forward_at__isnull=False) | Q(rise__gt=0))
+        .filter(
+            Q(moved_forward_at__isnull=False) | Q(rise__gt=0), account__archived_at__isnull=True
+        )
         .order_by(
             F("moved_forward_at").desc(nulls_last=True),
             F("rise").desc(nulls_last=True),

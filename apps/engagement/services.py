@@ -5,14 +5,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from apps.accounts.models import Contact
 from apps.core.exceptions import ApplicationError
+from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
 from apps.engagement import ingestion, scoring, webhooks
 from apps.engagement.models import (
     AccountScoreSnapshot,
+    Event,
     Handoff,
+    InferredStageChange,
     RecomputeRequest,
     ScoringSettings,
     SignalRule,
@@ -276,3 +281,32 @@ def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = 
             "reason": reason,
         },
     )[0]
+
+
+@transaction.atomic
+def contact_signals_erase(*, contact: Contact, mentions: Mentions) -> dict[str, int]:
+    """Blank a person's part of the signals for GDPR erasure; returns rows changed per table.
+
+    Their events keep kind, source, time, account, asset and the page's path (what scores and
+    stages are computed from, so the account's numbers stay as they were); properties, query
+    strings and fragments go. Anonymous visits of their account and handoff reasons or stage
+    evidence that name them are rewritten.
+    """
+    events = Event.objects.filter(contact=contact)
+    changed = set(events.exclude(properties={}).values_list("pk", flat=True))
+    events.update(properties={})
+    with_query = list(events.filter(Q(url__contains="?") | Q(url__contains="#")).only("url"))
+    for event in with_query:
+        event.url = url_without_query(event.url)
+    Event.objects.bulk_update(with_query, ["url"], batch_size=500)
+    changed |= {event.pk for event in with_query}
+    anonymous = Event.objects.filter(account_id=contact.account_id, contact__isnull=True)
+    return {
+        "events": len(changed) + mentions.scrub_rows(anonymous, ["url", "properties"]),
+        "handoffs": mentions.scrub_rows(
+            Handoff.objects.filter(account_id=contact.account_id), ["reason"]
+        ),
+        "inferred stage changes": mentions.scrub_rows(
+            InferredStageChange.objects.filter(account_id=contact.account_id), ["evidence"]
+        ),
+    }

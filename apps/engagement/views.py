@@ -12,10 +12,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.views import delete_confirmation
 from apps.engagement import selectors, services
 from apps.engagement.forms import HandoffDecisionForm, SignalRuleForm
 from apps.engagement.models import Handoff, SignalRule
@@ -104,12 +106,18 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     return _save_rule(request, _rule(rule_id))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @_allowed("engagement.delete_signalrule")
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    services.signal_rule_delete(rule=_rule(rule_id))
-    messages.success(request, "Signal rule deleted.")
-    return redirect("signals:rule_list")
+    rule = _rule(rule_id)
+    return delete_confirmation(
+        request,
+        instance=rule,
+        delete=lambda: services.signal_rule_delete(rule=rule),
+        back=reverse("signals:rule_edit", args=[rule.pk]),
+        done=reverse("signals:rule_list"),
+        success="Signal rule deleted.",
+    )
 
 
 @require_POST

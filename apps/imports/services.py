@@ -30,6 +30,7 @@ from django.utils import timezone
 from apps.core import bulk
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
+from apps.core.mentions import ERASED, Mentions
 from apps.engagement.services import accounts_rescore_later
 from apps.imports import parsing, upsert
 from apps.imports.fields import KEY_FIELDS, RowChecker, fields_for
@@ -535,3 +536,30 @@ def _record_problem(value: Any, known: frozenset[str]) -> tuple[str, Any, str] |
     if unknown:
         return unknown[0], "", f"Unknown field: use {', '.join(sorted(known))}."
     return None
+
+
+@transaction.atomic
+def contact_imports_erase(*, contact_id: int, mentions: Mentions) -> dict[str, int]:
+    """Blank a person's values kept by imports, for GDPR erasure: the values an import
+    replaced on their record (undo data), row errors that quote them, and the uploaded files of
+    the runs that wrote them (the runs' counts and row errors stay)."""
+    changes = ImportChange.objects.filter(record_kind=RecordKind.CONTACTS, record_id=contact_id)
+    runs = ImportRun.objects.filter(pk__in=changes.values("run_id")).exclude(file="")
+    files = 0
+    for run in runs:
+        run.file.delete(save=False)
+        files += 1
+    runs.update(file="")
+    # The values an import replaced on the person's own record are all theirs: blank them
+    # all (undo is refused anyway for a record changed since, as an erased one is).
+    blanked = list(changes.exclude(previous=None))
+    for change in blanked:
+        change.previous = dict.fromkeys(change.previous, ERASED)
+    ImportChange.objects.bulk_update(blanked, ["previous"])
+    return {
+        "import changes": len(blanked),
+        "import row errors": mentions.scrub_rows(
+            ImportRowError.objects.all(), ["value", "message"]
+        ),
+        "import files": files,
+    }

@@ -81,7 +81,8 @@ def same_stage(*, stage: JourneyStage, prefix: str = "journey_stage") -> Q:
 def stage_assets(*, stage: JourneyStage) -> QuerySet[Asset]:
     """Published assets that serve the stage, with their personas."""
     return (
-        Asset.objects.filter(same_stage(stage=stage), status=Asset.Status.PUBLISHED)
+        Asset.objects.active()
+        .filter(same_stage(stage=stage), status=Asset.Status.PUBLISHED)
         .prefetch_related("personas")
         .order_by("title", "pk")
     )
@@ -89,13 +90,17 @@ def stage_assets(*, stage: JourneyStage) -> QuerySet[Asset]:
 
 def playbook_accounts() -> QuerySet[Account]:
     """The accounts that may have their own playbook: tier-1 target accounts."""
-    return Account.objects.filter(tier=Account.Tier.TIER_1, is_target=True).order_by("name")
+    return (
+        Account.objects.active().filter(tier=Account.Tier.TIER_1, is_target=True).order_by("name")
+    )
 
 
 def _published_assets(journey: Journey) -> QuerySet[Asset]:
-    return Asset.objects.filter(
-        journey_stage__journey__key=journey.key, status=Asset.Status.PUBLISHED
-    ).order_by()
+    return (
+        Asset.objects.active()
+        .filter(journey_stage__journey__key=journey.key, status=Asset.Status.PUBLISHED)
+        .order_by()
+    )
 
 
 # --- the map ---------------------------------------------------------------------------------
@@ -237,7 +242,7 @@ def journey_map(*, journey: Journey, account: Account | None = None) -> JourneyM
     for kpi in StageKpi.objects.filter(stage__journey=journey):
         kpis[kpi.stage_id].append(kpi)
     pipeline = pipeline_stages_by_slug(journey=journey)
-    personas = list(Persona.objects.order_by("name"))
+    personas = list(Persona.objects.active().order_by("name"))
     cells = _cells(journey, account)
     counts = _asset_counts(journey)
     return JourneyMap(
@@ -367,7 +372,7 @@ def journey_coverage(*, journey: Journey) -> Coverage:
     """Published assets per stage × persona × asset type. A gap is an asset type the persona's
     cell recommends at a stage with no asset, or a stage × persona with no asset at all."""
     stages = journey_stages(journey=journey)
-    personas = list(Persona.objects.order_by("name"))
+    personas = list(Persona.objects.active().order_by("name"))
     counts: dict[tuple[str, int, str], int] = {
         (slug, persona_id, asset_type): n
         for slug, persona_id, asset_type, n in _published_assets(journey)
@@ -437,7 +442,8 @@ def journey_health_facts(*, journey: Journey) -> health.JourneyFacts:
         _published_assets(journey).values_list("journey_stage__slug").annotate(n=Count("pk"))
     )
     campaigns = dict(
-        Campaign.objects.filter(goal_stage__journey__key=journey.key)
+        Campaign.objects.active()
+        .filter(goal_stage__journey__key=journey.key)
         .exclude(status=Campaign.Status.CANCELLED)
         .order_by()
         .values_list("goal_stage__slug")

@@ -1,9 +1,15 @@
 from django.contrib import admin, messages
 
-from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin, related_count
+from apps.core.admin import (
+    ArchivableAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    WaymarkAdmin,
+    related_count,
+)
 from apps.core.exceptions import ApplicationError
 from apps.nurture.models import Enrollment, Holiday, Notification, Sequence, Step, Touch
-from apps.nurture.services import enrollment_exit
+from apps.nurture.services import enrollment_exit, sequence_archive
 
 # `Step.__str__` names its sequence, `Enrollment.__str__` its contact and sequence.
 TOUCH_RELATED = ("step__sequence", "enrollment__contact", "enrollment__sequence")
@@ -22,7 +28,7 @@ class StepInline(admin.StackedInline):
 
 
 @admin.register(Sequence)
-class SequenceAdmin(WaymarkAdmin):
+class SequenceAdmin(ArchivableAdmin):
     list_display = (
         "name",
         "journey_stage",
@@ -48,6 +54,9 @@ class SequenceAdmin(WaymarkAdmin):
                 active_enrollment_count=related_count(active, to="sequence"),
             )
         )
+
+    def archive_record(self, request, record) -> None:
+        sequence_archive(sequence=record, by=request.user)
 
     @admin.display(description="steps", ordering="step_count")
     def step_count(self, sequence: Sequence) -> int:

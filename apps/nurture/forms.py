@@ -55,15 +55,19 @@ class StepForm(_Styled, forms.ModelForm):
 
 class EnrolForm(_Styled, forms.Form):
     contact = forms.ModelChoiceField(queryset=Contact.objects.none())
-    sequence = forms.ModelChoiceField(queryset=Sequence.objects.filter(is_active=True))
+    sequence = forms.ModelChoiceField(queryset=Sequence.objects.active().filter(is_active=True))
 
     def __init__(self, *args, account_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(account_id=account_id).exclude(
-            consent=Contact.Consent.OPTED_OUT
+        self.fields["contact"].queryset = (
+            Contact.objects.active()
+            .filter(account_id=account_id)
+            .exclude(consent=Contact.Consent.OPTED_OUT)
         )
-        self.fields["sequence"].queryset = Sequence.objects.filter(is_active=True).order_by("name")
+        self.fields["sequence"].queryset = (
+            Sequence.objects.active().filter(is_active=True).order_by("name")
+        )
 
 
 class PreviewForm(_Styled, forms.Form):
-    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), required=False)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.active(), required=False)

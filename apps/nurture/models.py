@@ -4,13 +4,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 from apps.nurture.merge_fields import merge_field_errors
 from apps.personas.models import BuyingRole
 
 
-class Sequence(TimeStampedModel):
+class Sequence(TimeStampedModel, ArchivableModel):
     """A nurture sequence for buyers in one journey stage, optionally for one persona or role.
 
     The stall sweep picks, for each committee member, the most specific active sequence of the
@@ -130,6 +130,8 @@ class ExitReason(models.TextChoices):
     NO_LONGER_STALLED = "no_longer_stalled", "Deal no longer stalled"
     MANUAL = "manual", "Ended by hand"
     FAILED = "failed", "A step could not be sent"
+    ARCHIVED = "archived", "Contact or sequence archived"
+    ERASED = "erased", "Contact's personal data erased"
 
 
 class Enrollment(models.Model):

@@ -27,7 +27,8 @@ def sequence_list() -> QuerySet[Sequence]:
     """Sequences with their stage, persona, step count and active enrolment count."""
     active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
     return (
-        Sequence.objects.select_related("journey_stage__parent", "persona")
+        Sequence.objects.active()
+        .select_related("journey_stage__parent", "persona")
         .annotate(
             step_count=_count(Step.objects.all(), to="sequence"),
             active_count=_count(active, to="sequence"),
@@ -75,9 +76,11 @@ def step_preview(*, step: Step, contact: Contact) -> StepPreview:
 
 def preview_contacts(*, limit: int = 100) -> QuerySet[Contact]:
     """Contacts to preview an email for: sample buyers, by name."""
-    return Contact.objects.select_related("account").order_by("last_name", "first_name", "pk")[
-        :limit
-    ]
+    return (
+        Contact.objects.active()
+        .select_related("account")
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )
 
 
 def enrollment_timeline(
@@ -101,9 +104,11 @@ def enrollment_timeline(
 
 def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]:
     """Open deals marked stalled, longest stalled first, with their nurture in numbers."""
-    deals = Opportunity.objects.filter(
-        stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN
-    ).select_related("account", "owner", "stage")
+    deals = (
+        Opportunity.objects.active()
+        .filter(stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN)
+        .select_related("account", "owner", "stage")
+    )
     if owner is not None:
         deals = deals.filter(owner=owner)
     active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.services import contact_update
+from apps.core.deletion import record_archive
 from apps.core.exceptions import ApplicationError
+from apps.core.mentions import ERASED, Mentions
 from apps.core.services import model_create, model_update
 from apps.core.validators import fold_to_single_line
 from apps.engagement.models import Event, EventKind
@@ -175,11 +177,17 @@ def enrollment_create(
     now: datetime | None = None,
 ) -> Enrollment:
     """Enrol a contact by hand, optionally for one of their account's deals."""
-    if not sequence.is_active:
+    if not sequence.is_active or sequence.is_archived:
         raise ApplicationError(
             "Only an active sequence takes enrolments.",
             fields={"sequence": ["This sequence is not active."]},
         )
+    for field, record in (("contact", contact), ("opportunity", opportunity)):
+        if record is not None and record.is_archived:
+            raise ApplicationError(
+                f"This {field} is archived; restore it to enrol it.",
+                fields={field: [f"This {field} is archived."]},
+            )
     if contact.consent == Contact.Consent.OPTED_OUT:
         raise ApplicationError(
             "This contact opted out of our emails.",
@@ -229,6 +237,40 @@ def enrollment_exit(
         raise ApplicationError("This enrolment has already ended.")
     enrollment.refresh_from_db()
     return enrollment
+
+
+@transaction.atomic
+def enrollments_end(
+    *,
+    reason: str,
+    contacts=None,
+    opportunities=None,
+    sequences=None,
+    now: datetime | None = None,
+) -> int:
+    """End the active enrolments of these contacts, deals or sequences (archived or erased);
+    returns how many ended."""
+    where = Q()
+    for name, values in (
+        ("contact__in", contacts),
+        ("opportunity__in", opportunities),
+        ("sequence__in", sequences),
+    ):
+        if values is not None:
+            where |= Q(**{name: values})
+    if not where:
+        return 0
+    return Enrollment.objects.filter(where, status=Enrollment.Status.ACTIVE).update(
+        **_ended(reason, now or timezone.now())
+    )
+
+
+@transaction.atomic
+def sequence_archive(*, sequence: Sequence, by: User) -> Sequence:
+    """Archive a sequence: no new enrolments, and the contacts in it leave it now."""
+    record_archive(instance=sequence, by=by)
+    enrollments_end(reason=ExitReason.ARCHIVED, sequences=[sequence.pk])
+    return sequence
 
 
 @transaction.atomic
@@ -847,3 +889,22 @@ def _recent_touches(contact_ids: set[int], *, at: datetime) -> dict[int, list[da
     for contact_id, sent_at in touches:
         recent[contact_id].append(sent_at)
     return recent
+
+
+@transaction.atomic
+def contact_nurture_erase(
+    *, contact: Contact, mentions: Mentions, now: datetime | None = None
+) -> dict[str, int]:
+    """End a person's sequences and blank what was sent them, for GDPR erasure; returns rows
+    changed per table. Touches keep their step and time (the deal's last activity); the
+    subject, merged with their data, goes."""
+    enrollments = Enrollment.objects.filter(contact=contact)
+    ended = enrollments_end(reason=ExitReason.ERASED, contacts=[contact.pk], now=now)
+    failures = enrollments.exclude(failure="").update(failure="")
+    return {
+        "enrollments": max(ended, failures),
+        "touches": Touch.objects.filter(enrollment__contact=contact)
+        .exclude(subject=ERASED)
+        .update(subject=ERASED),
+        "notifications": mentions.scrub_rows(Notification.objects.all(), ["text"]),
+    }

@@ -213,7 +213,8 @@ def _mark_new_stalls(cursor, sql: _Dialect, *, now: datetime) -> int:
                     CASE WHEN r.quiet_before IS NOT NULL AND o.stage_entered_at <= r.quiet_before
                          THEN {last_activity} END AS last_activity
                 FROM {T["opportunity"]} o JOIN {T["rule"]} r ON r.stage_id = o.stage_id
-                WHERE o.stalled_since IS NULL AND {_stalled(sql, with_touches=True)}
+                WHERE o.stalled_since IS NULL AND o.archived_at IS NULL
+                    AND {_stalled(sql, with_touches=True)}
                 {sql.fence}
             ) b
         ) c""",
@@ -270,7 +271,8 @@ def _notify_owners(cursor, *, now: datetime, link_prefix: str, link_suffix: str)
 
 
 def _enrol_committees(cursor, *, now: datetime) -> int:
-    """Enrol each stalled deal's committee (opted-out contacts left out) in the sequence that
+    """Enrol each stalled deal's committee (opted-out and archived contacts left out) in the
+    active, unarchived sequence that
     fits: of the deal's journey stage before its parent stage, then persona and role, role,
     generic. The partial unique index turns a second active enrolment into nothing."""
     cursor.execute(
@@ -295,7 +297,8 @@ def _enrol_committees(cursor, *, now: datetime) -> int:
             JOIN {T["stall"]} s ON s.opportunity_id = n.id AND s.ended_at IS NULL
             JOIN {T["journey_stage"]} js ON js.id = n.journey_stage_id
             JOIN {T["contact"]} c ON c.account_id = n.account_id AND c.consent <> %(opted_out)s
-            JOIN {T["sequence"]} q ON q.is_active
+                AND c.archived_at IS NULL
+            JOIN {T["sequence"]} q ON q.is_active AND q.archived_at IS NULL
                 AND (q.journey_stage_id = js.id OR q.journey_stage_id = js.parent_id)
                 AND (q.buying_role = '' OR q.buying_role = c.buying_role)
                 AND (q.persona_id IS NULL OR q.persona_id = c.persona_id)

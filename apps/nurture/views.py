@@ -6,13 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.views import delete_confirmation
 from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
 from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
@@ -152,17 +154,19 @@ def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
     return _editor(request, step.sequence, edited=(step.pk, form), status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @_may("nurture.delete_step")
 def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
     step = get_object_or_404(Step, pk=step_id)
-    try:
-        services.step_delete(step=step)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Step removed.")
-    return redirect("nurture:sequence_detail", step.sequence_id)
+    sequence_page = reverse("nurture:sequence_detail", args=[step.sequence_id])
+    return delete_confirmation(
+        request,
+        instance=step,
+        delete=lambda: services.step_delete(step=step),
+        back=sequence_page,
+        done=sequence_page,
+        success="Step removed.",
+    )
 
 
 @_may("nurture.view_step")

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from apps.core.admin import WaymarkAdmin
+from apps.core.admin import ArchivableAdmin, WaymarkAdmin
 from apps.personas.models import Persona, TitleRule
 
 
 @admin.register(Persona)
-class PersonaAdmin(WaymarkAdmin):
+class PersonaAdmin(ArchivableAdmin):
     list_display = ("name", "buying_role", "updated_at")
     list_filter = ("buying_role",)
     search_fields = ("name", "summary")

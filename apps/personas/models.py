@@ -3,7 +3,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 
 
@@ -19,7 +19,7 @@ class BuyingRole(models.TextChoices):
     BLOCKER = "blocker", "Blocker"
 
 
-class Persona(TimeStampedModel):
+class Persona(TimeStampedModel, ArchivableModel):
     """An archetype of buyer; list fields hold one entry per line."""
 
     name = models.CharField(max_length=120, unique=True, validators=[single_line])

@@ -2,10 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
-from apps.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
+from apps.core.admin import ArchivableAdmin, ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
 from apps.core.exceptions import ApplicationError
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.pipeline.services import (
+    opportunity_archive,
     opportunity_create,
     opportunity_stage_move_check,
     opportunity_update,
@@ -59,7 +60,7 @@ class OpportunityAdminForm(forms.ModelForm):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(WaymarkAdmin):
+class OpportunityAdmin(ArchivableAdmin):
     form = OpportunityAdminForm
     list_display = (
         "name",
@@ -118,6 +119,9 @@ class OpportunityAdmin(WaymarkAdmin):
     @admin.display(description="over stage time limit", boolean=True)
     def over_stage_time_limit(self, opportunity: Opportunity) -> bool:
         return opportunity.is_over_stage_time_limit
+
+    def archive_record(self, request, record) -> None:
+        opportunity_archive(opportunity=record, by=request.user)
 
     def save_model(self, request, obj, form, change):
         """Through the pipeline services, so the stage history records each move and who made it."""

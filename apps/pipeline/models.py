@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.core.models import ExternalRecord, TimeStampedModel
+from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
 from apps.core.validators import single_line
 
 
@@ -63,7 +63,7 @@ class StallReason(models.TextChoices):
     BOTH = "both", "Over its stage time and no recent activity"
 
 
-class Opportunity(ExternalRecord, TimeStampedModel):
+class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
     """A deal with an account. Its stage changes only through `opportunity_move_stage`.
 
     `stalled_since` and `stall_reason` are the current stall, written by the stall sweep; its

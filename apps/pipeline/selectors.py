@@ -65,7 +65,7 @@ def opportunity_list(
 
     `outcome` is a `PipelineStage.Outcome` value (open, won, lost); None means any.
     """
-    opportunities = Opportunity.objects.select_related("account", "owner", "stage")
+    opportunities = Opportunity.objects.active().select_related("account", "owner", "stage")
     if owner is not None:
         opportunities = opportunities.filter(owner=owner)
     if stage is not None:
@@ -125,7 +125,8 @@ def opportunity_stage_summary() -> list[dict]:
     """Every pipeline stage with how many opportunities sit in it and their total amount."""
     totals = {
         row["stage"]: row
-        for row in Opportunity.objects.order_by()
+        for row in Opportunity.objects.active()
+        .order_by()
         .values("stage")
         .annotate(count=Count("pk"), amount=Sum("amount"))
     }

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.enablement",
     "apps.starter",
     "apps.imports",
+    "apps.privacy",
     "apps.demo",
     "apps.web",
 ]

@@ -19,6 +19,7 @@ OUR_APPS = (
     "nurture",
     "enablement",
     "imports",
+    "privacy",
 )
 
 FACTORY_BY_MODEL = {

@@ -156,8 +156,13 @@ def test_a_clash_the_checks_could_not_see_is_a_409_and_saves_nothing(
 
 def test_deleting_a_record_still_in_use_is_a_409_that_says_by_what(api_client, admin_member):
     persona = PlaybookCellFactory().persona
+    client = api_client(admin_member)
 
-    response = api_client(admin_member).delete(url("personas", persona.pk))
+    asked = client.delete(url("personas", persona.pk) + "?permanent=true")
+    assert asked.status_code == 409
+    assert asked.json()["blocked_by"] == {"playbook cells": 1}
+    confirm = asked.json()["confirm"]
+    response = client.delete(url("personas", persona.pk) + f"?permanent=true&confirm={confirm}")
 
     assert response.status_code == 409
     assert response.json()["detail"] == (

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.deletion import deletion_impact
 from apps.engagement.models import EventKind, Handoff, SignalRule
 from apps.personas.models import BuyingRole
 from tests.factories import (
@@ -185,7 +186,10 @@ def test_rule_editor_saves_through_the_form(client_for_role, stages):
     assert edited.status_code == 302
     rule.refresh_from_db()
     assert rule.weight == 6
-    client.post(reverse("signals:rule_delete", args=[rule.pk]))
+    confirmation = client.get(reverse("signals:rule_delete", args=[rule.pk]))
+    assert "Nothing else is removed with it." in confirmation.text
+    token = deletion_impact(instance=rule).token
+    client.post(reverse("signals:rule_delete", args=[rule.pk]), {"confirm": token})
     assert not SignalRule.objects.exists()
 
 

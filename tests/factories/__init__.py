@@ -53,6 +53,7 @@ from tests.factories.pipeline import (
     PipelineStageFactory,
     StageChangeFactory,
 )
+from tests.factories.privacy import ErasureFactory
 from tests.factories.users import UserFactory
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "DealObjectionFactory",
     "EnablementRequestFactory",
     "EnrollmentFactory",
+    "ErasureFactory",
     "EventFactory",
     "HandoffFactory",
     "HolidayFactory",

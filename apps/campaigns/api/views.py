@@ -12,10 +12,10 @@ from apps.campaigns.api.serializers import (
     StatusChangeSerializer,
 )
 from apps.campaigns.models import Campaign
-from apps.core.api.viewsets import ServiceModelViewSet
+from apps.core.api.archive import ArchivableModelViewSet
 
 
-class CampaignViewSet(ServiceModelViewSet):
+class CampaignViewSet(ArchivableModelViewSet):
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
     search_fields = ["name", "objective"]

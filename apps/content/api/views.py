@@ -2,10 +2,10 @@ from apps.content.api.filters import AssetFilter
 from apps.content.api.serializers import AssetSerializer
 from apps.content.models import Asset
 from apps.content.services import asset_create, asset_delete, asset_update
-from apps.core.api.viewsets import ServiceModelViewSet
+from apps.core.api.archive import ArchivableModelViewSet
 
 
-class AssetViewSet(ServiceModelViewSet):
+class AssetViewSet(ArchivableModelViewSet):
     serializer_class = AssetSerializer
     filterset_class = AssetFilter
     search_fields = ["title", "summary"]

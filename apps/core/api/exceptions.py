@@ -9,10 +9,24 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.deletion import DeleteNotConfirmed
 from apps.core.exceptions import ApplicationError
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DeleteNotConfirmed):
+        impact = exc.impact
+        return Response(
+            {
+                "detail": exc.message,
+                "errors": {},
+                "would_remove": impact.would_remove,
+                "would_unlink": impact.would_unlink,
+                "blocked_by": impact.blocked_by,
+                "confirm": impact.token,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, ApplicationError):
         return _errors(exc.message, exc.fields, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

@@ -1,4 +1,4 @@
-from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from apps.users.models import Role, User
 from apps.users.selectors import user_role
@@ -42,3 +42,14 @@ class RoleModelPermissions(DjangoModelPermissions):
         if not bound_to_own_records(user=request.user):
             return True
         return getattr(obj, f"{owner_field}_id") == request.user.pk
+
+
+def holds(permission: str) -> type[BasePermission]:
+    """A permission class for an action that needs one named permission (`privacy.erase_contact`)
+    beyond the model's: e.g. only admins erase a contact, whoever else may edit it."""
+
+    class Holds(BasePermission):
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.has_perm(permission))
+
+    return Holds

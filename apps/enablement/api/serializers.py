@@ -49,7 +49,7 @@ class AssignInput(serializers.Serializer):
 
 
 class DeliverInput(serializers.Serializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all(), required=False)
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.active(), required=False)
 
 
 class DeclineInput(serializers.Serializer):
@@ -69,7 +69,7 @@ class OpportunityChoice(serializers.PrimaryKeyRelatedField):
 class DealObjectionSerializer(serializers.ModelSerializer):
     opportunity = OpportunityChoice()
     persona = serializers.PrimaryKeyRelatedField(
-        queryset=Persona.objects.all(), required=False, allow_null=True
+        queryset=Persona.objects.active(), required=False, allow_null=True
     )
 
     class Meta:
@@ -88,9 +88,9 @@ class AssetShareInput(serializers.Serializer):
     """One asset sent to one or more people on the deal's buying committee."""
 
     opportunity = OpportunityChoice()
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.active())
     contacts = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.all(), many=True, allow_empty=False
+        queryset=Contact.objects.active(), many=True, allow_empty=False
     )
     note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 

@@ -56,7 +56,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 class StepPreviewQuerySerializer(serializers.Serializer):
     contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.select_related("account__owner"),
+        queryset=Contact.objects.active().select_related("account__owner"),
         help_text="The contact to preview the step for.",
     )
 

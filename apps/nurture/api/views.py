@@ -4,6 +4,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.archive import ArchivableModelViewSet
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.api.viewsets import (
     ApiViewSet,
@@ -45,7 +46,7 @@ class StallRuleViewSet(
         )
 
 
-class SequenceViewSet(ServiceModelViewSet):
+class SequenceViewSet(ArchivableModelViewSet):
     serializer_class = SequenceSerializer
     filterset_fields = ["journey_stage", "buying_role", "persona", "is_active"]
     search_fields = ["name"]
@@ -62,6 +63,9 @@ class SequenceViewSet(ServiceModelViewSet):
 
     def delete_record(self, *, instance):
         services.sequence_delete(sequence=instance)
+
+    def archive_record(self, *, instance):
+        services.sequence_archive(sequence=instance, by=self.request.user)
 
 
 class StepViewSet(ServiceModelViewSet):

@@ -1,10 +1,10 @@
-from apps.core.api.viewsets import ServiceModelViewSet
+from apps.core.api.archive import ArchivableModelViewSet
 from apps.personas.api.serializers import PersonaSerializer
 from apps.personas.models import Persona
 from apps.personas.services import persona_create, persona_delete, persona_update
 
 
-class PersonaViewSet(ServiceModelViewSet):
+class PersonaViewSet(ArchivableModelViewSet):
     serializer_class = PersonaSerializer
     filterset_fields = ["buying_role"]
     search_fields = ["name", "summary"]

@@ -2,7 +2,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api.viewsets import ReadOnlyApiViewSet, ServiceModelViewSet
+from apps.core.api.archive import ArchivableModelViewSet
+from apps.core.api.viewsets import ReadOnlyApiViewSet
 from apps.imports.api.views import bulk_upsert_action
 from apps.imports.models import RecordKind
 from apps.pipeline.api.filters import OpportunityFilter
@@ -14,6 +15,7 @@ from apps.pipeline.api.serializers import (
 )
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.pipeline.services import (
+    opportunity_archive,
     opportunity_create,
     opportunity_delete,
     opportunity_move_stage,
@@ -31,7 +33,7 @@ class PipelineStageViewSet(ReadOnlyApiViewSet):
         return PipelineStage.objects.all()
 
 
-class OpportunityViewSet(ServiceModelViewSet):
+class OpportunityViewSet(ArchivableModelViewSet):
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
     search_fields = ["name", "account__name"]
@@ -51,6 +53,9 @@ class OpportunityViewSet(ServiceModelViewSet):
         opportunity_delete(opportunity=instance)
 
     bulk = bulk_upsert_action(RecordKind.OPPORTUNITIES)
+
+    def archive_record(self, *, instance):
+        opportunity_archive(opportunity=instance, by=self.request.user)
 
     @extend_schema(request=MoveStageSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"], url_path="move-stage", model_permission="change")
