@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import account_list
-from apps.accounts.services import account_archive, account_restore, contact_archive
+from apps.accounts.services import account_archive, account_restore
 from apps.core.admin import ArchivableAdmin, ReadOnlyInline
 from apps.core.exceptions import ApplicationError
+from apps.nurture.services import record_archive_leaving_sequences
 from apps.pipeline.models import Opportunity
 from apps.privacy.exports import personal_data_download
 from apps.privacy.services import contact_erase
@@ -108,7 +109,7 @@ class ContactAdmin(ArchivableAdmin):
     actions = (*ArchivableAdmin.actions, "erase_personal_data", "download_personal_data")
 
     def archive_record(self, request, record) -> None:
-        contact_archive(contact=record, by=request.user)
+        record_archive_leaving_sequences(record=record, by=request.user)
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("privacy.erase_contact")

@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
-from apps.core.deletion import record_archive, records_archive, records_restore
+from apps.core.deletion import records_archive, records_restore
 from apps.core.services import model_create, model_update
 from apps.users.models import User
 
@@ -98,17 +98,6 @@ def account_restore(*, account: Account) -> Account:
         records_restore(records=Account.objects.filter(pk=account.pk), archived_at=at)
         account.refresh_from_db(fields=["archived_at", "archived_by"])
     return account
-
-
-@transaction.atomic
-def contact_archive(*, contact: Contact, by: User) -> Contact:
-    """Archive a contact: gone from lists, pickers and committees' enrolment; sequences end."""
-    from apps.nurture.models import ExitReason  # nurture's services import ours
-    from apps.nurture.services import enrollments_end
-
-    record_archive(instance=contact, by=by)
-    enrollments_end(reason=ExitReason.ARCHIVED, contacts=[contact.pk])
-    return contact
 
 
 def erased_email(contact_id: int) -> str:

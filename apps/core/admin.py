@@ -1,7 +1,7 @@
 """Shapes every Waymark admin shares; this app registers no models of its own."""
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
@@ -118,25 +118,20 @@ class ArchivableAdmin(WaymarkAdmin):
     def get_list_filter(self, request):
         return (ArchivedListFilter, *super().get_list_filter(request))
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not self.has_delete_permission(request):
-            actions.pop("archive_selected", None)
-            actions.pop("restore_selected", None)
-        return actions
-
-    @admin.action(description="Archive selected %(verbose_name_plural)s")
+    @admin.action(description="Archive selected %(verbose_name_plural)s", permissions=["delete"])
     def archive_selected(self, request, queryset) -> None:
-        records = list(queryset.filter(archived_at__isnull=True))
-        for record in records:
-            self.archive_record(request, record)
+        with transaction.atomic():
+            records = list(queryset.filter(archived_at__isnull=True))
+            for record in records:
+                self.archive_record(request, record)
         self.message_user(request, f"{len(records)} record{pluralize(len(records))} archived.")
 
-    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["delete"])
     def restore_selected(self, request, queryset) -> None:
-        records = list(queryset.filter(archived_at__isnull=False))
-        for record in records:
-            self.restore_record(request, record)
+        with transaction.atomic():
+            records = list(queryset.filter(archived_at__isnull=False))
+            for record in records:
+                self.restore_record(request, record)
         self.message_user(request, f"{len(records)} record{pluralize(len(records))} restored.")
 
     def archive_record(self, request, record) -> None:

@@ -9,7 +9,7 @@ from apps.core.admin import (
 )
 from apps.core.exceptions import ApplicationError
 from apps.nurture.models import Enrollment, Holiday, Notification, Sequence, Step, Touch
-from apps.nurture.services import enrollment_exit, sequence_archive
+from apps.nurture.services import enrollment_exit, record_archive_leaving_sequences
 
 # `Step.__str__` names its sequence, `Enrollment.__str__` its contact and sequence.
 TOUCH_RELATED = ("step__sequence", "enrollment__contact", "enrollment__sequence")
@@ -56,7 +56,7 @@ class SequenceAdmin(ArchivableAdmin):
         )
 
     def archive_record(self, request, record) -> None:
-        sequence_archive(sequence=record, by=request.user)
+        record_archive_leaving_sequences(record=record, by=request.user)
 
     @admin.display(description="steps", ordering="step_count")
     def step_count(self, sequence: Sequence) -> int:

@@ -266,11 +266,15 @@ def enrollments_end(
 
 
 @transaction.atomic
-def sequence_archive(*, sequence: Sequence, by: User) -> Sequence:
-    """Archive a sequence: no new enrolments, and the contacts in it leave it now."""
-    record_archive(instance=sequence, by=by)
-    enrollments_end(reason=ExitReason.ARCHIVED, sequences=[sequence.pk])
-    return sequence
+def record_archive_leaving_sequences(
+    *, record: Contact | Opportunity | Sequence, by: User
+) -> Contact | Opportunity | Sequence:
+    """Archive a contact, deal or sequence: out of lists, pickers and the stall sweep, and the
+    enrolments it is part of end now (exit reason `archived`)."""
+    record_archive(instance=record, by=by)
+    of = {Contact: "contacts", Opportunity: "opportunities", Sequence: "sequences"}[type(record)]
+    enrollments_end(reason=ExitReason.ARCHIVED, **{of: [record.pk]})
+    return record
 
 
 @transaction.atomic

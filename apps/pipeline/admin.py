@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from apps.core.admin import ArchivableAdmin, ReadOnlyAdminMixin, ReadOnlyInline, WaymarkAdmin
 from apps.core.exceptions import ApplicationError
+from apps.nurture.services import record_archive_leaving_sequences
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.pipeline.services import (
-    opportunity_archive,
     opportunity_create,
     opportunity_stage_move_check,
     opportunity_update,
@@ -121,7 +121,7 @@ class OpportunityAdmin(ArchivableAdmin):
         return opportunity.is_over_stage_time_limit
 
     def archive_record(self, request, record) -> None:
-        opportunity_archive(opportunity=record, by=request.user)
+        record_archive_leaving_sequences(record=record, by=request.user)
 
     def save_model(self, request, obj, form, change):
         """Through the pipeline services, so the stage history records each move and who made it."""

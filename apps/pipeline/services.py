@@ -3,7 +3,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.deletion import record_archive
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
@@ -125,17 +124,6 @@ def opportunity_move_stage(
         ]
     )
     return locked
-
-
-@transaction.atomic
-def opportunity_archive(*, opportunity: Opportunity, by: User) -> Opportunity:
-    """Archive a deal: off the lists, boards and stall sweep; its sequences end."""
-    from apps.nurture.models import ExitReason  # nurture's services import ours
-    from apps.nurture.services import enrollments_end
-
-    record_archive(instance=opportunity, by=by)
-    enrollments_end(reason=ExitReason.ARCHIVED, opportunities=[opportunity.pk])
-    return opportunity
 
 
 @transaction.atomic

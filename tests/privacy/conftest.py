@@ -12,6 +12,7 @@ from apps.imports.models import RecordKind
 from apps.nurture.models import Enrollment
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import Opportunity
+from tests.api.conftest import users  # noqa: F401
 from tests.engagement.conftest import NOW, days_ago, recompute, scoring, stages  # noqa: F401
 from tests.factories import (
     AccountFactory,

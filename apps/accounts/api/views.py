@@ -12,7 +12,6 @@ from apps.accounts.services import (
     account_delete,
     account_restore,
     account_update,
-    contact_archive,
     contact_create,
     contact_delete,
     contact_update,
@@ -21,6 +20,7 @@ from apps.core.api.archive import ArchivableModelViewSet
 from apps.core.api.permissions import RoleModelPermissions, holds
 from apps.imports.api.views import bulk_upsert_action
 from apps.imports.models import RecordKind
+from apps.nurture.services import record_archive_leaving_sequences
 from apps.privacy.api.serializers import EraseInputSerializer, ErasureSerializer
 from apps.privacy.exports import personal_data_download
 from apps.privacy.services import contact_erase
@@ -74,7 +74,7 @@ class ContactViewSet(ArchivableModelViewSet):
     bulk = bulk_upsert_action(RecordKind.CONTACTS)
 
     def archive_record(self, *, instance):
-        contact_archive(contact=instance, by=self.request.user)
+        record_archive_leaving_sequences(record=instance, by=self.request.user)
 
     @extend_schema(
         request=EraseInputSerializer,

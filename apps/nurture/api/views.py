@@ -65,7 +65,7 @@ class SequenceViewSet(ArchivableModelViewSet):
         services.sequence_delete(sequence=instance)
 
     def archive_record(self, *, instance):
-        services.sequence_archive(sequence=instance, by=self.request.user)
+        services.record_archive_leaving_sequences(record=instance, by=self.request.user)
 
 
 class StepViewSet(ServiceModelViewSet):

@@ -6,6 +6,7 @@ from apps.core.api.archive import ArchivableModelViewSet
 from apps.core.api.viewsets import ReadOnlyApiViewSet
 from apps.imports.api.views import bulk_upsert_action
 from apps.imports.models import RecordKind
+from apps.nurture.services import record_archive_leaving_sequences
 from apps.pipeline.api.filters import OpportunityFilter
 from apps.pipeline.api.serializers import (
     MoveStageSerializer,
@@ -15,7 +16,6 @@ from apps.pipeline.api.serializers import (
 )
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.pipeline.services import (
-    opportunity_archive,
     opportunity_create,
     opportunity_delete,
     opportunity_move_stage,
@@ -55,7 +55,7 @@ class OpportunityViewSet(ArchivableModelViewSet):
     bulk = bulk_upsert_action(RecordKind.OPPORTUNITIES)
 
     def archive_record(self, *, instance):
-        opportunity_archive(opportunity=instance, by=self.request.user)
+        record_archive_leaving_sequences(record=instance, by=self.request.user)
 
     @extend_schema(request=MoveStageSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"], url_path="move-stage", model_permission="change")
