@@ -16,6 +16,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A test whose real Celery worker (another process) reads the uploads keeps them in a folder
+# both processes see (tests/browser/test_imports.py).
+if env("TEST_UPLOADS_DIR", default=""):
+    MEDIA_ROOT = env("TEST_UPLOADS_DIR")
+    STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 # No throttling for the suite; the throttle tests set real rates themselves.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
