@@ -7,7 +7,7 @@ from apps.campaigns.models import Campaign, Channel
 from apps.campaigns.segments import Segment
 from apps.campaigns.services import campaign_asset_errors
 from apps.content.models import Asset
-from apps.core.forms import SELECT, search_field
+from apps.core.forms import SELECT, active_choices, search_field
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi
 from apps.journeys.models import JourneyStage, Phase
 
@@ -74,6 +74,8 @@ class CampaignForm(forms.ModelForm):
         self.fields["goal_stage"].empty_label = "Pick the stage this campaign moves buyers through"
         self.fields["segment_stages"].queryset = selectors.goal_stage_choices()
         self.fields["assets"].queryset = Asset.objects.all()
+        chosen = list(self.instance.assets.values_list("pk", flat=True)) if self.instance.pk else []
+        active_choices(self.fields["assets"], chosen=chosen)
         for name in ("segment_industries", "segment_regions"):
             self.fields[name] = self._value_field(name)
         for field in self.fields.values():

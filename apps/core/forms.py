@@ -1,6 +1,7 @@
 """Form pieces the list pages share: the compact filter bar above each table."""
 
 from django import forms
+from django.db.models import Q
 
 SELECT = {"class": "form-select form-select-sm"}
 
@@ -18,3 +19,11 @@ def search_field(*, placeholder: str) -> forms.CharField:
             }
         ),
     )
+
+
+def active_choices(field: forms.ModelChoiceField, *, chosen) -> None:
+    """Offer the active (unarchived) records, and those the record being edited already has,
+    so that an edit keeps a choice archived since."""
+    values = chosen if isinstance(chosen, list | tuple | set) else [chosen]
+    kept = [value.pk if hasattr(value, "pk") else value for value in values if value]
+    field.queryset = field.queryset.filter(Q(archived_at__isnull=True) | Q(pk__in=kept))

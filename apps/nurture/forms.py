@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.models import Contact
+from apps.core.forms import active_choices
 from apps.nurture.merge_fields import MERGE_FIELDS
 from apps.nurture.models import Sequence, Step
 
@@ -28,6 +29,10 @@ class SequenceForm(_Styled, forms.ModelForm):
         model = Sequence
         fields = ["name", "journey_stage", "buying_role", "persona", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active_choices(self.fields["persona"], chosen=self.instance.persona_id)
+
 
 class StepForm(_Styled, forms.ModelForm):
     class Meta:
@@ -51,6 +56,7 @@ class StepForm(_Styled, forms.ModelForm):
         self.instance.sequence = sequence
         self.fields["position"].required = False
         self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("title")
+        active_choices(self.fields["asset"], chosen=self.instance.asset_id)
 
 
 class EnrolForm(_Styled, forms.Form):

@@ -26,6 +26,11 @@ class AccountFilterForm(forms.Form):
             attrs=SELECT,
         ),
     )
+    archived = forms.BooleanField(
+        label="Shown",
+        required=False,
+        widget=forms.Select(choices=[("", "Active"), ("1", "Archived")], attrs=SELECT),
+    )
 
 
 class OpportunityFilterForm(forms.Form):

@@ -86,7 +86,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     filters = form.cleaned_data
     accounts = account_selectors.account_list(
-        search=filters.get("q", ""), tier=filters.get("tier"), is_target=filters.get("target")
+        search=filters.get("q", ""),
+        tier=filters.get("tier"),
+        is_target=filters.get("target"),
+        archived=bool(filters.get("archived")),
     )
     if csv_requested(request) and request.GET.get("rows") == "contacts":
         return csv_download(

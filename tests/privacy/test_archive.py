@@ -9,6 +9,7 @@ from apps.accounts.selectors import account_list
 from apps.accounts.services import account_archive, account_restore
 from apps.core.deletion import deletion_impact
 from apps.engagement.models import Event
+from apps.nurture.forms import SequenceForm
 from apps.nurture.models import Enrollment, ExitReason
 from apps.nurture.services import stall_sweep
 from apps.pipeline.models import Opportunity, StageChange
@@ -244,6 +245,10 @@ def test_archived_records_leave_the_pages_lists(client, admin_member):
 
     assert kept.name in page.text
     assert archived.name not in page.text
+    listed = client.get(reverse("web:account_list"), {"archived": "1"})
+    assert archived.name in listed.text and kept.name not in listed.text
+    detail = client.get(reverse("web:account_detail", args=[archived.pk]))
+    assert "Archived " in detail.text
 
 
 def test_removing_a_step_on_its_page_shows_what_it_unlinks_and_asks(client, marketer, db):
@@ -265,3 +270,16 @@ def test_removing_a_step_on_its_page_shows_what_it_unlinks_and_asks(client, mark
 
     assert done.status_code == 302
     assert not world.generic.steps.filter(pk=step.pk).exists()
+
+
+def test_pickers_offer_active_records_and_keep_a_choice_archived_since(db):
+    kept, archived = PersonaFactory(name="Kept"), PersonaFactory(name="Archived")
+    archived.archived_at = NOW
+    archived.save()
+    sequence = SequenceFactory(persona=archived)
+
+    new = SequenceForm().fields["persona"].queryset
+    edited = SequenceForm(instance=sequence).fields["persona"].queryset
+
+    assert set(new) == {kept}
+    assert set(edited) == {kept, archived}
