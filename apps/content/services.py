@@ -13,7 +13,7 @@ from apps.content.models import Asset, AssetShare, EnablementRequest
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions
 from apps.core.services import model_create, model_update
-from apps.engagement.models import Event, EventKind, EventSource
+from apps.engagement.models import Direction, Event, EventKind, EventSource
 from apps.pipeline.models import Opportunity
 from apps.users.models import Role, User
 from apps.users.selectors import user_role
@@ -273,6 +273,7 @@ def asset_share(
             contact=contact,
             kind=EventKind.ASSET_SHARED,
             source=EventSource.WAYMARK,
+            direction=Direction.SELLER,
             external_id=event_id,
             occurred_at=now,
             asset=asset,

@@ -18,7 +18,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
 from apps.demo import campaigns, enablement, journeys, nurture, signals, world
 from apps.demo.selectors import demo_world_counts, demo_world_exists
-from apps.engagement.models import Event, EventKind, EventSource
+from apps.engagement.models import Event, EventKind, EventSource, default_direction
 from apps.journeys.models import JourneyStage, Phase
 from apps.journeys.services import journey_update
 from apps.personas.models import Persona
@@ -435,6 +435,7 @@ def _event(
         contact=contact,
         kind=kind,
         source=source,
+        direction=default_direction(kind),
         url=url,
         asset=asset,
         properties=_event_properties(rng=rng, kind=kind),
@@ -446,6 +447,8 @@ def _event_properties(*, rng: random.Random, kind: str) -> dict:
         return {"topic": rng.choice(world.INTENT_TOPICS), "score": rng.randint(60, 99)}
     if kind == EventKind.MEETING:
         return {"topic": rng.choice(world.MEETING_TOPICS)}
+    if kind == EventKind.CALL:
+        return {"outcome": rng.choice(world.CALL_OUTCOMES)}
     return {}
 
 

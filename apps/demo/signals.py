@@ -19,14 +19,15 @@ from apps.journeys.models import JourneyStage
 from apps.personas.models import Persona
 
 # The demo's own rules on top of the starter kit's: its blog and contact form, single product
-# page views, email clicks and asset shares.
+# page views, email clicks and the enterprise pricing page. What its reps do (emails, calls,
+# meetings they book, assets they share) shows as coverage only.
 SIGNAL_RULES = (
     # kind, URL contains, journey-stage slug, weight, half-life in days, cap
     (EventKind.PAGE_VIEW, "/blog", "awareness", "1.00", 14, "10.00"),
     (EventKind.EMAIL_CLICK, "", "awareness", "1.00", 14, "6.00"),
     (EventKind.PRODUCT_PAGE_VIEW, "", "shortlist", "2.50", 21, "25.00"),
     (EventKind.FORM_SUBMIT, "/contact", "shortlist", "5.00", 30, None),
-    (EventKind.ASSET_SHARED, "", "decision", "3.00", 30, "15.00"),
+    (EventKind.PRICING_PAGE_VIEW, "/pricing/enterprise", "decision", "3.00", 21, "15.00"),
 )  # fmt: skip
 TARGET_PERSONAS = ("cfo", "ap-manager")
 

@@ -721,6 +721,8 @@ EVENT_MIX_BY_PHASE = {
         EventKind.FORM_SUBMIT: 4,
         EventKind.MEETING: 5,
         EventKind.CRM_ACTIVITY: 2,
+        EventKind.EMAIL_SENT: 10,
+        EventKind.CALL: 4,
     },
     Phase.DECISION: {
         EventKind.PAGE_VIEW: 8,
@@ -734,6 +736,8 @@ EVENT_MIX_BY_PHASE = {
         EventKind.CRM_ACTIVITY: 10,
         EventKind.ASSET_SHARED: 6,
         EventKind.FORM_SUBMIT: 2,
+        EventKind.EMAIL_SENT: 14,
+        EventKind.CALL: 8,
     },
 }
 # Later phases bunch their signals towards today (1 = spread evenly over the window).
@@ -758,6 +762,8 @@ EVENT_SOURCES = {
     EventKind.INTENT_SURGE: EventSource.INTENT,
     EventKind.MEETING: EventSource.CRM,
     EventKind.CRM_ACTIVITY: EventSource.CRM,
+    EventKind.EMAIL_SENT: EventSource.EMAIL,
+    EventKind.CALL: EventSource.CRM,
     EventKind.ASSET_SHARED: EventSource.WAYMARK,
 }
 # Site pages for signals that are not about one asset.
@@ -791,3 +797,4 @@ INTENT_TOPICS = (
     "supplier payments",
 )
 MEETING_TOPICS = ("Discovery call", "Demo", "ROI review", "Security review", "Contract review")
+CALL_OUTCOMES = ("connected", "connected", "voicemail", "no_answer")

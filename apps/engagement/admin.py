@@ -22,8 +22,17 @@ from apps.engagement.models import (
 class EventAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     """Buyer signals are append-only: they arrive through the intake services, never by hand."""
 
-    list_display = ("occurred_at", "kind", "source", "account", "contact", "asset", "url")
-    list_filter = ("kind", "source")
+    list_display = (
+        "occurred_at",
+        "kind",
+        "direction",
+        "source",
+        "account",
+        "contact",
+        "asset",
+        "url",
+    )
+    list_filter = ("kind", "direction", "source")
     search_fields = ("account__name", "account__domain", "contact__email", "external_id", "url")
     list_select_related = ("account", "contact", "asset")
     date_hierarchy = "occurred_at"
@@ -36,6 +45,8 @@ class SignalRuleAdmin(WaymarkAdmin):
     list_display = (
         "kind",
         "url_pattern",
+        "property_name",
+        "property_value",
         "journey_stage",
         "weight",
         "half_life_days",

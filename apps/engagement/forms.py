@@ -28,6 +28,8 @@ class SignalRuleForm(forms.ModelForm):
         widgets = {
             "kind": forms.Select(attrs=SELECT),
             "url_pattern": forms.TextInput(attrs={**INPUT, "placeholder": "/pricing"}),
+            "property_name": forms.TextInput(attrs={**INPUT, "placeholder": "outcome"}),
+            "property_value": forms.TextInput(attrs={**INPUT, "placeholder": "connected"}),
             "weight": forms.NumberInput(attrs={**INPUT, "step": "0.5", "min": "0"}),
             "half_life_days": forms.NumberInput(attrs={**INPUT, "min": "1"}),
             "cap": forms.NumberInput(attrs={**INPUT, "step": "1", "min": "0"}),
@@ -35,7 +37,13 @@ class SignalRuleForm(forms.ModelForm):
             "repeat_window_days": forms.NumberInput(attrs={**INPUT, "min": "1"}),
             "is_active": forms.CheckboxInput(attrs={"class": "form-check-input"}),
         }
-        labels = {"kind": "Signal", "url_pattern": "URL contains", "cap": "Cap (points)"}
+        labels = {
+            "kind": "Signal",
+            "url_pattern": "URL contains",
+            "property_name": "Property",
+            "property_value": "Property value",
+            "cap": "Cap (points)",
+        }
 
 
 class HandoffDecisionForm(forms.Form):

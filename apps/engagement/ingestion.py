@@ -23,7 +23,7 @@ from apps.accounts.models import normalise_domain
 from apps.core import bulk
 from apps.core.bulk import MAX_BODY_BYTES, MAX_NESTING, ItemError, OversizePayload
 from apps.core.exceptions import ApplicationError
-from apps.engagement.models import EventKind, EventSource
+from apps.engagement.models import Direction, EventKind, EventSource, default_direction
 
 MAX_EVENTS = 10_000
 MAX_EVENT_BYTES = bulk.MAX_ITEM_BYTES
@@ -37,10 +37,12 @@ MAX_RECORD_ID = 2**63 - 1
 
 KINDS = frozenset(EventKind.values)
 SOURCES = frozenset(EventSource.values)
+DIRECTIONS = frozenset(Direction.values)
 STAGE_COLUMNS = (
     "item",
     "kind",
     "source",
+    "direction",
     "occurred_at",
     "url",
     "asset_id",
@@ -96,6 +98,7 @@ FIELDS = frozenset(
         "id",
         "kind",
         "source",
+        "direction",
         "occurred_at",
         "email",
         "contact",
@@ -216,6 +219,8 @@ def check_item(number: int, value: Any, *, source: str | None, now: datetime) ->
     occurred_at = _timestamp(value.get("occurred_at"), errors, now=now)
     event_source = source or value.get("source")
     _choice(event_source, "source", SOURCES, errors)
+    direction = value.get("direction") or default_direction(kind if isinstance(kind, str) else "")
+    _choice(direction, "direction", DIRECTIONS, errors)
     external_id = _text(value.get("id"), "id", errors, limit=120)
     email = _text(value.get("email"), "email", errors, limit=254).lower()
     if email and "@" not in email:
@@ -245,6 +250,7 @@ def check_item(number: int, value: Any, *, source: str | None, now: datetime) ->
         number,
         kind,
         event_source,
+        direction,
         occurred_at,
         url,
         asset_id,
@@ -338,9 +344,10 @@ def ingest(*, items: Iterable[tuple[int, Any]], source: str | None, at: datetime
         (good,) = cursor.fetchone()
         properties = "CAST(properties AS JSONB)" if postgres else "properties"
         cursor.execute(
-            f"""INSERT INTO engagement_event (account_id, contact_id, kind, source, occurred_at,
-                                             received_at, url, asset_id, properties, external_id)
-                SELECT account_match, contact_match, kind, source, occurred_at, %s, url,
+            f"""INSERT INTO engagement_event (account_id, contact_id, kind, source, direction,
+                                             occurred_at, received_at, url, asset_id, properties,
+                                             external_id)
+                SELECT account_match, contact_match, kind, source, direction, occurred_at, %s, url,
                        asset_id, {properties}, external_id
                 FROM ingest_resolved WHERE problem IS NULL
                 ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING""",
@@ -370,7 +377,8 @@ def _create_stage(cursor, *, postgres: bool) -> None:
     cursor.execute("DROP TABLE IF EXISTS ingest_stage")
     cursor.execute(
         f"""CREATE TEMPORARY TABLE ingest_stage (
-                item INTEGER, kind VARCHAR(32), source VARCHAR(16), occurred_at {timestamp},
+                item INTEGER, kind VARCHAR(32), source VARCHAR(16), direction VARCHAR(6),
+                occurred_at {timestamp},
                 url VARCHAR(500), asset_id BIGINT, properties TEXT, external_id VARCHAR(120),
                 email VARCHAR(254), contact_id BIGINT, domain VARCHAR(253), domain_given BOOLEAN,
                 account_id BIGINT)"""
@@ -385,6 +393,6 @@ def _fill_stage(cursor, rows: Iterator[tuple], *, postgres: bool) -> None:
                 copy.write_row(row)
         return
     adapt = connection.ops.adapt_datetimefield_value
-    insert = f"INSERT INTO ingest_stage ({columns}) VALUES ({', '.join(['%s'] * 13)})"
+    insert = f"INSERT INTO ingest_stage ({columns}) VALUES ({', '.join(['%s'] * 14)})"
     while batch := list(islice(rows, SQLITE_BATCH)):
-        cursor.executemany(insert, [(*row[:3], adapt(row[3]), *row[4:]) for row in batch])
+        cursor.executemany(insert, [(*row[:4], adapt(row[4]), *row[5:]) for row in batch])

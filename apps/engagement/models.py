@@ -26,6 +26,33 @@ class EventKind(models.TextChoices):
     INTENT_SURGE = "intent_surge", "Intent-topic surge"
     CRM_ACTIVITY = "crm_activity", "CRM activity"
     ASSET_SHARED = "asset_shared", "Asset shared by a rep"
+    EMAIL_SENT = "email_sent", "Email sent by a rep"
+    CALL = "call", "Call"
+
+
+class Direction(models.TextChoices):
+    """Who started it. Only the buyer's own actions are intent; what a rep does (an email sent,
+    a call, a meeting they booked) shows how well an account is covered, never its stage."""
+
+    BUYER = "buyer", "Buyer-initiated"
+    SELLER = "seller", "Seller-initiated"
+
+
+# The kinds a rep starts unless the sender says otherwise (an inbound call, a meeting the
+# buyer booked through a scheduling link: `direction` "buyer").
+SELLER_KINDS = frozenset(
+    (
+        EventKind.EMAIL_SENT,
+        EventKind.CALL,
+        EventKind.MEETING,
+        EventKind.CRM_ACTIVITY,
+        EventKind.ASSET_SHARED,
+    )
+)
+
+
+def default_direction(kind: str) -> str:
+    return Direction.SELLER if kind in SELLER_KINDS else Direction.BUYER
 
 
 class EventSource(models.TextChoices):
@@ -37,7 +64,8 @@ class EventSource(models.TextChoices):
 
 
 class Event(models.Model):
-    """A buyer signal. Append-only; `(source, external_id)` makes re-delivery harmless."""
+    """A signal from or about a buyer (`direction` says who started it). Append-only;
+    `(source, external_id)` makes re-delivery harmless."""
 
     # The (account, occurred_at) and (contact, occurred_at) indexes serve lookups by either key;
     # a second index per key would only slow down the bulk inserts.
@@ -55,6 +83,11 @@ class Event(models.Model):
     )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     source = models.CharField(max_length=16, choices=EventSource.choices)
+    # A database default too, so set-based inserts that leave it out still work. Scoring reads
+    # it through the buyer events' index (migration 0010), never on its own: no index here.
+    direction = models.CharField(
+        max_length=6, choices=Direction.choices, default=Direction.BUYER, db_default="buyer"
+    )
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
     url = models.URLField(max_length=500, blank=True)
@@ -92,6 +125,16 @@ class SignalRule(models.Model):
     url_pattern = models.CharField(
         max_length=200, blank=True, help_text="Only events whose URL contains this, e.g. /pricing."
     )
+    property_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Only events whose properties hold this field, e.g. outcome.",
+    )
+    property_value = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The value that field must have, as text, e.g. connected.",
+    )
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage", on_delete=models.CASCADE, related_name="signal_rules"
     )
@@ -124,14 +167,28 @@ class SignalRule(models.Model):
         ordering = ["journey_stage", "kind"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "url_pattern", "journey_stage", "repeat_count"],
+                fields=[
+                    "kind",
+                    "url_pattern",
+                    "property_name",
+                    "property_value",
+                    "journey_stage",
+                    "repeat_count",
+                ],
                 name="signal_rule_unique",
-                violation_error_message="A rule for this kind, URL and stage already exists.",
+                violation_error_message="A rule for this kind, URL, property and stage already "
+                "exists.",
             ),
             models.CheckConstraint(
                 condition=Q(repeat_count=1) | Q(repeat_window_days__isnull=False),
                 name="signal_rule_repeat_has_window",
                 violation_error_message="A repeat rule needs a window in days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(property_name="", property_value="")
+                | (~Q(property_name="") & ~Q(property_value="")),
+                name="signal_rule_property_has_value",
+                violation_error_message="Give the value the property must have.",
             ),
             models.CheckConstraint(
                 condition=Q(weight__gte=0),
@@ -146,8 +203,14 @@ class SignalRule(models.Model):
         ]
 
     def __str__(self) -> str:
+        return f"{self.label} → {self.journey_stage}"
+
+    @property
+    def label(self) -> str:
+        """What the rule matches, e.g. "Call outcome=connected" or "Page view /pricing ×3…"."""
         pattern = f" {self.url_pattern}" if self.url_pattern else ""
-        return f"{self.get_kind_display()}{pattern}{self.repeat_label} → {self.journey_stage}"
+        matched = f" {self.property_name}={self.property_value}" if self.property_name else ""
+        return f"{self.get_kind_display()}{pattern}{matched}{self.repeat_label}"
 
     @property
     def is_repeat(self) -> bool:
@@ -160,6 +223,11 @@ class SignalRule(models.Model):
         return f" ×{self.repeat_count} within {self.repeat_window_days} days"
 
     def clean(self) -> None:
+        if bool(self.property_name) != bool(self.property_value):
+            field = "property_value" if self.property_name else "property_name"
+            raise ValidationError(
+                {field: "A property rule names both the field and the value it must have."}
+            )
         if self.repeat_count > 1 and not self.repeat_window_days:
             raise ValidationError({"repeat_window_days": "A repeat rule needs a window in days."})
         if self.repeat_count == 1 and self.repeat_window_days:

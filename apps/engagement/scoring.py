@@ -3,7 +3,10 @@ statements over per-buyer aggregates. No Python loop touches an event.
 
 The model (the numbers live in `ScoringSettings`):
 
-- A signal rule matches events of its kind (and URL pattern). Each matching event is worth
+- Only buyer-initiated events are evidence: what a rep does (emails sent, calls, meetings they
+  booked) shows the account's coverage on its page, never a stage or a score.
+- A signal rule matches events of its kind (and URL pattern, and property value). Each matching
+  event is worth
   weight × 2^(−age / half-life) and a rule's total is capped. A repeat rule counts an event only
   when it is at least the n-th matching event of that buyer within the window.
 - A person's evidence for a stage is the sum of that stage's rule totals; their stage is the
@@ -51,6 +54,8 @@ class Rule:
     id: int
     kind: str
     url_pattern: str
+    property_name: str
+    property_value: str
     stage_id: int
     weight: float
     half_life_days: float
@@ -65,14 +70,15 @@ class Rule:
             id=rule.pk or 0,
             kind=rule.kind,
             url_pattern=rule.url_pattern.strip().translate(ASCII_LOWER),
+            property_name=rule.property_name,
+            property_value=rule.property_value,
             stage_id=rule.journey_stage_id,
             weight=float(rule.weight),
             half_life_days=float(rule.half_life_days),
             cap=None if rule.cap is None else float(rule.cap),
             repeat_count=rule.repeat_count,
             window_days=rule.repeat_window_days,
-            label=f"{rule.get_kind_display()}{' ' + rule.url_pattern if rule.url_pattern else ''}"
-            f"{rule.repeat_label}",
+            label=rule.label,
         )
 
     @property
@@ -247,6 +253,12 @@ class _Dialect:
             return f'lower(e.url COLLATE "C") LIKE {pattern}'
         return f"lower(e.url) LIKE {pattern} ESCAPE '\\'"
 
+    def property_is(self, name: str, value: str) -> str:
+        """Whether the event's property `name` (an SQL expression) reads as the text `value`."""
+        if self.postgres:
+            return f"e.properties ->> {name} = {value}"
+        return f"CAST(e.properties ->> {name} AS TEXT) = {value}"
+
     def prepare(self, cursor) -> None:
         """Session settings for a bulk run: memory for the big aggregates, and no JIT (its
         compile time costs more than it saves on these statements)."""
@@ -278,12 +290,15 @@ NO_EVENT_SUMS = """
            CAST(0 AS BIGINT) AS events, e.id AS last_event_id
     FROM engagement_event e WHERE 1 = 0"""
 RULE_COLUMNS = (
-    "rule_id, kind, pattern, stage_id, multiplier, weight, rate, cap, repeat_count, window_s"
+    "rule_id, kind, pattern, property_name, property_value, stage_id, multiplier, weight, rate,"
+    " cap, repeat_count, window_s"
 )
 RULE_TYPES = (
     "BIGINT",
     "VARCHAR(32)",
     "VARCHAR(210)",
+    "VARCHAR(60)",
+    "VARCHAR(200)",
     "BIGINT",
     "DOUBLE PRECISION",
     "DOUBLE PRECISION",
@@ -406,7 +421,8 @@ class _Run:
 
     def event_points(self) -> None:
         """Per buyer (a contact, or the account for anonymous signals) and rule: capped points
-        now and seven days ago, how many events counted and the latest of them."""
+        now and seven days ago, how many events counted and the latest of them. Only
+        buyer-initiated events count, read through their own index (migration 0010)."""
         plain = [r for r in self.model.rules if r.repeat_count == 1]
         repeat = [r for r in self.model.rules if r.repeat_count > 1]
         epoch = self.sql.epoch("e.occurred_at")
@@ -423,17 +439,21 @@ class _Run:
 
         def one_rule(rule: Rule) -> tuple[str, list]:
             """A plain rule's events, summed per buyer in the order of the events' kind-first
-            index (migration 0005): a pass over the index, no sorting or hashing to group."""
+            index (migration 0010): a pass over the index, no sorting or hashing to group."""
             url = f" AND {self.sql.url_matches('%s')}" if rule.like else ""
+            matched = [rule.like] if rule.like else []
+            if rule.property_name:
+                url += f" AND {self.sql.property_is('%s', '%s')}"
+                matched += [rule.property_name, rule.property_value]
             rate = _num(rule.rate)
             sql = f"""
                 SELECT e.account_id, e.contact_id, {rule.id:d} AS rule_id,
                        {sums(epoch, rate, "e.occurred_at", "e.id")}
                 FROM engagement_event e
-                WHERE e.kind = %s{url} AND e.occurred_at <= %s{self.received()}
-                  AND {self.in_scope("e.account_id")}
+                WHERE e.kind = %s AND e.direction = 'buyer'{url} AND e.occurred_at <= %s
+                  {self.received()} AND {self.in_scope("e.account_id")}
                 GROUP BY e.account_id, e.contact_id"""
-            params = [week_ago, rule.kind, *([rule.like] if rule.like else []), self.at_db]
+            params = [week_ago, rule.kind, *matched, self.at_db]
             return sql, params + self.received_params()
 
         def capped(points: str) -> str:
@@ -448,6 +468,8 @@ class _Run:
                         r.id,
                         r.kind,
                         r.like,
+                        r.property_name,
+                        r.property_value,
                         r.stage_id,
                         self.model.phase_multipliers[self.model.stages[r.stage_id].phase],
                         r.weight,
@@ -481,6 +503,7 @@ class _Run:
             # window, this event completes a repeat and counts. The kind-first index serves
             # this pass too, reading only the events of its rules' kinds.
             url_matches = self.sql.url_matches("r.pattern")
+            property_is = self.sql.property_is("r.property_name", "r.property_value")
             matched = f"""
                 SELECT e.id AS event_id, e.account_id, e.contact_id, e.occurred_at, r.rule_id,
                        r.rate, {epoch} AS t,
@@ -490,7 +513,9 @@ class _Run:
                        ) AS earlier_t, r.window_s
                 FROM engagement_event e
                 JOIN r ON r.kind = e.kind AND (r.pattern = '' OR {url_matches})
-                WHERE e.occurred_at <= %s{self.received()} AND {self.in_scope("e.account_id")}"""
+                      AND (r.property_name = '' OR {property_is})
+                WHERE e.direction = 'buyer' AND e.occurred_at <= %s{self.received()}
+                  AND {self.in_scope("e.account_id")}"""
             grouped = f"""
                 SELECT m.account_id, m.contact_id, m.rule_id,
                        {sums("m.t", "m.rate", "m.occurred_at", "m.event_id")}

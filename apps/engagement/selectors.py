@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
@@ -13,7 +13,9 @@ from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
     ContactScore,
+    Direction,
     Event,
+    EventKind,
     Handoff,
     InferredStageChange,
     ScoringSettings,
@@ -24,6 +26,7 @@ TIMELINE_LENGTH = 12
 TREND_DAYS = 30
 HOT_DAYS = 7
 RECENT_EVENTS = 20
+COVERAGE_DAYS = 90
 
 
 def scoring_settings() -> ScoringSettings:
@@ -179,8 +182,41 @@ def stage_explanation(*, account_id: int, contact_id: int | None = None) -> Stag
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What the sellers did with an account over the last `days`: seller-initiated events,
+    shown beside the stage and never counted in it."""
+
+    days: int
+    touches: int
+    people: int
+    last_touch: datetime | None
+    by_kind: list[tuple[str, int]]
+
+
+def account_coverage(*, account_id: int, at: datetime | None = None) -> Coverage:
+    """Two queries over the account's events of the last `COVERAGE_DAYS`."""
+    events = Event.objects.filter(
+        account_id=account_id,
+        direction=Direction.SELLER,
+        occurred_at__gte=(at or timezone.now()) - timedelta(days=COVERAGE_DAYS),
+    )
+    totals = events.aggregate(
+        touches=Count("pk"), people=Count("contact", distinct=True), last=Max("occurred_at")
+    )
+    by_kind = events.values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
+    return Coverage(
+        days=COVERAGE_DAYS,
+        touches=totals["touches"],
+        people=totals["people"],
+        last_touch=totals["last"],
+        by_kind=[(EventKind(kind).label, n) for kind, n in by_kind],
+    )
+
+
+@dataclass(frozen=True)
 class AccountSignals:
     score: AccountScore | None
+    coverage: Coverage
     trend: list[AccountScoreSnapshot]
     timeline: list[TimelineEntry]
     committee: list[ContactScore]
@@ -193,14 +229,16 @@ class AccountSignals:
 
 
 def account_signals(*, account_id: int) -> AccountSignals:
-    """Score, stage, 30-day trend, the account's stage changes with their evidence, its people
-    by score and its open handoffs: a fixed number of queries however many signals."""
+    """Score, stage, sellers' coverage, 30-day trend, the account's stage changes with their
+    evidence, its people by score and its open handoffs: a fixed number of queries however
+    many signals."""
     since = timezone.now().date() - timedelta(days=TREND_DAYS)
     changes = list(_changes().filter(account_id=account_id, contact__isnull=True)[:TIMELINE_LENGTH])
     return AccountSignals(
         score=AccountScore.objects.select_related("stage__parent")
         .filter(account_id=account_id)
         .first(),
+        coverage=account_coverage(account_id=account_id),
         trend=list(
             AccountScoreSnapshot.objects.filter(account_id=account_id, day__gte=since).order_by(
                 "day"

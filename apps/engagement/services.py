@@ -31,6 +31,8 @@ from apps.users.models import User
 SIGNAL_RULE_FIELDS = [
     "kind",
     "url_pattern",
+    "property_name",
+    "property_value",
     "journey_stage",
     "weight",
     "half_life_days",

@@ -156,8 +156,10 @@ PIPELINE_STAGES = (  # in funnel order
     ("Closed lost", 0, PipelineStage.Outcome.LOST, None, None, None),
 )  # fmt: skip
 
-# The signals the method reads as buying evidence. A signal is worth its weight, halved every
-# half-life; a rule adds at most its cap; a repeat rule counts from the n-th signal in its window.
+# The signals the method reads as buying evidence: only what buyers do themselves (a rep's
+# emails, calls, CRM tasks and the meetings they book count as coverage, so the meeting rule
+# reads only meetings the buyer booked). A signal is worth its weight, halved every half-life;
+# a rule adds at most its cap; a repeat rule counts from the n-th signal in its window.
 SIGNAL_RULES = (
     # kind, URL contains, stage slug, weight, half-life in days, cap, repeat: n, within days
     (EventKind.INTENT_SURGE, "", "awareness", "2.00", 21, "20.00", 1, None),
@@ -167,7 +169,6 @@ SIGNAL_RULES = (
     (EventKind.DEMO_REQUEST, "", "shortlist", "8.00", 45, None, 1, None),
     (EventKind.MEETING, "", "business-case", "5.00", 30, None, 1, None),
     (EventKind.PRICING_PAGE_VIEW, "", "validation-procurement", "6.00", 21, "36.00", 1, None),
-    (EventKind.CRM_ACTIVITY, "", "validation-procurement", "3.00", 21, "15.00", 1, None),
 )  # fmt: skip
 
 # Scoring settings (the rest keep the model's defaults). Target personas are left empty: every

@@ -3,8 +3,10 @@ from rest_framework import serializers
 from apps.core.api.bulk import ItemErrorSerializer
 from apps.engagement import ingestion
 from apps.engagement.models import (
+    SELLER_KINDS,
     AccountScore,
     ContactScore,
+    Direction,
     Event,
     EventKind,
     EventSource,
@@ -23,6 +25,7 @@ class EventSerializer(serializers.ModelSerializer):
             "contact",
             "kind",
             "source",
+            "direction",
             "occurred_at",
             "received_at",
             "url",
@@ -48,6 +51,14 @@ class EventInputSerializer(serializers.Serializer):
     )
     source = serializers.ChoiceField(
         choices=EventSource.choices, required=False, help_text="Set by the webhook's source."
+    )
+    direction = serializers.ChoiceField(
+        choices=Direction.choices,
+        required=False,
+        help_text="Who started it: only the buyer's own actions count as intent. Default by kind: "
+        f"{', '.join(sorted(SELLER_KINDS))} are seller-initiated (a rep's email, call, meeting "
+        "they booked, CRM task or shared asset), every other kind buyer-initiated. Say `buyer` "
+        "for an inbound call or a meeting the buyer booked.",
     )
     email = serializers.EmailField(required=False)
     contact = serializers.IntegerField(required=False, min_value=1)
@@ -76,6 +87,8 @@ class SignalRuleSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "url_pattern",
+            "property_name",
+            "property_value",
             "journey_stage",
             "journey_stage_name",
             "weight",

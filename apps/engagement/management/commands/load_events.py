@@ -17,8 +17,8 @@ from apps.engagement.services import events_ingest
 
 # CSV columns, as the JSON fields of the bulk API; ids are numbers, properties a JSON object.
 CSV_NUMBERS = ("contact", "account", "asset")
-CSV_COLUMNS = ("id", "kind", "occurred_at", "source", "email", "contact", "domain", "account",
-               "url", "asset", "properties")  # fmt: skip
+CSV_COLUMNS = ("id", "kind", "occurred_at", "source", "direction", "email", "contact", "domain",
+               "account", "url", "asset", "properties")  # fmt: skip
 
 
 def csv_items(stream) -> Iterator[tuple[int, Any]]:
