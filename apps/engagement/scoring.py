@@ -185,7 +185,7 @@ class Scope:
     open when None), so that workers can share the run.
 
     A slice is a range, not a remainder of the id, so the planner can tell its size, and the
-    events' kind-first index (migration 0005) serves each slice only its own accounts' events.
+    events' kind-first index (migration 0010) serves each slice only its own accounts' events.
     """
 
     account_ids: tuple[int, ...] | None = None

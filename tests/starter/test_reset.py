@@ -42,7 +42,20 @@ def _rules() -> set[tuple]:
 
 def _template_rules() -> set[tuple]:
     return {
-        (kind, url, slug, Decimal(weight), half_life, cap and Decimal(cap), repeat, window, True)
+        # No template rule matches a property: both columns stay empty.
+        (
+            kind,
+            url,
+            "",
+            "",
+            slug,
+            Decimal(weight),
+            half_life,
+            cap and Decimal(cap),
+            repeat,
+            window,
+            True,
+        )
         for kind, url, slug, weight, half_life, cap, repeat, window in template.SIGNAL_RULES
     }
 
