@@ -35,13 +35,28 @@ def deal_objection_record(
     )
 
 
-def asset_recommendations_record(*, opportunity: Opportunity, assets: list[Asset]) -> None:
-    """Count the assets as recommended on the deal; a pair already counted stays as it was."""
+def asset_recommendations_record_later(*, opportunity: Opportunity, assets: list[Asset]) -> None:
+    """Count the assets a workspace shows as recommended on the deal, in a worker once the
+    reading request is over: reading a workspace writes nothing."""
+    from apps.enablement.tasks import record_recommendations
+
+    if assets:
+        asset_ids = [asset.pk for asset in assets]
+        transaction.on_commit(lambda: record_recommendations.delay(opportunity.pk, asset_ids))
+
+
+def asset_recommendations_record(*, opportunity_id: int, asset_ids: list[int]) -> None:
+    """Count the assets as recommended on the deal; a pair already counted stays as it was, and
+    a deal or asset deleted meanwhile is left out."""
+    if not Opportunity.objects.filter(pk=opportunity_id).exists():
+        return
     now = timezone.now()
     AssetRecommendation.objects.bulk_create(
         [
-            AssetRecommendation(asset=asset, opportunity=opportunity, first_recommended_at=now)
-            for asset in assets
+            AssetRecommendation(
+                asset_id=asset_id, opportunity_id=opportunity_id, first_recommended_at=now
+            )
+            for asset_id in Asset.objects.filter(pk__in=asset_ids).values_list("pk", flat=True)
         ],
         ignore_conflicts=True,
     )

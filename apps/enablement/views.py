@@ -66,7 +66,7 @@ def workspace(request: HttpRequest, opportunity_id: int) -> HttpResponse:
         space = selectors.opportunity_workspace(opportunity_id=opportunity_id)
     except Opportunity.DoesNotExist as error:
         raise Http404("No such opportunity.") from error
-    services.asset_recommendations_record(
+    services.asset_recommendations_record_later(
         opportunity=space.opportunity, assets=[r.asset for r in space.recommendations]
     )
     return render(

@@ -14,6 +14,7 @@ The web flow, `manage.py import_records` and `POST /api/v1/<kind>/bulk/` all run
 """
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -365,6 +366,11 @@ def _write(kind: str, *, run: ImportRun, at: datetime, note: str) -> upsert.Outc
         ) from error
 
 
+# A refused value is shown back as it came, less what no database stores as text: a NUL, or
+# half of a surrogate pair (JSON's "\ud800" alone).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _record(run: ImportRun, report: Report, *, at: datetime, dry_run: bool, refused: bool) -> None:
     """Save the run's counts, status and row errors (replacing a preview's)."""
     if dry_run:
@@ -379,7 +385,9 @@ def _record(run: ImportRun, report: Report, *, at: datetime, dry_run: bool, refu
                 run=run,
                 row=error.row,
                 column=columns.get(error.field, error.field),
-                value=str(error.value if error.value is not None else "")[:500],
+                value=_UNSTORABLE.sub(
+                    "\ufffd", str(error.value if error.value is not None else "")
+                )[:500],
                 message=error.message,
             )
             for error in report.errors

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
+import tests.factories as factories
 from apps.accounts.models import Account, Contact
-from apps.content.models import Asset
+from apps.content.models import Asset, EnablementRequest
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
@@ -119,3 +120,12 @@ def world(sales_rep, other_sales_rep) -> World:
 @pytest.fixture
 def users(marketer, sales_rep, admin_member) -> dict[str, User | None]:
     return {"marketer": marketer, "sales": sales_rep, "admin": admin_member, "anonymous": None}
+
+
+@pytest.fixture
+def every_record(admin_member, sales_rep):
+    """One of every record the factories make; the deals and requests are the sales rep's own."""
+    for name in factories.__all__:
+        getattr(factories, name)()
+    Opportunity.objects.update(owner=sales_rep)
+    EnablementRequest.objects.update(requested_by=sales_rep)

@@ -4,7 +4,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.content.models import EnablementRequest
-from apps.enablement.models import AssetRecommendation
 from tests.factories import AssetFactory, EnablementRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,13 +60,3 @@ def test_queue_action_delivers(client, marketer, sales_rep):
     )
     request.refresh_from_db()
     assert request.status == "delivered" and request.delivered_asset == asset
-
-
-def test_workspace_records_recommendations_shown_in_usage(client, sales_rep, deal, evaluation):
-    asset = AssetFactory(journey_stage=evaluation)
-    client.force_login(sales_rep)
-    page = client.get(reverse("enablement:workspace", args=[deal.pk]))
-    assert asset.title.encode() in page.content
-    assert AssetRecommendation.objects.filter(asset=asset, opportunity=deal).exists()
-    usage = client.get(reverse("content:asset_detail", args=[asset.pk]))
-    assert b'data-testid="times-recommended">1<' in usage.content

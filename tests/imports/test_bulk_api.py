@@ -148,3 +148,17 @@ def test_marketers_and_admins_may_import(api_client, role, status):
 
     assert response.status_code == status
     assert Account.objects.exists() == (status == 200)
+
+
+def test_a_refused_value_no_database_stores_is_kept_as_a_row_error_without_it(
+    api_client, importer
+):
+    response = _post(
+        api_client(importer),
+        "accounts",
+        [{"name": "Nul\u0000name", "domain": "nul.io"}, {"name": "Half \ud800", "domain": "h.io"}],
+    )
+    assert response.status_code == 200
+    assert response.json()["rejected"] == 2
+    values = sorted(ImportRun.objects.get().row_errors.values_list("value", flat=True))
+    assert values == ["Half \ufffd", "Nul\ufffdname"]

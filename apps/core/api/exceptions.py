@@ -1,4 +1,5 @@
-"""One place that turns every error into JSON: `{"detail": ..., "errors": {field: [...]}}`."""
+"""One place that turns every error into JSON: `{"detail": ..., "errors": {field: [...]}}`
+(`errors` empty when the error is not about a field), as the schema documents it."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -46,10 +47,14 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
 
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.ValidationError):
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
         detail = response.data
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         response.data = {"detail": "Invalid input.", "errors": fields}
+    elif isinstance(response.data, dict):
+        response.data.setdefault("errors", {})
     return response
 
 

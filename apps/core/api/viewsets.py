@@ -70,12 +70,17 @@ class ServiceModelViewSet(
     """
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = self.create_record(data=self.service_data(serializer))
+        serializer.instance = self.as_listed(self.create_record(data=self.service_data(serializer)))
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = self.update_record(
-            instance=serializer.instance, data=self.service_data(serializer)
+        serializer.instance = self.as_listed(
+            self.update_record(instance=serializer.instance, data=self.service_data(serializer))
         )
+
+    def as_listed(self, instance: Model) -> Model:
+        """The record as the queryset reads it, so a write answers with the same fields as a read
+        (annotations such as a request's `overdue` included)."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
 
     def perform_destroy(self, instance: Model) -> None:
         self.delete_record(instance=instance)

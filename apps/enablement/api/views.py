@@ -38,6 +38,7 @@ class EnablementRequestViewSet(ServiceModelViewSet):
     serializer_class = EnablementRequestSerializer
     owner_field = "requested_by"
     filterset_fields = ["status", "priority", "persona", "opportunity", "assignee"]
+    search_fields = ["notes", "decline_reason", "opportunity__name"]
     ordering_fields = ["created_at", "due_date", "priority"]
 
     def get_queryset(self):
@@ -56,8 +57,7 @@ class EnablementRequestViewSet(ServiceModelViewSet):
         instance.delete()
 
     def _respond(self, instance):
-        instance = self.get_queryset().get(pk=instance.pk)
-        return Response(self.get_serializer(instance).data)
+        return Response(self.get_serializer(self.as_listed(instance)).data)
 
     def get_permissions(self):
         extra = (
@@ -123,7 +123,7 @@ class OpportunityWorkspaceViewSet(mixins.RetrieveModelMixin, ApiViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         space = selectors.opportunity_workspace(opportunity_id=self.get_object().pk)
-        enablement_services.asset_recommendations_record(
+        enablement_services.asset_recommendations_record_later(
             opportunity=space.opportunity, assets=[r.asset for r in space.recommendations]
         )
         return Response(self.get_serializer(space).data)
@@ -134,6 +134,7 @@ class DealObjectionViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
 
     serializer_class = DealObjectionSerializer
     filterset_fields = ["opportunity", "persona"]
+    search_fields = ["text", "opportunity__name"]
     ordering_fields = ["recorded_at"]
 
     def get_queryset(self):

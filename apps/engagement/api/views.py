@@ -291,6 +291,13 @@ class HandoffViewSet(ReadOnlyApiViewSet):
 
     serializer_class = HandoffSerializer
     filterset_fields = ["status", "kind", "account", "contact"]
+    search_fields = [
+        "contact__first_name",
+        "contact__last_name",
+        "contact__email",
+        "account__name",
+        "reason",
+    ]
     ordering_fields = ["raised_at", "score"]
 
     def get_queryset(self):

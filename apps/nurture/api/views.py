@@ -71,6 +71,7 @@ class SequenceViewSet(ArchivableModelViewSet):
 class StepViewSet(ServiceModelViewSet):
     serializer_class = StepSerializer
     filterset_fields = ["sequence", "kind"]
+    search_fields = ["subject", "body", "sequence__name"]
     ordering_fields = ["sequence", "position"]
 
     def get_queryset(self):
@@ -108,6 +109,12 @@ class EnrollmentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
 
     serializer_class = EnrollmentSerializer
     filterset_fields = ["sequence", "contact", "opportunity", "status"]
+    search_fields = [
+        "contact__first_name",
+        "contact__last_name",
+        "contact__email",
+        "sequence__name",
+    ]
     ordering_fields = ["enrolled_at", "due_at"]
 
     def get_queryset(self):
