@@ -150,9 +150,7 @@ def test_marketers_and_admins_may_import(api_client, role, status):
     assert Account.objects.exists() == (status == 200)
 
 
-def test_a_refused_value_no_database_stores_is_kept_as_a_row_error_without_it(
-    api_client, importer
-):
+def test_a_refused_value_no_database_can_store_is_kept_without_what_it_cannot(api_client, importer):
     response = _post(
         api_client(importer),
         "accounts",
