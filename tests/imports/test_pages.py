@@ -16,7 +16,12 @@ from apps.accounts.models import Account, Contact
 from apps.imports import services
 from apps.imports.models import ImportRun, SavedMapping
 from apps.imports.tasks import commit_import, preview_import
-from tests.factories import AccountFactory, ImportRunFactory, SavedMappingFactory
+from tests.factories import (
+    AccountFactory,
+    ImportRowErrorFactory,
+    ImportRunFactory,
+    SavedMappingFactory,
+)
 from tests.imports.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +158,18 @@ def test_a_bad_file_is_refused_on_the_file_field_and_nothing_is_kept(
     assert any(message in error for error in response.context["form"].errors["file"])
     assert 'data-testid="error-file"' in response.text
     assert not ImportRun.objects.exists()
+
+
+def test_a_saved_mapping_chosen_on_upload_is_applied_on_the_mapping_page(marketer_client):
+    saved = SavedMappingFactory(kind="contacts", mapping={"Email": "email"})
+
+    response = _upload(marketer_client, HUBSPOT_CONTACTS, saved_mapping=saved.pk)
+
+    run = ImportRun.objects.get()
+    assert response.url == f"{reverse('imports:mapping', args=[run.pk])}?saved={saved.pk}"
+    form = marketer_client.get(response.url).context["form"]
+    chosen = {column.name: form[f"column_{i}"].value() for i, column in enumerate(form.columns)}
+    assert {column: field for column, field in chosen.items() if field} == {"Email": "email"}
 
 
 def test_a_saved_mapping_of_another_kind_is_refused(marketer_client):
@@ -339,6 +356,18 @@ def test_the_row_errors_download_as_csv(marketer_client, marketer):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert body.splitlines()[0] == "row,column,value,message"
     assert body.splitlines()[1].startswith("4,domain,not a domain,")
+
+
+def test_the_run_page_shows_200_row_errors_a_page(marketer_client):
+    run = ImportRunFactory(errors=205)
+    ImportRowErrorFactory.create_batch(205, run=run)
+    url = reverse("imports:detail", args=[run.pk])
+
+    first = marketer_client.get(url).context["errors_page"]
+    second = marketer_client.get(url, {"page": 2}).context["errors_page"]
+
+    assert (len(first), len(second)) == (200, 5)
+    assert first[0].row < first[199].row < second[0].row
 
 
 def test_undo_confirms_what_it_removes_and_then_removes_it(marketer_client, marketer):
