@@ -28,10 +28,6 @@ class DeletionImpact:
     blocked_by: dict[str, int] = field(default_factory=dict)
     token: str = ""
 
-    @property
-    def total(self) -> int:
-        return sum(self.would_remove.values()) + sum(self.would_unlink.values())
-
 
 class DeleteNotConfirmed(ApplicationError):
     """A permanent delete asked without the token of what it would remove (or with a stale one)."""
