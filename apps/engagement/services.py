@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Contact
@@ -289,19 +288,22 @@ def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = 
 def contact_signals_erase(*, contact: Contact, mentions: Mentions) -> dict[str, int]:
     """Blank a person's part of the signals for GDPR erasure; returns rows changed per table.
 
-    Their events keep kind, source, time, account, asset and the page's path (what scores and
-    stages are computed from, so the account's numbers stay as they were); properties, query
-    strings and fragments go. Anonymous visits of their account and handoff reasons or stage
-    evidence that name them are rewritten.
+    Their events keep kind, source, direction, time, account, asset, the page's path and the
+    properties a signal rule reads (what scores and stages are computed from, so the account's
+    numbers stay as they were); other properties, query strings and fragments go. Anonymous
+    visits of their account and handoff reasons or stage evidence that name them are rewritten.
     """
-    events = Event.objects.filter(contact=contact)
-    changed = set(events.exclude(properties={}).values_list("pk", flat=True))
-    events.update(properties={})
-    with_query = list(events.filter(Q(url__contains="?") | Q(url__contains="#")).only("url"))
-    for event in with_query:
-        event.url = url_without_query(event.url)
-    Event.objects.bulk_update(with_query, ["url"], batch_size=500)
-    changed |= {event.pk for event in with_query}
+    read_by_rules = set(
+        SignalRule.objects.exclude(property_name="").values_list("property_name", flat=True)
+    )
+    changed = []
+    for event in Event.objects.filter(contact=contact).only("url", "properties"):
+        kept = {k: v for k, v in event.properties.items() if k in read_by_rules}
+        url = url_without_query(event.url)
+        if (url, kept) != (event.url, event.properties):
+            event.url, event.properties = url, mentions.scrub(kept)
+            changed.append(event)
+    Event.objects.bulk_update(changed, ["url", "properties"], batch_size=500)
     anonymous = Event.objects.filter(account_id=contact.account_id, contact__isnull=True)
     return {
         "events": len(changed) + mentions.scrub_rows(anonymous, ["url", "properties"]),

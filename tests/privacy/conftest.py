@@ -52,8 +52,14 @@ class Footprint:
 
 @pytest.fixture
 def footprint(stages, scoring) -> Footprint:  # noqa: F811
+    # A rule that reads a property: erasure keeps that one, so scores do not move.
     SignalRuleFactory(
-        kind=EventKind.DEMO_REQUEST, journey_stage=stages.awareness, weight=5, half_life_days=30
+        kind=EventKind.DEMO_REQUEST,
+        journey_stage=stages.awareness,
+        weight=5,
+        half_life_days=30,
+        property_name="plan",
+        property_value="enterprise",
     )
     account = AccountFactory(name="Northwind", domain="northwind.example")
     person = ContactFactory(
@@ -81,9 +87,9 @@ def footprint(stages, scoring) -> Footprint:  # noqa: F811
             url=f"https://northwind.example/pricing?email={contact.email}&ref={MARKER}#top"
             if contact == person
             else "https://northwind.example/pricing",
-            properties={"note": MARKER, "ip": IP, "user_agent": "Firefox"}
+            properties={"note": MARKER, "ip": IP, "user_agent": "Firefox", "plan": "enterprise"}
             if contact == person
-            else {"note": "colleague's"},
+            else {"note": "colleague's", "plan": "enterprise"},
         )
     # An anonymous visit of the account that still carries their address.
     EventFactory(
