@@ -2,6 +2,7 @@ import io
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -103,17 +104,20 @@ def accounts_rescore_later(*, account_ids: Iterable[int], at: datetime | None = 
     """Queue these accounts for the incremental recompute (after the caller's commit), as new
     signals do: one waiting row per account however often asked. Returns how many."""
     at = at or timezone.now()
-    requests = [RecomputeRequest(account_id=pk, requested_at=at) for pk in set(account_ids)]
-    RecomputeRequest.objects.bulk_create(
-        requests,
-        batch_size=1_000,
-        update_conflicts=True,
-        unique_fields=["account"],
-        update_fields=["requested_at"],
-    )
-    if requests:
+    pending = iter(sorted(set(account_ids)))
+    queued = 0
+    # A thousand model objects at a time: an import touching every account stays small.
+    while batch := list(islice(pending, 1_000)):
+        RecomputeRequest.objects.bulk_create(
+            [RecomputeRequest(account_id=pk, requested_at=at) for pk in batch],
+            update_conflicts=True,
+            unique_fields=["account"],
+            update_fields=["requested_at"],
+        )
+        queued += len(batch)
+    if queued:
         transaction.on_commit(recompute_pending_scores.delay)
-    return len(requests)
+    return queued
 
 
 def parse_items(*, stream, content_type: str):

@@ -125,9 +125,6 @@ class ImportChange(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     previous = models.JSONField(null=True, blank=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["run", "action"])]
-
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.record_kind} #{self.record_id}"
 

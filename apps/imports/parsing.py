@@ -146,13 +146,13 @@ def _csv_rows(reader, text: io.TextIOWrapper) -> Iterator[tuple[int, list[str]]]
     number = 1
     while (cells := _csv_next(reader, text)) is not None:
         number += 1
-        yield number, [_unquote(cell) for cell in cells]
+        yield number, [_unquote(cell) if cell[:1] == "'" else cell for cell in cells]
 
 
 def _unquote(cell: str) -> str:
-    """Drop the apostrophe Waymark's own exports put before a formula-like cell, so an export
-    imports back unchanged."""
-    if cell.startswith("'") and csv_safe(cell[1:]) != cell[1:]:
+    """For a cell starting with `'`: drop the apostrophe Waymark's own exports put before a
+    formula-like cell, so an export imports back unchanged."""
+    if csv_safe(cell[1:]) != cell[1:]:
         return cell[1:]
     return cell
 
@@ -211,4 +211,5 @@ def _cell_text(value) -> str:
         return value.isoformat() if value.time() != time(0) else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return _unquote(str(value))
+    text = str(value)
+    return _unquote(text) if text[:1] == "'" else text

@@ -293,11 +293,11 @@ def _execute(
     rows: Iterable[tuple[int, Any]],
     *,
     dry_run: bool,
-    refused: list[RowError] | None = None,
+    unreadable: list[RowError] | None = None,
 ) -> Report:
     """Check, stage, match and write `rows` for `run` (see the module's docstring).
 
-    `refused` collects, while `rows` is read, the rows its reader could not even pass on (the
+    `unreadable` collects, while `rows` is read, the rows its reader could not even pass on (the
     bulk API's unreadable items); they count as rows with errors.
     """
     kind = RecordKind(run.kind)
@@ -325,8 +325,8 @@ def _execute(
                 kind, at=at, user_id=run.created_by_id, by_name="account_name" in checker.fields
             )
             report.errors += [RowError(p.item, p.field, p.value, p.message) for p in problems]
-            report.errors += refused or []
-            report.rows += len(refused or [])
+            report.errors += unreadable or []
+            report.rows += len(unreadable or [])
             report.errors.sort(key=lambda error: error.row)
             refused = run.mode == ImportRun.Mode.ALL_OR_NOTHING and bool(report.errors)
             savepoint = transaction.savepoint()
@@ -338,9 +338,7 @@ def _execute(
                 transaction.savepoint_rollback(savepoint)
             else:
                 transaction.savepoint_commit(savepoint)
-                accounts_rescore_later(
-                    account_ids=upsert.touched_account_ids(kind, run_id=run.pk), at=at
-                )
+                accounts_rescore_later(account_ids=outcome.rescore, at=at)
             _record(run, report, at=at, dry_run=dry_run, refused=refused)
     finally:
         upsert.stage_drop()
@@ -427,7 +425,7 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
             "would lose those changes.",
             fields={"records": [f"{blocker.record} ({blocker.reason})" for blocker in blockers]},
         )
-    account_ids = list(upsert.touched_account_ids(run.kind, run_id=run.pk))
+    account_ids = list(upsert.changed_account_ids(run.kind, run_id=run.pk))
     upsert.restore(run.kind, run_id=run.pk, note=f"Import #{run.pk}")
     model.objects.filter(
         pk__in=changes.filter(action=ImportChange.Action.CREATED).values("record_id")
@@ -517,7 +515,7 @@ def records_bulk_upsert(
             else:
                 refused.append(RowError(number, *problem))
 
-    report = _execute(run, records(), dry_run=False, refused=refused)
+    report = _execute(run, records(), dry_run=False, unreadable=refused)
     if not report.rows:
         raise bulk.empty_body("record")
     by_item: dict[int, dict[str, list[str]]] = {}

@@ -17,7 +17,7 @@ SQLite (3.35+: `RETURNING`, `UPDATE … FROM`, `IS DISTINCT FROM`).
 """
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
@@ -42,6 +42,9 @@ class Outcome:
     creates: int = 0
     updates: int = 0
     unchanged: int = 0
+    # Accounts whose scores the write may change: new or moved people, new personas or roles,
+    # new tiers or fit (a new title alone changes no score).
+    rescore: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -410,6 +413,8 @@ def write(kind: str, *, run_id: int, at: datetime, user_id: int | None, note: st
         )
         if kind == RecordKind.OPPORTUNITIES:
             _move_stages(cursor, params)
+        else:
+            outcome.rescore = _rescored(cursor, kind, columns, matched, params)
         assignments = ", ".join(f"{name} = {new}" for name, (new, _) in columns.items())
         cursor.execute(
             f"""UPDATE {table} AS t SET {assignments}, updated_at = %(at)s
@@ -428,6 +433,13 @@ def write(kind: str, *, run_id: int, at: datetime, user_id: int | None, note: st
                SELECT %(run)s, %(kind)s, id, 'created', NULL FROM import_created""",
             params,
         )
+        if kind != RecordKind.OPPORTUNITIES:
+            account = "id" if kind == RecordKind.ACCOUNTS else "account_id"
+            cursor.execute(
+                f"SELECT DISTINCT {account} FROM {table} "
+                "WHERE id IN (SELECT id FROM import_created)"
+            )
+            outcome.rescore.update(row[0] for row in cursor.fetchall())
         if kind == RecordKind.OPPORTUNITIES:
             cursor.execute(
                 """INSERT INTO pipeline_stagechange
@@ -437,6 +449,28 @@ def write(kind: str, *, run_id: int, at: datetime, user_id: int | None, note: st
                 params,
             )
     return outcome
+
+
+_SCORED = {
+    RecordKind.ACCOUNTS: ("tier", "is_target", "fit_score"),
+    RecordKind.CONTACTS: ("account_id", "persona_id", "buying_role"),
+}
+
+
+def _rescored(cursor, kind: str, columns: dict, matched: str, params: dict) -> set[int]:
+    """The accounts of updated records whose scored values change (a contact moving account
+    counts for both accounts)."""
+    changed = " OR ".join(
+        f"({columns[name][0]}) IS DISTINCT FROM t.{name}" for name in _SCORED[kind]
+    )
+    if kind == RecordKind.ACCOUNTS:
+        accounts = "SELECT t.id"
+    else:
+        accounts = (
+            f"SELECT t.account_id {matched} AND ({changed}) UNION SELECT {columns['account_id'][0]}"
+        )
+    cursor.execute(f"{accounts} {matched} AND ({changed})", params)
+    return {row[0] for row in cursor.fetchall()}
 
 
 def _insert(cursor, kind: str, columns: dict[str, tuple[str, str]], params: dict) -> int:
@@ -483,8 +517,8 @@ def _move_stages(cursor, params: dict) -> None:
     )
 
 
-def touched_account_ids(kind: str, *, run_id: int) -> Iterator[int]:
-    """The accounts whose scores this run may have changed (its accounts, or its contacts')."""
+def changed_account_ids(kind: str, *, run_id: int) -> Iterator[int]:
+    """The accounts a committed run wrote (its accounts, or its contacts'), for undo."""
     if kind == RecordKind.OPPORTUNITIES:
         return iter(())
     sql = "SELECT record_id FROM imports_importchange WHERE run_id = %s"

@@ -162,3 +162,28 @@ def test_all_or_nothing_writes_nothing_when_one_row_fails(run_import):
     assert (run.creates, run.errors) == (0, 1)
     assert not Account.objects.exists()
     assert not ImportChange.objects.exists()
+
+
+def test_the_accounts_of_changed_contacts_wait_for_rescoring(
+    run_import, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from apps.engagement.models import RecomputeRequest
+    from apps.engagement.tasks import recompute_pending_scores
+
+    acme, quiet = AccountFactory(domain="acme.com"), AccountFactory(domain="quiet.example")
+    ContactFactory(account=quiet, email="q@quiet.example", title="CFO")
+
+    with (
+        mock.patch.object(recompute_pending_scores, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run_import(
+            "contacts",
+            # A new person counts for their account's score; a new job title alone does not.
+            "email,first_name,last_name,title\na@acme.com,A,A,\nq@quiet.example,,,Chief of Staff\n",
+        )
+
+    assert list(RecomputeRequest.objects.values_list("account_id", flat=True)) == [acme.pk]
+    delay.assert_called_once_with()
