@@ -19,8 +19,10 @@ upsert, undo records, rescoring queue).
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.test import override_settings
 
 from apps.core.bench import BenchReport, benchmark, stopwatch
 from apps.imports import services
@@ -116,6 +118,13 @@ def _import(path: Path) -> tuple[ImportRun, float, float]:
     return run, preview(), commit()
 
 
+def _files_on_disk(folder: Path):
+    """Uploads kept on disk as in production (the test settings keep them in memory)."""
+    disk = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    storages = {**settings.STORAGES, "default": disk}
+    return override_settings(STORAGES=storages, MEDIA_ROOT=folder / "media")
+
+
 def _memory_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
@@ -126,7 +135,7 @@ def _memory_mb(field: str) -> float:
 @benchmark
 def imports(report: BenchReport) -> None:
     _world()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, _files_on_disk(Path(folder)):
         csv_path, changed_path, copy_path = _write_files(Path(folder))
         copy_seconds = _copy(copy_path)
         with connection.cursor() as cursor:
