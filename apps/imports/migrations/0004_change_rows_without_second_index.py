@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0003_run_status_previewing'),
+        ("imports", "0003_run_status_previewing"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='importchange',
-            name='imports_imp_run_id_74acb9_idx',
+            model_name="importchange",
+            name="imports_imp_run_id_74acb9_idx",
         ),
     ]
