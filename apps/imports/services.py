@@ -258,7 +258,15 @@ def _require(run: ImportRun, *statuses: str) -> None:
 
 def _run_file(run: ImportRun, *, dry_run: bool) -> ImportRun:
     if not dry_run:
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING, rows_done=0)
+        # Claimed in one statement: of two commits of one run (a double click, a redelivered
+        # task), only the first goes on.
+        ready = (ImportRun.Status.PREVIEWED, ImportRun.Status.QUEUED)
+        claimed = ImportRun.objects.filter(pk=run.pk, status__in=ready).update(
+            status=ImportRun.Status.RUNNING, rows_done=0
+        )
+        if not claimed:
+            run.refresh_from_db()
+            _require(run, *ready)
     try:
         _execute(run, _file_rows(run), dry_run=dry_run)
     except ApplicationError as error:

@@ -6,6 +6,7 @@ from django.test import override_settings
 from apps.accounts.models import Account
 from apps.core.exceptions import ApplicationError
 from apps.imports import services
+from apps.imports.models import ImportRun
 from apps.imports.tasks import commit_import
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,13 @@ def test_a_run_commits_once(run_import):
 
     with pytest.raises(ApplicationError, match="must be previewed or queued first"):
         services.import_commit(run=run)
+
+
+def test_a_second_commit_of_the_same_run_is_refused(run_import):
+    run = run_import("accounts", FILE, commit=False)
+    stale = ImportRun.objects.get(pk=run.pk)
+    services.import_commit(run=run)
+
+    with pytest.raises(ApplicationError, match="it must be previewed or queued first"):
+        services.import_commit(run=stale)
+    assert Account.objects.count() == 3
