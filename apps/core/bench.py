@@ -12,11 +12,13 @@ Every benchmark runs against a throw-away PostgreSQL database of its own.
 
 import importlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.apps import apps
+from django.db import connection, transaction
 
 _REGISTRY: list[Callable[["BenchReport"], None]] = []
 
@@ -43,6 +45,22 @@ def stopwatch() -> Iterator[Callable[[], float]]:
         yield lambda: (end[0] if end else time.perf_counter()) - start
     finally:
         end.append(time.perf_counter())
+
+
+def timed_copy(*, table: str, columns: Iterable[str], path: Path) -> float:
+    """Seconds a raw PostgreSQL COPY of `path` (COPY's text format) into `table` takes,
+    committed: the baseline a bulk path is measured against."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with (
+        stopwatch() as elapsed,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+        path.open("rb") as source,
+    ):
+        while block := source.read(1 << 20):
+            copy.write(block)
+    return elapsed()
 
 
 def discover() -> list[Callable[[BenchReport], None]]:

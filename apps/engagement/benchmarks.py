@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
-from apps.core.bench import BenchReport, benchmark, stopwatch
+from apps.core.bench import BenchReport, benchmark, stopwatch, timed_copy
 from apps.engagement import ingestion, scoring
 from apps.engagement.models import Event, EventKind, SignalRule
 from apps.engagement.selectors import score_slices
@@ -204,15 +204,6 @@ def _write_events(folder: Path, now: datetime.datetime) -> tuple[Path, Path]:
     return copy_path, ndjson_path
 
 
-def _copy(path: Path) -> float:
-    with stopwatch() as elapsed, transaction.atomic(), connection.cursor() as cursor:
-        statement = f"COPY engagement_event ({', '.join(COLUMNS)}) FROM STDIN"
-        with cursor.copy(statement) as copy, path.open("rb") as source:
-            while block := source.read(1 << 20):
-                copy.write(block)
-    return elapsed()
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -357,7 +348,7 @@ def signals(report: BenchReport) -> None:
     token = _world()
     with tempfile.TemporaryDirectory() as folder:
         copy_path, ndjson_path = _write_events(Path(folder), now)
-        copy_seconds = _copy(copy_path)
+        copy_seconds = timed_copy(table="engagement_event", columns=COLUMNS, path=copy_path)
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE engagement_event CASCADE")
             cursor.execute("VACUUM ANALYZE engagement_event")
