@@ -81,13 +81,25 @@ def record_delete_confirmed(*, instance: Model, confirm: str, delete: Callable[[
 
 
 def records_archive(*, records: ArchivableQuerySet, by, at=None) -> int:
-    """Archive the not yet archived `records` at one moment (so a restore can find them)."""
-    return records.active().update(archived_at=at or timezone.now(), archived_by=by)
+    """Archive the not yet archived `records` at one moment (so a restore can find them).
+
+    Saved one by one, as any edit is, so each archive shows in the record's change history.
+    """
+    return _stamp(records.active(), archived_at=at or timezone.now(), archived_by=by)
 
 
 def records_restore(*, records: ArchivableQuerySet, archived_at) -> int:
     """Bring back the `records` archived at `archived_at` (together with a parent record)."""
-    return records.filter(archived_at=archived_at).update(archived_at=None, archived_by=None)
+    return _stamp(records.filter(archived_at=archived_at), archived_at=None, archived_by=None)
+
+
+def _stamp(records: ArchivableQuerySet, **values) -> int:
+    rows = list(records)
+    for row in rows:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save(update_fields=[*values, "updated_at"])
+    return len(rows)
 
 
 @transaction.atomic

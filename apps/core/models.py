@@ -60,7 +60,8 @@ class ArchivableModel(models.Model):
     restorable) rather than deleted, so its history stays whole.
 
     `objects` still returns every row (uniqueness checks, imports and links see archived
-    records too); lists and pickers ask for `.active()`.
+    records too); lists and pickers ask for `.active()`. Used with `TimeStampedModel`: an
+    archive or restore is saved as an edit, `updated_at` included.
     """
 
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
