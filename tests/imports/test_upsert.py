@@ -187,3 +187,27 @@ def test_the_accounts_of_changed_contacts_wait_for_rescoring(
 
     assert list(RecomputeRequest.objects.values_list("account_id", flat=True)) == [acme.pk]
     delay.assert_called_once_with()
+
+
+def test_an_xlsx_upload_imports_like_a_csv(importer):
+    import io
+
+    from openpyxl import Workbook
+
+    from apps.imports import services
+    from tests.imports.conftest import upload
+
+    book = Workbook()
+    book.active.append(["Account Name", "Website", "Employees", "Account ID"])
+    book.active.append(["Acme", "https://acme.com", 1200, "001A"])
+    data = io.BytesIO()
+    book.save(data)
+
+    run = services.import_run_start(
+        kind="accounts", file=upload(data.getvalue(), "accounts.xlsx"), created_by=importer
+    )
+    run = services.import_commit(run=services.import_preview(run=run))
+
+    assert (run.source, run.creates, run.errors) == ("salesforce", 1, 0)
+    acme = Account.objects.get()
+    assert (acme.domain, acme.employee_count, acme.external_id) == ("acme.com", 1200, "001A")
