@@ -119,6 +119,13 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
     consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
+    buying_cycle_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When this person's current buying cycle began (their deal closed, or sales "
+        "rejected them to recycle): earlier signals no longer count toward stage and score.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -1,4 +1,8 @@
+from collections.abc import Mapping
+from datetime import datetime
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
@@ -98,6 +102,31 @@ def account_restore(*, account: Account) -> Account:
         records_restore(records=Account.objects.filter(pk=account.pk), archived_at=at)
         account.refresh_from_db(fields=["archived_at", "archived_by"])
     return account
+
+
+@transaction.atomic
+def contacts_buying_cycle_start(
+    *,
+    by_account: Mapping[int, datetime] | None = None,
+    by_contact: Mapping[int, datetime] | None = None,
+) -> int:
+    """Start a new buying cycle at the given time for every person of these accounts (a deal
+    closed) and for these people (sales recycled them): their earlier signals stop counting
+    toward stage and score. A cycle never starts before the one it follows. Updates in
+    batches; returns how many people moved on."""
+    by_account, by_contact = by_account or {}, by_contact or {}
+    people = Contact.objects.filter(Q(account_id__in=by_account) | Q(pk__in=by_contact)).only(
+        "pk", "account_id", "buying_cycle_started_at"
+    )
+    moved = []
+    for person in people:
+        starts = (by_account.get(person.account_id), by_contact.get(person.pk))
+        start = max(at for at in starts if at is not None)
+        if person.buying_cycle_started_at is None or start > person.buying_cycle_started_at:
+            person.buying_cycle_started_at = start
+            moved.append(person)
+    Contact.objects.bulk_update(moved, ["buying_cycle_started_at"], batch_size=1_000)
+    return len(moved)
 
 
 def erased_email(contact_id: int) -> str:

@@ -5,6 +5,8 @@ The model (the numbers live in `ScoringSettings`):
 
 - Only buyer-initiated events are evidence: what a rep does (emails sent, calls, meetings they
   booked) shows the account's coverage on its page, never a stage or a score.
+- A person's signals from before their current buying cycle (`Contact.buying_cycle_started_at`:
+  their deal closed, or sales rejected and recycled them) count no more.
 - A signal rule matches events of its kind (and URL pattern, and property value). Each matching
   event is worth
   weight × 2^(−age / half-life) and a rule's total is capped. A repeat rule counts an event only
@@ -400,6 +402,17 @@ class _Run:
         self.scope = scope
         if scope.account_ids is not None:
             self.load("scope", "account_id", ("BIGINT",), [(pk,) for pk in scope.account_ids])
+        # The people whose current buying cycle began by `at`: their earlier signals belong to
+        # a cycle that ended (a deal closed, or sales recycled them) and count no more.
+        cycles = self.temp(
+            "cycle",
+            f"""SELECT c.id AS contact_id, c.buying_cycle_started_at AS started_at
+                FROM accounts_contact c
+                WHERE c.buying_cycle_started_at <= %s AND {self.in_scope("c.account_id")}""",
+            [self.at_db],
+        )
+        self.analyze(cycles)
+        self.cycles = self.count("cycle")
 
     def in_scope(self, column: str) -> str:
         if self.scope.account_ids is not None:
@@ -418,6 +431,15 @@ class _Run:
 
     def received_params(self) -> list:
         return [self.at_db] if self.known_then else []
+
+    def in_cycle(self) -> str:
+        """Only the signals of each person's current buying cycle (nothing to check when no
+        one in scope has started a new one)."""
+        if not self.cycles:
+            return ""
+        return f"""AND NOT EXISTS (SELECT 1 FROM {self.p}_cycle cy
+                                  WHERE cy.contact_id = e.contact_id
+                                    AND e.occurred_at < cy.started_at)"""
 
     def event_points(self) -> None:
         """Per buyer (a contact, or the account for anonymous signals) and rule: capped points
@@ -451,7 +473,7 @@ class _Run:
                        {sums(epoch, rate, "e.occurred_at", "e.id")}
                 FROM engagement_event e
                 WHERE e.kind = %s AND e.direction = 'buyer'{url} AND e.occurred_at <= %s
-                  {self.received()} AND {self.in_scope("e.account_id")}
+                  {self.received()} AND {self.in_scope("e.account_id")} {self.in_cycle()}
                 GROUP BY e.account_id, e.contact_id"""
             params = [week_ago, rule.kind, *matched, self.at_db]
             return sql, params + self.received_params()
@@ -515,7 +537,7 @@ class _Run:
                 JOIN r ON r.kind = e.kind AND (r.pattern = '' OR {url_matches})
                       AND (r.property_name = '' OR {property_is})
                 WHERE e.direction = 'buyer' AND e.occurred_at <= %s{self.received()}
-                  AND {self.in_scope("e.account_id")}"""
+                  AND {self.in_scope("e.account_id")} {self.in_cycle()}"""
             grouped = f"""
                 SELECT m.account_id, m.contact_id, m.rule_id,
                        {sums("m.t", "m.rate", "m.occurred_at", "m.event_id")}

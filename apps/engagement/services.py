@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Contact
+from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
@@ -262,7 +263,9 @@ def signals_housekeeping(*, at: datetime | None = None) -> None:
 
 @transaction.atomic
 def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = "") -> Handoff:
-    """Sales accepts or rejects an MQL or MQA, once; a rejection says why."""
+    """Sales accepts or rejects an MQL or MQA, once; a rejection says why and recycles the
+    person (or the account's people): a new buying cycle starts, and their earlier signals stop
+    counting toward stage and score."""
     locked = Handoff.objects.select_for_update().get(pk=handoff.pk)
     if locked.status != Handoff.Status.PENDING:
         raise ApplicationError(
@@ -276,15 +279,17 @@ def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = 
             fields={"reason": ["Required when rejecting."]},
         )
     status = Handoff.Status.ACCEPTED if accept else Handoff.Status.REJECTED
+    now = timezone.now()
+    if not accept:
+        if locked.contact_id:
+            contacts_buying_cycle_start(by_contact={locked.contact_id: now})
+        else:
+            contacts_buying_cycle_start(by_account={locked.account_id: now})
+        accounts_rescore_later(account_ids=[locked.account_id], at=now)
     return model_update(
         instance=locked,
         fields=["status", "decided_by", "decided_at", "reason"],
-        data={
-            "status": status,
-            "decided_by": user,
-            "decided_at": timezone.now(),
-            "reason": reason,
-        },
+        data={"status": status, "decided_by": user, "decided_at": now, "reason": reason},
     )[0]
 
 

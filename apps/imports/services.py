@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from apps.accounts.services import contacts_buying_cycle_start
 from apps.core import bulk
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
@@ -38,6 +39,7 @@ from apps.imports.fields import KEY_FIELDS, RowChecker, fields_for
 from apps.imports.models import ImportChange, ImportRowError, ImportRun, RecordKind, SavedMapping
 from apps.imports.presets import Suggestion, mapping_suggest
 from apps.imports.selectors import import_undo_blockers
+from apps.pipeline.selectors import opportunity_closes_by_account
 from apps.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -346,11 +348,24 @@ def _execute(
                 transaction.savepoint_rollback(savepoint)
             else:
                 transaction.savepoint_commit(savepoint)
-                accounts_rescore_later(account_ids=outcome.rescore, at=at)
+                closes = _deals_closed(kind, run=run)
+                accounts_rescore_later(account_ids=[*outcome.rescore, *closes], at=at)
             _record(run, report, at=at, dry_run=dry_run, refused=refused)
     finally:
         upsert.stage_drop()
     return report
+
+
+def _deals_closed(kind: str, *, run: ImportRun) -> dict[int, datetime]:
+    """The accounts whose deals this run wrote closed, as the deal page would: their people
+    start a new buying cycle when the latest closed. Returns them with that time."""
+    if kind != RecordKind.OPPORTUNITIES:
+        return {}
+    closes = opportunity_closes_by_account(
+        opportunity_ids=ImportChange.objects.filter(run=run).values("record_id")
+    )
+    contacts_buying_cycle_start(by_account=closes)
+    return closes
 
 
 def _chunks(rows: Iterable[tuple[int, Any]]) -> Iterator[list]:

@@ -1,8 +1,8 @@
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from apps.accounts.models import Contact
@@ -106,6 +106,19 @@ def opportunity_detail(*, opportunity_id: int) -> OpportunityDetail:
         stage_history=list(history.order_by("-entered_at")),
         committee=account_committee(account_id=opportunity.account_id),
     )
+
+
+def opportunity_closes_by_account(
+    *, opportunity_ids: Iterable[int] | QuerySet
+) -> dict[int, datetime]:
+    """Per account, when the latest of these deals closed (won or lost); open deals left out."""
+    closes = (
+        Opportunity.objects.filter(pk__in=opportunity_ids, closed_at__isnull=False)
+        .values("account_id")
+        .annotate(at=Max("closed_at"))
+        .order_by()
+    )
+    return {row["account_id"]: row["at"] for row in closes}
 
 
 def pipeline_stage_list() -> QuerySet[PipelineStage]:

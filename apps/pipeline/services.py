@@ -3,8 +3,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
+from apps.engagement.services import accounts_rescore_later
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
 from apps.users.models import User
 
@@ -92,7 +94,8 @@ def opportunity_move_stage(
     at: datetime | None = None,
     note: str = "",
 ) -> Opportunity:
-    """Close the current stay in a stage and open the next one, under a row lock."""
+    """Close the current stay in a stage and open the next one, under a row lock. Closing the
+    deal (won or lost) starts a new buying cycle for the account's people."""
     at = at or timezone.now()
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.stage_id == stage.pk:
@@ -111,6 +114,9 @@ def opportunity_move_stage(
     OpportunityStall.objects.filter(opportunity=locked, ended_at__isnull=True).update(ended_at=at)
     locked.stage = stage
     locked.stage_entered_at = at
+    if stage.is_closed and not locked.closed_at:
+        contacts_buying_cycle_start(by_account={locked.account_id: at})
+        accounts_rescore_later(account_ids=[locked.account_id], at=at)
     locked.closed_at = at if stage.is_closed else None
     locked.stalled_since, locked.stall_reason = None, ""
     locked.save(

@@ -3,8 +3,14 @@ from datetime import UTC, date, datetime
 import pytest
 from django.utils import timezone
 
+from apps.engagement.models import RecomputeRequest
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
-from tests.factories import AccountFactory, OpportunityFactory, PipelineStageFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OpportunityFactory,
+    PipelineStageFactory,
+)
 from tests.imports.conftest import row_errors
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +76,30 @@ def test_a_changed_stage_moves_the_deal_through_its_history(run_import, stages):
             "stage__name", "from_stage__name", "exited_at"
         )
     ) == [("Discovery", None, moved), ("Won", "Discovery", None)]
+
+
+def test_deals_the_file_closes_start_a_new_buying_cycle_for_their_accounts(run_import, stages):
+    acme, globex = AccountFactory(domain="acme.com"), AccountFactory(domain="globex.com")
+    OpportunityFactory(
+        name="Acme expansion",
+        stage=stages["Discovery"],
+        stage_entered_at=datetime(2025, 1, 1, tzinfo=UTC),
+        account=acme,
+    )
+    ann, bob = ContactFactory(account=acme), ContactFactory(account=globex)
+
+    run_import(
+        "opportunities",
+        "name,account_domain,stage,stage_entered_at\n"
+        "Acme expansion,acme.com,Won,2025-06-01\n"
+        "Globex pilot,globex.com,Proposal,2025-06-01\n",
+    )
+
+    ann.refresh_from_db()
+    bob.refresh_from_db()
+    assert ann.buying_cycle_started_at == datetime(2025, 6, 1, tzinfo=UTC)
+    assert bob.buying_cycle_started_at is None
+    assert set(RecomputeRequest.objects.values_list("account_id", flat=True)) == {acme.pk}
 
 
 def test_a_move_before_the_current_stage_began_is_refused(run_import, stages):
