@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_archive'),
+        ("accounts", "0005_archive"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='buying_cycle_started_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When this person's current buying cycle began (their deal closed, or sales rejected them to recycle): earlier signals no longer count toward stage and score.", null=True),
+            model_name="contact",
+            name="buying_cycle_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When this person's current buying cycle began (their deal closed, or sales rejected them to recycle): earlier signals no longer count toward stage and score.",
+                null=True,
+            ),
         ),
     ]
