@@ -14,6 +14,7 @@ from apps.enablement.api.views import (
 )
 from apps.engagement.api.views import (
     AccountScoreViewSet,
+    BacktestViewSet,
     ContactScoreViewSet,
     EventViewSet,
     HandoffViewSet,
@@ -64,6 +65,7 @@ router.register("contact-scores", ContactScoreViewSet, basename="contact-score")
 router.register("account-scores", AccountScoreViewSet, basename="account-score")
 router.register("stage-changes", StageChangeViewSet, basename="stage-change")
 router.register("handoffs", HandoffViewSet, basename="handoff")
+router.register("backtests", BacktestViewSet, basename="backtest")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("journeys", JourneyViewSet, basename="journey")
 router.register("journey-stages", JourneyStageViewSet, basename="journey-stage")

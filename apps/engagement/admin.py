@@ -6,6 +6,7 @@ from apps.engagement import services
 from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
+    Backtest,
     ContactScore,
     Event,
     Handoff,
@@ -182,6 +183,15 @@ class HandoffAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
             else:
                 accepted += 1
         self.message_user(request, f"Accepted {accepted} handoffs.")
+
+
+@admin.register(Backtest)
+class BacktestAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """Backtests of the scores, run from the backtest page, the API or `scores_backtest`."""
+
+    list_display = ("created_at", "as_of", "horizon_days", "outcome", "status", "requested_by")
+    list_filter = ("status", "outcome")
+    list_select_related = ("requested_by",)
 
 
 @admin.register(RecomputeRequest)

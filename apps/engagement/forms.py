@@ -1,7 +1,7 @@
 from django import forms
 
-from apps.engagement.models import Handoff, SignalRule
-from apps.engagement.services import SIGNAL_RULE_FIELDS
+from apps.engagement.models import Backtest, Handoff, SignalRule
+from apps.engagement.services import BACKTEST_MAX_HORIZON_DAYS, SIGNAL_RULE_FIELDS
 from apps.journeys.models import JourneyStage
 
 SELECT = {"class": "form-select"}
@@ -51,3 +51,28 @@ class HandoffDecisionForm(forms.Form):
         choices=[(Handoff.Status.ACCEPTED, "Accept"), (Handoff.Status.REJECTED, "Reject")]
     )
     reason = forms.CharField(required=False, max_length=500)
+
+
+class BacktestForm(forms.Form):
+    as_of = forms.DateField(
+        label="Scores as of",
+        widget=forms.DateInput(attrs={**INPUT, "type": "date"}),
+        help_text="The end of this day: the events that had occurred by then count.",
+    )
+    horizon_days = forms.IntegerField(
+        label="Horizon (days)",
+        min_value=1,
+        max_value=BACKTEST_MAX_HORIZON_DAYS,
+        initial=90,
+        widget=forms.NumberInput(attrs=INPUT),
+    )
+    outcome = forms.ChoiceField(
+        choices=Backtest.Outcome.choices,
+        label="Outcome to foresee",
+        widget=forms.Select(attrs=SELECT),
+    )
+    known_then = forms.BooleanField(
+        required=False,
+        label="Only events Waymark had received by then",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

@@ -682,3 +682,52 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook_source} delivery at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Backtest(TimeStampedModel):
+    """One backtest of the scores: as of a past moment, against what happened in the horizon
+    after (see apps/engagement/backtest.py). `results` holds the numbers the page draws."""
+
+    class Outcome(models.TextChoices):
+        OPPORTUNITY_CREATED = "opportunity_created", "Opportunity created"
+        OPPORTUNITY_WON = "opportunity_won", "Opportunity won"
+        HANDOFF_ACCEPTED = "handoff_accepted", "Handoff accepted"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    as_of = models.DateTimeField(help_text="Scores as they stood then.")
+    horizon_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="Days after the as-of time in which the outcome counts.",
+    )
+    outcome = models.CharField(
+        max_length=24, choices=Outcome.choices, default=Outcome.OPPORTUNITY_CREATED
+    )
+    known_then = models.BooleanField(
+        default=False, help_text="Count only the events Waymark had received by the as-of time."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=dict, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Backtest as of {self.as_of:%Y-%m-%d}, {self.horizon_days} days"
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

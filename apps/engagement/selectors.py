@@ -9,9 +9,11 @@ from django.utils import timezone
 from apps.accounts.models import Account, Contact
 from apps.core.csv_export import export_rows
 from apps.engagement import scoring
+from apps.engagement.backtest import BUYERS as BACKTEST_BUYERS
 from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
+    Backtest,
     ContactScore,
     Direction,
     Event,
@@ -377,3 +379,69 @@ def handoff_export_rows(*, handoffs: QuerySet[Handoff]) -> Iterator[tuple]:
         stage="stage__name",
         decided_by_email="decided_by__email",
     )
+
+
+# -- backtests ---------------------------------------------------------------------------------
+
+BACKTEST_CSV_COLUMNS = [
+    "buyers",
+    "scorer",
+    "auc",
+    "decile",
+    "buyers_in_decile",
+    "with_outcome",
+    "observed_rate",
+    "lift",
+    "mean_score",
+]
+
+
+def backtest_list() -> QuerySet[Backtest]:
+    """Past backtests, newest first, without their results (the list shows only the AUCs)."""
+    return Backtest.objects.select_related("requested_by")
+
+
+def _backtest_buyers(backtest: Backtest) -> list[tuple[str, dict]]:
+    """Contacts, then accounts (the stored JSON keeps its keys in no particular order)."""
+    buyers = backtest.results.get("buyers", {})
+    return [(buyer, buyers[buyer]) for buyer in BACKTEST_BUYERS if buyer in buyers]
+
+
+def backtest_rows(*, backtest: Backtest) -> Iterator[tuple]:
+    """The backtest's numbers as `BACKTEST_CSV_COLUMNS`: per buyer kind and scorer, a row per
+    decile carrying the scorer's AUC."""
+    for buyer, entry in _backtest_buyers(backtest):
+        for scorer in entry["scorers"]:
+            for row in scorer["deciles"]:
+                yield (
+                    f"{buyer}s",
+                    scorer["label"],
+                    scorer["auc"],
+                    row["decile"],
+                    row["buyers"],
+                    row["positives"],
+                    row["observed_rate"],
+                    row["lift"],
+                    row["mean_score"],
+                )
+
+
+def backtest_sections(*, backtest: Backtest) -> list[dict]:
+    """The page's table per buyer kind: each scorer's AUC, and a row per decile holding each
+    scorer's numbers side by side."""
+    sections = []
+    for buyer, entry in _backtest_buyers(backtest):
+        columns = [scorer["deciles"] for scorer in entry["scorers"]]
+        sections.append(
+            {
+                "buyer": buyer,
+                "count": entry["count"],
+                "positives": entry["positives"],
+                "scorers": entry["scorers"],
+                "deciles": [
+                    {"decile": n + 1, "cells": [column[n] for column in columns]}
+                    for n in range(len(columns[0]) if columns else 0)
+                ],
+            }
+        )
+    return sections

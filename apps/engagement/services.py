@@ -1,10 +1,12 @@
 import io
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,9 +15,10 @@ from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
-from apps.engagement import ingestion, scoring, webhooks
+from apps.engagement import backtest, ingestion, scoring, webhooks
 from apps.engagement.models import (
     AccountScoreSnapshot,
+    Backtest,
     Event,
     Handoff,
     InferredStageChange,
@@ -26,8 +29,10 @@ from apps.engagement.models import (
     WebhookSource,
 )
 from apps.engagement.selectors import scoring_model, scoring_settings
-from apps.engagement.tasks import recompute_pending_scores
+from apps.engagement.tasks import recompute_pending_scores, run_backtest
 from apps.users.models import User
+
+logger = logging.getLogger(__name__)
 
 SIGNAL_RULE_FIELDS = [
     "kind",
@@ -50,6 +55,8 @@ SCORING_SETTINGS_FIELDS = [
 WEBHOOK_SOURCE_FIELDS = ["name", "source", "tolerance_seconds", "is_active"]
 # A delivery to a name that is no active source is judged by a new source's tolerance.
 UNKNOWN_SOURCE_TOLERANCE = WebhookSource._meta.get_field("tolerance_seconds").default
+# The longest horizon a backtest looks ahead.
+BACKTEST_MAX_HORIZON_DAYS = 730
 # Accounts per incremental recompute transaction.
 RECOMPUTE_BATCH = 500
 SNAPSHOT_DAYS_KEPT = 90
@@ -256,6 +263,98 @@ def signals_housekeeping(*, at: datetime | None = None) -> None:
     AccountScoreSnapshot.objects.filter(day__lt=(at - timedelta(days=SNAPSHOT_DAYS_KEPT))).delete()
     longest = max(WebhookSource.objects.values_list("tolerance_seconds", flat=True), default=0)
     WebhookDelivery.objects.filter(received_at__lt=at - timedelta(seconds=longest)).delete()
+
+
+# -- backtests ---------------------------------------------------------------------------------
+
+
+def backtest_scorers() -> list[backtest.Scorer]:
+    """What a backtest compares: the current rules and the plain activity count. An earlier
+    rule set, once rule sets are kept, is one more `backtest.rules_scorer` here."""
+    model = scoring_model(settings=scoring_settings())
+    return [backtest.rules_scorer(model=model), backtest.activity_scorer()]
+
+
+@transaction.atomic
+def backtest_start(
+    *,
+    as_of: date | datetime,
+    horizon_days: int,
+    outcome: str = Backtest.Outcome.OPPORTUNITY_CREATED,
+    known_then: bool = False,
+    user: User | None = None,
+    in_background: bool | None = None,
+) -> Backtest:
+    """A new backtest, run now when the contacts are few (up to
+    `BACKTEST_BACKGROUND_CONTACTS`, or when `in_background` is False), else queued for a
+    Celery worker after commit (status `queued`; poll it for `status`)."""
+    at = as_of_moment(as_of=as_of)
+    if outcome not in Backtest.Outcome.values:
+        raise ApplicationError(
+            f"Unknown outcome {outcome!r}.",
+            fields={"outcome": [f"One of: {', '.join(Backtest.Outcome.values)}."]},
+        )
+    if not 1 <= horizon_days <= BACKTEST_MAX_HORIZON_DAYS:
+        raise ApplicationError(
+            f"The horizon is {horizon_days} days; it must be 1 to {BACKTEST_MAX_HORIZON_DAYS}.",
+            fields={"horizon_days": [f"From 1 to {BACKTEST_MAX_HORIZON_DAYS} days."]},
+        )
+    if at + timedelta(days=horizon_days) > timezone.now():
+        raise ApplicationError(
+            "The horizon runs past today, so the outcomes are not all known yet: pick an "
+            "earlier as-of date or a shorter horizon.",
+            fields={"horizon_days": ["The as-of date plus the horizon must have passed."]},
+        )
+    run = Backtest.objects.create(
+        as_of=at,
+        horizon_days=horizon_days,
+        outcome=outcome,
+        known_then=known_then,
+        requested_by=user,
+    )
+    if in_background is None:
+        in_background = Contact.objects.count() > settings.BACKTEST_BACKGROUND_CONTACTS
+    if in_background:
+        transaction.on_commit(lambda: run_backtest.delay(run.pk))
+        return run
+    return _backtest_compute(run)
+
+
+def backtest_run(*, backtest_id: int) -> Backtest | None:
+    """Run a queued backtest (on a worker); None when it is no longer queued."""
+    with transaction.atomic():
+        run = (
+            Backtest.objects.select_for_update(skip_locked=True)
+            .filter(pk=backtest_id, status=Backtest.Status.QUEUED)
+            .first()
+        )
+        if run is None:
+            return None
+        run.status = Backtest.Status.RUNNING
+        run.save(update_fields=["status", "updated_at"])
+    return _backtest_compute(run)
+
+
+def _backtest_compute(run: Backtest) -> Backtest:
+    """Work out the numbers (writing nothing but temporary tables) and keep them on the run;
+    a failure is kept on the run too, with its message."""
+    replay = backtest.Replay(
+        as_of=run.as_of,
+        horizon_days=run.horizon_days,
+        outcome=run.outcome,
+        known_then=run.known_then,
+    )
+    try:
+        with transaction.atomic():
+            run.results = backtest.backtest(replay=replay, scorers=backtest_scorers())
+    except Exception as error:  # kept on the run for the page; the log has the traceback
+        logger.exception("Backtest %s failed", run.pk)
+        run.status, run.failure = Backtest.Status.FAILED, str(error)
+        run.save(update_fields=["status", "failure", "updated_at"])
+        return run
+    run.status, run.finished_at = Backtest.Status.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at", "results", "updated_at"])
+    return run
 
 
 # -- handoffs ----------------------------------------------------------------------------------

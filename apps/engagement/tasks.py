@@ -48,3 +48,11 @@ def recompute_score_slice(
     from apps.engagement.services import scores_recompute
 
     return scores_recompute(part=part, parts=parts, after=after, through=through).contacts
+
+
+@shared_task(name="engagement.run_backtest")
+def run_backtest(backtest_id: int) -> None:
+    """A queued backtest, run once (a second delivery finds it no longer queued)."""
+    from apps.engagement.services import backtest_run
+
+    backtest_run(backtest_id=backtest_id)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("rules/preview/", views.rule_preview, name="rule_preview"),
     path("rules/<int:rule_id>/", views.rule_edit, name="rule_edit"),
     path("rules/<int:rule_id>/delete/", views.rule_delete, name="rule_delete"),
+    path("backtest/", views.backtest_list, name="backtest_list"),
+    path("backtest/<int:backtest_id>/", views.backtest_detail, name="backtest_detail"),
     path("handoffs/", views.handoff_list, name="handoff_list"),
     path("handoffs/<int:handoff_id>/decide/", views.handoff_decide, name="handoff_decide"),
 ]

@@ -5,28 +5,32 @@ Views read through the selectors and write through the services.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.core.views import delete_confirmation
 from apps.engagement import selectors, services
-from apps.engagement.forms import HandoffDecisionForm, SignalRuleForm
-from apps.engagement.models import Handoff, SignalRule
+from apps.engagement.forms import BacktestForm, HandoffDecisionForm, SignalRuleForm
+from apps.engagement.models import Backtest, Handoff, SignalRule
 
 PAGE_SIZE = 50
 CONTACT_PAGE = ("accounts.view_contact", "engagement.view_contactscore", "engagement.view_event")
 HOT_ACCOUNTS = ("accounts.view_account", "engagement.view_accountscore")
 READ_RULES = ("engagement.view_signalrule",)
 HANDOFFS = ("engagement.view_handoff",)
+BACKTESTS = ("engagement.view_backtest",)
+BACKTESTS_SHOWN = 20
 
 
 def _allowed(*perms: str) -> Callable:
@@ -134,6 +138,49 @@ def rule_preview(request: HttpRequest) -> HttpResponse:
         shift = selectors.signal_rule_preview(rule=form.instance, remove=remove)
     context = {"form": form, "shift": shift}
     return render(request, "engagement/partials/rule_preview.html", context)
+
+
+# -- backtests --------------------------------------------------------------------------------
+
+
+@_allowed(*BACKTESTS)
+def backtest_list(request: HttpRequest) -> HttpResponse:
+    """Past backtests, and the form that starts one (marketers and admins)."""
+    a_quarter_ago = timezone.localdate() - timedelta(
+        days=BacktestForm.base_fields["horizon_days"].initial
+    )
+    form = BacktestForm(request.POST or None, initial={"as_of": a_quarter_ago})
+    if request.method == "POST":
+        if not request.user.has_perm("engagement.add_backtest"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run = services.backtest_start(**form.cleaned_data, user=request.user)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("signals:backtest_detail", backtest_id=run.pk)
+    runs = selectors.backtest_list().defer("results")[:BACKTESTS_SHOWN]
+    return render(request, "engagement/backtest_list.html", {"form": form, "runs": runs})
+
+
+@_allowed(*BACKTESTS)
+def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
+    """Charts and numbers of one backtest; while it runs, htmx polls the body (`HX-Request`)."""
+    run = _found(selectors.backtest_list().get, pk=backtest_id)
+    if csv_requested(request):
+        return csv_download(
+            filename=f"backtest-{run.pk}",
+            header=selectors.BACKTEST_CSV_COLUMNS,
+            rows=selectors.backtest_rows(backtest=run),
+        )
+    template = "engagement/partials/backtest_body.html" if request.htmx else None
+    context = {
+        "run": run,
+        "Backtest": Backtest,
+        "sections": selectors.backtest_sections(backtest=run),
+    }
+    return render(request, template or "engagement/backtest_detail.html", context)
 
 
 # -- handoffs ---------------------------------------------------------------------------------

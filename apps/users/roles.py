@@ -77,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "engagement.accountscoresnapshot": VIEW,
         "engagement.inferredstagechange": VIEW,
         "engagement.handoff": VIEW,
+        # Check how well the scores would have foreseen deals (the backtest page and API).
+        "engagement.backtest": ("add", "view"),
         "nurture.sequence": MANAGE,
         "nurture.step": MANAGE,
         "nurture.enrollment": MANAGE,

@@ -127,6 +127,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     BASE_DIR / "static",
 ]
 MEDIA_URL = "media/"
@@ -167,6 +168,9 @@ NURTURE_EMAIL_CONFIG = (
 # Celery worker rather than in the request.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
+# Backtests of the scores (apps/engagement/backtest.py) over more contacts than this run on a
+# Celery worker while their page polls.
+BACKTEST_BACKGROUND_CONTACTS = env.int("BACKTEST_BACKGROUND_CONTACTS", default=20_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +226,8 @@ SPECTACULAR_SETTINGS = {
         "TierEnum": "apps.accounts.models.Account.Tier",
         "StepKindEnum": "apps.nurture.models.Step.Kind",
         "EnrollmentStatusEnum": "apps.nurture.models.Enrollment.Status",
+        "BacktestOutcomeEnum": "apps.engagement.models.Backtest.Outcome",
+        "PipelineOutcomeEnum": "apps.pipeline.models.PipelineStage.Outcome",
     },
 }
 

@@ -3,16 +3,30 @@ from dataclasses import dataclass
 
 import pytest
 
-from apps.engagement.models import ScoringSettings
+from apps.engagement.models import EventKind, ScoringSettings
 from apps.engagement.services import scores_recompute
 from apps.journeys.models import JourneyStage, Phase
-from tests.factories import JourneyFactory, JourneyStageFactory, ScoringSettingsFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    EventFactory,
+    JourneyFactory,
+    JourneyStageFactory,
+    OpportunityFactory,
+    PipelineStageFactory,
+    ScoringSettingsFactory,
+    SignalRuleFactory,
+)
 
 NOW = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
 
 
 def days_ago(days: float, *, at: datetime.datetime = NOW) -> datetime.datetime:
     return at - datetime.timedelta(days=days)
+
+
+# The day the planted backtest world (`planted`) is scored as of.
+BACKTEST_AS_OF = days_ago(60)
 
 
 @dataclass
@@ -83,3 +97,40 @@ def client_for_role(marketer, sales_rep, admin_member):
         return client
 
     return make
+
+
+@pytest.fixture
+def planted(stages, scoring):
+    """Six accounts: three whose buyers asked for a demo before BACKTEST_AS_OF and opened a
+    deal within 30 days after; three whose buyers only opened many emails (no rule counts an
+    open)."""
+    SignalRuleFactory(kind=EventKind.DEMO_REQUEST, journey_stage=stages.decision, weight=10)
+    pipeline = PipelineStageFactory(journey_stage=stages.decision)
+    buyers, browsers = [], []
+    for n in range(6):
+        account = AccountFactory()
+        contact = ContactFactory(account=account)
+        if n < 3:
+            EventFactory(
+                account=account,
+                contact=contact,
+                kind=EventKind.DEMO_REQUEST,
+                occurred_at=days_ago(70),
+            )
+            deal = OpportunityFactory(account=account, stage=pipeline)
+            type(deal).objects.filter(pk=deal.pk).update(created_at=days_ago(45))
+            buyers.append(contact)
+        else:
+            for days in (80, 75, 65):
+                EventFactory(
+                    account=account,
+                    contact=contact,
+                    kind=EventKind.EMAIL_OPEN,
+                    occurred_at=days_ago(days),
+                )
+            browsers.append(contact)
+        # A demo request after BACKTEST_AS_OF: a backtest must not see it.
+        EventFactory(
+            account=account, contact=contact, kind=EventKind.DEMO_REQUEST, occurred_at=days_ago(50)
+        )
+    return buyers, browsers

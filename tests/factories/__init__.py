@@ -11,6 +11,7 @@ from tests.factories.enablement import AssetRecommendationFactory, DealObjection
 from tests.factories.engagement import (
     AccountScoreFactory,
     AccountScoreSnapshotFactory,
+    BacktestFactory,
     ContactScoreFactory,
     EventFactory,
     HandoffFactory,
@@ -63,6 +64,7 @@ __all__ = [
     "AssetFactory",
     "AssetRecommendationFactory",
     "AssetShareFactory",
+    "BacktestFactory",
     "CalendarFeedFactory",
     "CampaignFactory",
     "CampaignTemplateFactory",

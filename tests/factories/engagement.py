@@ -1,9 +1,12 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
 from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
+    Backtest,
     ContactScore,
     Event,
     EventKind,
@@ -100,6 +103,17 @@ class HandoffFactory(factory.django.DjangoModelFactory):
     score = 75.0
     threshold = 60.0
     raised_at = factory.LazyFunction(timezone.now)
+
+
+class BacktestFactory(factory.django.DjangoModelFactory):
+    """A finished backtest; its results are empty (run one through the service for numbers)."""
+
+    class Meta:
+        model = Backtest
+
+    as_of = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=120))
+    horizon_days = 90
+    status = Backtest.Status.DONE
 
 
 class RecomputeRequestFactory(factory.django.DjangoModelFactory):

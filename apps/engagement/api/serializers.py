@@ -1,3 +1,6 @@
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.bulk import ItemErrorSerializer
@@ -5,6 +8,7 @@ from apps.engagement import ingestion
 from apps.engagement.models import (
     SELLER_KINDS,
     AccountScore,
+    Backtest,
     ContactScore,
     Direction,
     Event,
@@ -248,3 +252,51 @@ class HandoffSerializer(serializers.ModelSerializer):
 
 class HandoffDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AsOfField(serializers.Field):
+    """A date (its end counts) or an ISO date and time."""
+
+    def to_internal_value(self, data):
+        text = str(data)
+        try:
+            value = parse_datetime(text) or parse_date(text)
+        except ValueError:
+            value = None
+        if value is None:
+            raise serializers.ValidationError("A date (YYYY-MM-DD) or an ISO date and time.")
+        return value
+
+
+class BacktestInputSerializer(serializers.Serializer):
+    as_of = AsOfField()
+    horizon_days = serializers.IntegerField(min_value=1)
+    outcome = serializers.ChoiceField(
+        choices=Backtest.Outcome.choices, default=Backtest.Outcome.OPPORTUNITY_CREATED
+    )
+    known_then = serializers.BooleanField(default=False)
+
+
+class BacktestSerializer(serializers.ModelSerializer):
+    requested_by_name = serializers.CharField(
+        source="requested_by", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Backtest
+        fields = [
+            "id",
+            "as_of",
+            "horizon_days",
+            "outcome",
+            "known_then",
+            "status",
+            "requested_by",
+            "requested_by_name",
+            "created_at",
+            "finished_at",
+            "failure",
+            "results",
+        ]
+        read_only_fields = fields

@@ -2,7 +2,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -20,6 +20,8 @@ from apps.engagement.api.filters import (
 from apps.engagement.api.parsers import EventArrayParser, NDJSONParser
 from apps.engagement.api.serializers import (
     AccountScoreSerializer,
+    BacktestInputSerializer,
+    BacktestSerializer,
     ContactScoreSerializer,
     EventInputSerializer,
     EventSerializer,
@@ -325,3 +327,21 @@ class HandoffViewSet(ReadOnlyApiViewSet):
     def reject(self, request, pk=None):
         """Sales turns it down, saying why."""
         return self._decide(request, accept=False)
+
+
+class BacktestViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Backtests of the scores: `POST` runs one (small worlds at once, large ones on a worker:
+    poll `GET /api/v1/backtests/<id>/` until `status` is `done`); marketers and admins."""
+
+    serializer_class = BacktestSerializer
+    ordering_fields = ["created_at", "as_of"]
+
+    def get_queryset(self):
+        return selectors.backtest_list()
+
+    @extend_schema(request=BacktestInputSerializer, responses={201: BacktestSerializer})
+    def create(self, request, *args, **kwargs):
+        given = BacktestInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        run = services.backtest_start(**given.validated_data, user=request.user)
+        return Response(BacktestSerializer(run).data, status=status.HTTP_201_CREATED)
