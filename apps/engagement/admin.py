@@ -89,6 +89,7 @@ class ScoringSettingsAdmin(WaymarkAdmin):
             "Accounts",
             {
                 "fields": (
+                    "top_members",
                     "person_cap",
                     "role_breadth_points",
                     "committee_for_consideration",

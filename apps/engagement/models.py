@@ -240,8 +240,9 @@ class ScoringSettings(models.Model):
     """How scores and stages are worked out: one row, edited by marketers and admins.
 
     Contact score = fit + engagement, where engagement sums each signal's weight halved every
-    half-life and multiplied by its phase (later phases count more). An account adds up its
-    people (each up to a cap), rewards each buying role engaged and scales by tier.
+    half-life and multiplied by its phase (later phases count more). An account counts its
+    most engaged people only (each up to a cap), so a big account's one hot buyer is not lost
+    among the rest, rewards each buying role engaged and scales by tier.
     """
 
     SINGLETON_ID = 1
@@ -282,6 +283,12 @@ class ScoringSettings(models.Model):
         blank=True,
         help_text='Points per buying role, e.g. {"economic_buyer": 15, "champion": 10}.',
     )
+    top_members = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many of an account's most engaged people its score and stage evidence "
+        "count; the rest add only through buying-role breadth and committee coverage.",
+    )
     person_cap = models.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -294,7 +301,8 @@ class ScoringSettings(models.Model):
         decimal_places=2,
         default=Decimal("10"),
         validators=[MinValueValidator(0)],
-        help_text="Account points for each buying role with someone placed in a stage.",
+        help_text="Account points for each buying role with someone placed in a stage, "
+        "whoever it is.",
     )
     committee_for_consideration = models.PositiveSmallIntegerField(
         default=2, help_text="People an account needs in consideration or later to be there."

@@ -15,10 +15,12 @@ The model (the numbers live in `ScoringSettings`):
   furthest stage whose evidence reaches the threshold, so stages slip back as evidence fades.
   Engagement = Σ rule totals × the multiplier of the rule's phase (later phases count more).
 - Contact score = fit (account fit, target persona, buying role) + engagement.
-- An account's evidence per stage adds up its people and its anonymous visits; the account
-  reaches a stage when that evidence is enough and enough of its committee is placed at that
-  stage or beyond. Account score = tier multiplier × (fit + Σ min(person's engagement, person
-  cap) + anonymous engagement + breadth points × buying roles with someone placed).
+- An account weighs its k most engaged people (`top_members`), not everyone, so one hot buyer
+  in a 50-person account counts as in a 3-person one: its evidence per stage adds up theirs
+  and its anonymous visits; the account reaches a stage when that evidence is enough and
+  enough of its committee (everyone counts here) is placed at that stage or beyond. Account
+  score = tier multiplier × (fit + Σ over the top k of min(engagement, person cap) + anonymous
+  engagement + breadth points × buying roles with someone placed).
 
 PostgreSQL runs it in production and tests; the same statements run on SQLite for `make run`
 (the dialect fragments are in `_Dialect`).
@@ -117,6 +119,7 @@ class ScoringModel:
     persona_fit_points: float
     target_persona_ids: tuple[int, ...]
     buying_role_points: dict[str, float]
+    top_members: int
     person_cap: float
     role_breadth_points: float
     committee_minimum: dict[str, int]
@@ -162,6 +165,7 @@ def load_scoring_model(*, settings: ScoringSettings, rules: Iterable[SignalRule]
         if settings.pk
         else (),
         buying_role_points={k: float(v) for k, v in settings.buying_role_points.items()},
+        top_members=settings.top_members,
         person_cap=float(settings.person_cap),
         role_breadth_points=float(settings.role_breadth_points),
         committee_minimum={
@@ -589,9 +593,13 @@ class _Run:
             columns = (f"COALESCE({c}, 0) AS {c.split('.')[1]}" for c in columns)
         return "".join(f", {column}" for column in columns)
 
-    def stage_sums(self) -> str:
-        """`, SUM(e1) AS e1, …`: the per-stage evidence of a group of buyers."""
-        return "".join(f", SUM(e{s.id:d}) AS e{s.id:d}" for s in self.evidence_stages())
+    def stage_sums(self, counted: str) -> str:
+        """`, SUM(e1) AS e1, …`: the per-stage evidence of the buyers of a group that are
+        `counted`."""
+        return "".join(
+            f", SUM(CASE WHEN {counted} THEN e{s.id:d} END) AS e{s.id:d}"
+            for s in self.evidence_stages()
+        )
 
     def people_and_anonymous(self, people: str, anonymous: str) -> str:
         """An account's per-stage evidence: its people's plus its anonymous visitors', NULL
@@ -660,8 +668,9 @@ class _Run:
     # -- accounts ---------------------------------------------------------------------------
 
     def accounts(self) -> None:
-        """An account's evidence per stage adds up its people's (summed per contact already)
-        and its anonymous visitors'; it reaches the furthest stage with enough evidence and
+        """An account's evidence per stage adds up its most engaged people's (summed per
+        contact already; `top_members` of them, ranked by engagement) and its anonymous
+        visitors'; it reaches the furthest stage with enough evidence and
         enough of its committee placed at that stage or beyond (the stage's coverage,
         `c<stage id>`)."""
         p, m = self.p, self.model
@@ -679,6 +688,7 @@ class _Run:
         ]
         tier = " ".join(f"WHEN {t:d} THEN {_num(v)}" for t, v in m.tier_multipliers.items())
         person_cap = _num(m.person_cap)
+        top = f"member_rank <= {m.top_members:d}"
         self.temp(
             "account",
             f"""SELECT account_id, fit, engagement,
@@ -700,15 +710,22 @@ class _Run:
                     FROM accounts_account a
                     LEFT JOIN (
                         SELECT account_id AS people_of,
-                               SUM(CASE WHEN engagement > {person_cap} THEN {person_cap}
+                               SUM(CASE WHEN NOT {top} THEN 0
+                                   WHEN engagement > {person_cap} THEN {person_cap}
                                    ELSE engagement END)
                                    AS people,
                                COUNT(stage_id) AS engaged_contacts,
                                COUNT(DISTINCT CASE WHEN stage_id IS NOT NULL
                                      AND buying_role <> '' THEN buying_role END) AS engaged_roles
                                {"".join(f", {column}" for column in coverage)}
-                               {self.stage_sums()}
-                        FROM {p}_contact GROUP BY account_id
+                               {self.stage_sums(top)}
+                        FROM (
+                            SELECT n.*, ROW_NUMBER() OVER (
+                                PARTITION BY account_id ORDER BY engagement DESC, contact_id
+                            ) AS member_rank
+                            FROM {p}_contact n
+                        ) n
+                        GROUP BY account_id
                     ) pp ON pp.people_of = a.id
                     LEFT JOIN (
                         SELECT x.account_id AS evidence_of,

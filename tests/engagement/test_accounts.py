@@ -86,3 +86,53 @@ def test_trend_compares_with_the_score_a_week_ago(recompute):
     person = contact.signal_score
     assert person.score_week_ago == pytest.approx(5 * 2 ** (-1 / 30))
     assert person.score == pytest.approx(5 + 5 * 2 ** (-8 / 30))
+
+
+def _account_with(people: int, *, roles=()) -> tuple[Account, list]:
+    """An account whose first person is a hot buyer (20 requests) and every other one read a
+    little (one request each): the old sum of everyone grew with the headcount."""
+    account = AccountFactory(tier=Account.Tier.TIER_3, fit_score=0)
+    contacts = [
+        ContactFactory(account=account, buying_role=roles[n] if n < len(roles) else "")
+        for n in range(people)
+    ]
+    _requests(contacts[0], 20)
+    for contact in contacts[1:]:
+        _requests(contact, 1)
+    return account, contacts
+
+
+def test_one_hot_buyer_scores_the_same_in_a_big_account_as_in_a_small_one(recompute, scoring):
+    small, _ = _account_with(3)
+    big, _ = _account_with(50)
+
+    recompute()
+
+    assert scoring.top_members == 3
+    assert _score(big).score == pytest.approx(_score(small).score)
+    assert _score(big).stage_evidence == pytest.approx(_score(small).stage_evidence)
+    assert _score(big).engaged_contacts == 50  # everyone still counts as committee coverage
+
+
+def test_each_buying_role_engaged_adds_breadth(recompute, scoring):
+    roles = (BuyingRole.CHAMPION, BuyingRole.ECONOMIC_BUYER, BuyingRole.TECHNICAL_EVALUATOR)
+    flat, _ = _account_with(50)
+    broad, _ = _account_with(50, roles=roles)
+
+    recompute()
+
+    assert _score(broad).engaged_roles == 3
+    assert _score(broad).score - _score(flat).score == pytest.approx(
+        3 * float(scoring.role_breadth_points)
+    )
+
+
+def test_top_members_sets_how_many_people_the_account_counts(recompute, scoring):
+    account, contacts = _account_with(10)
+    scoring.top_members = 10
+    scoring.save()
+
+    recompute()
+
+    everyone = sum(min(c.signal_score.engagement, float(scoring.person_cap)) for c in contacts)
+    assert _score(account).engagement == pytest.approx(everyone)
