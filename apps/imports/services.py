@@ -387,9 +387,14 @@ def _write(kind: str, *, run: ImportRun, at: datetime, note: str) -> upsert.Outc
         ) from error
 
 
-# A refused value is shown back as it came, less what no database stores as text: a NUL, or
-# half of a surrogate pair (JSON's "\ud800" alone).
+# A refused value or unknown field name is shown back as it came, less what no database stores
+# as text (a NUL, half of a surrogate pair: JSON's "\ud800" alone) and cut to fit its column.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: object, *, limit: int | None = None) -> str:
+    text = "" if value is None else _UNSTORABLE.sub("\ufffd", str(value))
+    return text[:limit]
 
 
 def _record(run: ImportRun, report: Report, *, at: datetime, dry_run: bool, refused: bool) -> None:
@@ -405,11 +410,9 @@ def _record(run: ImportRun, report: Report, *, at: datetime, dry_run: bool, refu
             ImportRowError(
                 run=run,
                 row=error.row,
-                column=columns.get(error.field, error.field),
-                value=_UNSTORABLE.sub(
-                    "\ufffd", str(error.value if error.value is not None else "")
-                )[:500],
-                message=error.message,
+                column=_storable(columns.get(error.field, error.field), limit=255),
+                value=_storable(error.value, limit=500),
+                message=_storable(error.message),
             )
             for error in report.errors
         ),

@@ -2,9 +2,10 @@
 `/api/schema/`, as an admin and as a sales rep, and checks each answer against it — no server
 error, a documented status code, content type and headers, and a body of the documented shape.
 
-A small world (one of every record, built by the factories) is in place; half of the examples
-aim at a record that exists, so details and actions answer from real data rather than 404. Each
-example runs in a savepoint that is rolled back, so every one starts from the same world.
+Examples are valid and invalid input alike. A small world (one of every record, built by the
+factories) is in place; most examples aim at a record that exists, so details and actions answer
+from real data rather than 404. Each example runs in a savepoint that is rolled back, so every
+one starts from the same world.
 Examples are bounded and derandomized: the run is repeatable and stays within a few minutes.
 """
 
@@ -18,6 +19,7 @@ from django.test import RequestFactory
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -38,7 +40,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 5
 SETTINGS = hypothesis.settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
@@ -62,21 +64,33 @@ def existing_path_parameters(operation, user: User) -> dict[str, object]:
     return {parameter.name: record.serializable_value(viewset.lookup_field)}
 
 
-def run_operation(operation, user: User, headers: dict[str, str]) -> None:
-    generated = operation.as_strategy()
-    strategy = generated
+def run_operation(operation, user: User, headers: dict[str, str]) -> int:
+    """Valid and invalid input (negative mode: a wrong type, a missing field, a value out of
+    range), aimed at an existing record when the path names one, and at any id as well.
+    Returns how many requests it sent."""
+    sent = 0
+    fixed = {}
+    strategies = []
     if operation.path_parameters:
-        existing = operation.as_strategy(path_parameters=existing_path_parameters(operation, user))
-        strategy = st.one_of(existing, generated)
+        fixed = {"path_parameters": existing_path_parameters(operation, user)}
+        strategies.append(operation.as_strategy())
+    strategies += [
+        operation.as_strategy(**fixed),
+        operation.as_strategy(GenerationMode.NEGATIVE, **fixed),
+    ]
+    strategy = st.one_of(*strategies)
 
     @SETTINGS
     @hypothesis.given(case=strategy)
     def check(case):
+        nonlocal sent
+        sent += 1
         with transaction.atomic():
             case.call_and_validate(headers=headers, checks=CHECKS)
             transaction.set_rollback(True)
 
     check()
+    return sent
 
 
 @pytest.mark.parametrize("role", ["admin_member", "sales_rep"])
@@ -87,15 +101,18 @@ def test_every_operation_answers_as_its_schema_says(request, role, every_record)
     request_started.disconnect(close_old_connections)
     try:
         schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
-        failures = []
-        for result in schema.get_all_operations():
-            operation = result.ok()
+        failures, unsent = [], []
+        operations = [result.ok() for result in schema.get_all_operations()]
+        for operation in operations:
             try:
-                run_operation(operation, user, headers)
+                if run_operation(operation, user, headers) < EXAMPLES_PER_OPERATION:
+                    unsent.append(operation.label)
             except (Exception, BaseExceptionGroup) as error:  # one run reports every operation
                 failures.append(f"{operation.label}: {error}")
     finally:
         request_started.connect(close_old_connections)
+    assert len(operations) > 150
+    assert not unsent, f"too few requests sent to {unsent}"
     assert not failures, f"{len(failures)} operations disagree with the schema:\n\n" + "\n\n".join(
         failures
     )

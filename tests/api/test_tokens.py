@@ -86,3 +86,11 @@ def test_an_admin_revokes_tokens_from_the_user_list(staff_client, sales_rep, oth
     assert "1 API token(s) revoked." in response.content.decode()
     assert with_token(mine).get(url("accounts")).status_code == 401
     assert with_token(theirs).get(url("accounts")).status_code == 200
+
+
+def test_a_username_longer_than_any_is_refused_naming_the_field(db):
+    response = APIClient().post(
+        TOKEN_URL, {"username": "x" * 300, "password": "secret"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["username"]

@@ -151,12 +151,19 @@ def test_marketers_and_admins_may_import(api_client, role, status):
 
 
 def test_a_refused_value_no_database_can_store_is_kept_without_what_it_cannot(api_client, importer):
+    long_name = "x" * 300
     response = _post(
         api_client(importer),
         "accounts",
-        [{"name": "Nul\u0000name", "domain": "nul.io"}, {"name": "Half \ud800", "domain": "h.io"}],
+        [
+            {"name": "Nul\u0000name", "domain": "nul.io"},
+            {"name": "Half \ud800", "domain": "h.io"},
+            {"name": "Odd", "domain": "odd.io", "bad\u0000field": 1},
+            {"name": "Long", "domain": "long.io", long_name: 2},
+        ],
     )
     assert response.status_code == 200
-    assert response.json()["rejected"] == 2
-    values = sorted(ImportRun.objects.get().row_errors.values_list("value", flat=True))
-    assert values == ["Half \ufffd", "Nul\ufffdname"]
+    assert response.json()["rejected"] == 4
+    stored = set(ImportRun.objects.get().row_errors.values_list("column", "value"))
+    assert {("name", "Nul\ufffdname"), ("name", "Half \ufffd")} <= stored
+    assert {("bad\ufffdfield", ""), (long_name[:255], "")} <= stored

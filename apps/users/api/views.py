@@ -7,11 +7,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.users.models import User
 from apps.users.services import api_token_expires_at, api_token_issue, api_tokens_revoke
 
 
 class TokenInputSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # No longer than a username can be (the lockout records the name tried, too).
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
