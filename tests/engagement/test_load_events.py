@@ -46,6 +46,22 @@ def test_csv_rows_are_loaded_and_bad_ones_named_by_line(tmp_path):
     assert "0 accepted, 2 duplicates, 1 rejected" in out
 
 
+def test_a_csv_direction_column_overrides_the_kinds_default(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "id,kind,direction,occurred_at,email\n"
+        "c-1,call,,2026-03-01T10:00:00Z,ann@acme.com\n"
+        "c-2,call,buyer,2026-03-01T11:00:00Z,ann@acme.com\n"
+    )
+
+    _load(path, source="crm")
+
+    assert dict(Event.objects.values_list("external_id", "direction")) == {
+        "c-1": "seller",
+        "c-2": "buyer",
+    }
+
+
 def test_ndjson_files_load_in_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(ingestion, "MAX_EVENTS", 3)
     path = tmp_path / "web.ndjson"

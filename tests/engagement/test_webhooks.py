@@ -54,6 +54,22 @@ def test_a_signed_delivery_is_stored_under_the_source(client, feed):
     assert WebhookDelivery.objects.filter(webhook_source=feed).count() == 1
 
 
+def test_a_delivery_maps_direction_by_kind_unless_it_says(client, feed):
+    calls = [
+        {"id": f"call-{n}", "kind": "call", "occurred_at": "2026-03-01T10:00:00Z",
+         "domain": "acme.com", **extra}
+        for n, extra in enumerate(({}, {"direction": "buyer"}))
+    ]  # fmt: skip
+
+    response = _deliver(client, body=json.dumps(calls).encode())
+
+    assert response.json()["accepted"] == 2
+    assert dict(Event.objects.values_list("external_id", "direction")) == {
+        "call-0": "seller",
+        "call-1": "buyer",
+    }
+
+
 @pytest.mark.parametrize(
     ("header", "secret"),
     [
