@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import account_list
@@ -93,8 +94,11 @@ class AccountAdmin(ArchivableAdmin):
         account_restore(account=record)
 
     def _set_target(self, request, queryset: QuerySet[Account], *, is_target: bool) -> None:
-        # One flag on many rows: `update()` bypasses auto_now, so the timestamp is set here.
-        count = queryset.update(is_target=is_target, updated_at=timezone.now())
+        # One flag on many rows, each change in the audit trail; bulk writes bypass auto_now.
+        accounts = list(queryset)
+        for account in accounts:
+            account.is_target, account.updated_at = is_target, timezone.now()
+        count = bulk_update_with_history(accounts, Account, ["is_target", "updated_at"])
         state = "target" if is_target else "not target"
         self.message_user(request, f"{count} account{pluralize(count)} marked as {state}.")
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
 from apps.core.time_zones import time_zone_choices
 from apps.core.validators import single_line
@@ -64,6 +65,8 @@ class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
         blank=True,
         related_name="owned_accounts",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["name"]
@@ -126,6 +129,8 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         help_text="When this person's current buying cycle began (their deal closed, or sales "
         "rejected them to recycle): earlier signals no longer count toward stage and score.",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from apps.accounts.models import Account
 from apps.campaigns.fields import ListField
 from apps.content.models import AssetType
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
@@ -115,6 +116,8 @@ class Campaign(TimeStampedModel, ArchivableModel):
     )
     segment_buying_roles = ListField("buying roles", item_choices=BuyingRole.choices, blank=True)
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["-start_date", "name"]
         constraints = [
@@ -197,6 +200,8 @@ class CampaignTemplate(TimeStampedModel):
         blank=True,
         help_text="Content that fits: published assets of these types start the content mix.",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["phase", "name"]

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.content.files import validate_asset_file
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 
@@ -53,6 +54,8 @@ class Asset(TimeStampedModel, ArchivableModel):
         related_name="owned_assets",
     )
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["journey_stage", "asset_type", "status"])]
@@ -84,6 +87,8 @@ class AssetShare(models.Model):
     )
     shared_at = models.DateTimeField()
     note = models.CharField(max_length=300, blank=True)
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["-shared_at"]
@@ -155,6 +160,8 @@ class EnablementRequest(TimeStampedModel):
     )
 
     OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS)
+
+    history = audit_trail(excluded_fields=["requester_seen_at", "notified_at"])
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import Contact
 from apps.content.models import Asset, AssetShare, EnablementRequest
@@ -266,7 +267,7 @@ def asset_share(
         )
         share.full_clean()
         shares.append(share)
-    AssetShare.objects.bulk_create(shares)
+    bulk_create_with_history(shares, AssetShare)
     Event.objects.bulk_create(
         Event(
             account_id=contact.account_id,

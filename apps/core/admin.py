@@ -1,20 +1,29 @@
-"""Shapes every Waymark admin shares; this app registers no models of its own."""
+"""Shapes every Waymark admin shares, and the audit trail's pages (the only models this app
+registers: every business model's historical rows)."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.template.defaultfilters import pluralize
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.audit import is_audited, is_history
 from apps.core.deletion import deletion_impact, record_archive, record_restore
 from apps.core.models import ArchivableModel
 
 
-class WaymarkAdmin(admin.ModelAdmin):
+class WaymarkAdmin(SimpleHistoryAdmin):
     """Fields no form may edit (audit timestamps, `stage_entered_at`…) still show, read-only;
-    a link typed without a scheme is taken as https, as the web forms take it."""
+    a link typed without a scheme is taken as https, as the web forms take it. An audited
+    record's "History" button shows its audit trail (who, when, what, through which path)."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    history_list_display = ["path"]
     # Django's confirmation, headed by what else the delete removes or unlinks, in counts.
     delete_confirmation_template = "admin/waymark_delete_confirmation.html"
 
@@ -27,6 +36,26 @@ class WaymarkAdmin(admin.ModelAdmin):
                 "archivable": isinstance(obj, ArchivableModel),
             }
         return super().delete_view(request, object_id, extra_context)
+
+    history_list_display = ["path"]
+
+    def path(self, row) -> str:
+        """The trail's "path" column, by its label (Web page, API, Admin…)."""
+        return row.get_path_display()
+
+    @property
+    def object_history_template(self):
+        return SimpleHistoryAdmin.object_history_template if is_audited(self.model) else None
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_audited(self.model):
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not is_audited(self.model):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         declared = tuple(super().get_readonly_fields(request, obj))
@@ -139,3 +168,55 @@ class ArchivableAdmin(WaymarkAdmin):
 
     def restore_record(self, request, record) -> None:
         record_restore(instance=record)
+
+
+class _ReadOnlyTrail(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AuditTrailAdmin(_ReadOnlyTrail):
+    """One business model's trail, deleted records included: each write with who, when, the
+    path, and a link to the record's whole trail (its changes field by field)."""
+
+    list_display = ("history_date", "history_type", "record", "history_user", "path")
+    list_filter = ("history_type", "path", "history_date")
+    list_select_related = ("history_user",)
+    search_fields = ("=id", "history_user__username")
+    date_hierarchy = "history_date"
+
+    @admin.display(description="record", ordering="id")
+    def record(self, row) -> str:
+        opts = self.model.instance_type._meta
+        try:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[row.id])
+        except NoReverseMatch:
+            return f"#{row.id}"
+        return format_html('<a href="{}">#{} — its trail</a>', url, row.id)
+
+
+class LinkTrailAdmin(_ReadOnlyTrail):
+    """The links (many-to-many: a member's roles) a record had at each entry of its trail."""
+
+    list_display = ("history", "linked")
+    list_select_related = ("history",)
+
+    @admin.display(description="linked to")
+    def linked(self, row) -> str:
+        return ", ".join(
+            str(getattr(row, f.attname))
+            for f in row._meta.concrete_fields
+            if f.is_relation and f.name != "history"
+        )
+
+
+for _model in apps.get_models():
+    if is_history(_model):
+        trail = AuditTrailAdmin if hasattr(_model, "history_date") else LinkTrailAdmin
+        admin.site.register(_model, trail)

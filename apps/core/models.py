@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from apps.core.audit import AuditPath, current_path
+
 
 class TimeStampedModel(models.Model):
     """Audit timestamps every record carries; shown read-only in admin."""
@@ -82,3 +84,18 @@ class ArchivableModel(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+
+class AuditedHistory(models.Model):
+    """What every historical row (`apps.core.audit.audit_trail`) adds to simple-history's who,
+    when and what: the way the change came in."""
+
+    path = models.CharField(
+        max_length=8,
+        choices=AuditPath.choices,
+        default=current_path,
+        help_text="Where the change came from: web page, API, admin, import, task or command.",
+    )
+
+    class Meta:
+        abstract = True

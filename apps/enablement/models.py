@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from apps.core.audit import audit_trail
+
 
 class DealObjection(models.Model):
     """An objection a rep heard on a deal; recommendations look for assets that answer it."""
@@ -21,6 +23,8 @@ class DealObjection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField()
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["-recorded_at"]

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.core.audit import audit_trail
 from apps.core.models import TimeStampedModel
 from apps.personas.models import BuyingRole
 
@@ -162,6 +163,8 @@ class SignalRule(models.Model):
         help_text="The window of a repeat rule, e.g. 14 days.",
     )
     is_active = models.BooleanField(default=True)
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["journey_stage", "kind"]
@@ -339,6 +342,8 @@ class ScoringSettings(models.Model):
         default=30, help_text="A rejected MQL or MQA is raised again after this many days."
     )
     updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    history = audit_trail()
 
     class Meta:
         verbose_name = "scoring settings"
@@ -660,6 +665,8 @@ class WebhookSource(TimeStampedModel):
         help_text="How old a delivery's timestamp may be.",
     )
     is_active = models.BooleanField(default=True)
+
+    history = audit_trail(excluded_fields=["secret"])
 
     class Meta:
         ordering = ["name"]

@@ -7,6 +7,7 @@ every row error and, for undo, each record it created or changed with the values
 from django.conf import settings
 from django.db import models
 
+from apps.core.audit import audit_trail
 from apps.core.models import TimeStampedModel
 
 
@@ -143,6 +144,8 @@ class SavedMapping(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["kind", "name"]

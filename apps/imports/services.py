@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from apps.accounts.services import contacts_buying_cycle_start
 from apps.core import bulk
+from apps.core.audit import AuditPath, audit_path
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import ERASED, Mentions
@@ -452,10 +453,18 @@ def import_undo(*, run: ImportRun, user: User | None) -> ImportRun:
             fields={"records": [f"{blocker.record} ({blocker.reason})" for blocker in blockers]},
         )
     account_ids = list(upsert.changed_account_ids(run.kind, run_id=run.pk))
-    upsert.restore(run.kind, run_id=run.pk, note=f"Import #{run.pk}")
-    model.objects.filter(
-        pk__in=changes.filter(action=ImportChange.Action.CREATED).values("record_id")
-    ).delete()
+    # The trail names the undo as an import's work, done by whoever undid it.
+    with audit_path(AuditPath.IMPORT, user=user):
+        upsert.restore(
+            run.kind,
+            run_id=run.pk,
+            note=f"Import #{run.pk}",
+            at=timezone.now(),
+            user_id=user and user.pk,
+        )
+        model.objects.filter(
+            pk__in=changes.filter(action=ImportChange.Action.CREATED).values("record_id")
+        ).delete()
     if run.kind != RecordKind.ACCOUNTS:
         account_ids = []
     accounts_rescore_later(

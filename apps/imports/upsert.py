@@ -440,6 +440,10 @@ def write(kind: str, *, run_id: int, at: datetime, user_id: int | None, note: st
                 "WHERE id IN (SELECT id FROM import_created)"
             )
             outcome.rescore.update(row[0] for row in cursor.fetchall())
+        _record_history(cursor, kind, ids=_UPDATED, history_type="~", params=params)
+        _record_history(
+            cursor, kind, ids="SELECT id FROM import_created", history_type="+", params=params
+        )
         if kind == RecordKind.OPPORTUNITIES:
             cursor.execute(
                 """INSERT INTO pipeline_stagechange
@@ -471,6 +475,26 @@ def _rescored(cursor, kind: str, columns: dict, matched: str, params: dict) -> s
         )
     cursor.execute(f"{accounts} {matched} AND ({changed})", params)
     return {row[0] for row in cursor.fetchall()}
+
+
+_UPDATED = (
+    "SELECT record_id FROM imports_importchange WHERE run_id = %(run)s AND action = 'updated'"
+)
+
+
+def _record_history(cursor, kind: str, *, ids: str, history_type: str, params: dict) -> None:
+    """The audit trail of the records `ids` selects, as they now are: one `INSERT … SELECT`
+    into their historical table (simple-history cannot see raw SQL), path `import`, by the
+    run's user (`%(user)s`), the run named as the reason (`%(note)s`)."""
+    history = apps.get_model(MODELS[kind]).history.model
+    columns = ", ".join(f.column for f in history.tracked_fields)
+    cursor.execute(
+        f"""INSERT INTO {history._meta.db_table} ({columns}, history_date, history_type,
+                history_change_reason, history_user_id, path)
+            SELECT {columns}, %(at)s, '{history_type}', %(note)s, %(user)s, 'import'
+            FROM {TABLES[kind]} WHERE id IN ({ids})""",
+        params,
+    )
 
 
 def _insert(cursor, kind: str, columns: dict[str, tuple[str, str]], params: dict) -> int:
@@ -532,8 +556,9 @@ def changed_account_ids(kind: str, *, run_id: int) -> Iterator[int]:
 # -- undo -------------------------------------------------------------------------------------
 
 
-def restore(kind: str, *, run_id: int, note: str) -> None:
-    """Put back the values the run's updates replaced (kept as JSON in `ImportChange`)."""
+def restore(kind: str, *, run_id: int, note: str, at: datetime, user_id: int | None) -> None:
+    """Put back the values the run's updates replaced (kept as JSON in `ImportChange`), each
+    restored record's trail saying so."""
     table = TABLES[kind]
     fields = {f.column: f for f in apps.get_model(MODELS[kind])._meta.concrete_fields}
     names = [*_columns(kind), "updated_at"]
@@ -551,6 +576,8 @@ def restore(kind: str, *, run_id: int, note: str) -> None:
             f"WHERE {changes}",
             {"run": run_id},
         )
+        params = {"run": run_id, "at": _param(at), "user": user_id, "note": f"Undo of {note}"}
+        _record_history(cursor, kind, ids=_UPDATED, history_type="~", params=params)
         if kind != RecordKind.OPPORTUNITIES:
             return
         # The stays the import opened go; the ones it closed, and the stalls it ended, reopen.

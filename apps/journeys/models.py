@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.content.models import AssetType
+from apps.core.audit import audit_trail
 from apps.core.models import TimeStampedModel
 from apps.core.validators import single_line
 from apps.journeys.kpis import KPIS_BY_PHASE, Kpi, kpi_fits_phase
@@ -58,6 +59,8 @@ class Journey(TimeStampedModel):
     )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["name", "-version"]
         constraints = [
@@ -109,6 +112,8 @@ class JourneyStage(models.Model):
     exit_triggers = models.TextField(
         blank=True, help_text="Signals or events that move a buyer on; one per line."
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["journey", "parent__position", "position"]
@@ -169,6 +174,8 @@ class StageTransition(models.Model):
         validators=[single_line],
         help_text="What makes the move happen.",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["journey", "from_stage__position", "to_stage__position"]
@@ -268,6 +275,8 @@ class PlaybookCell(TimeStampedModel):
     )
     content_types = models.JSONField("recommended content types", default=list, blank=True)
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["stage__journey", "persona__name", "stage__position", "account__name"]
         constraints = [
@@ -358,6 +367,8 @@ class StageKpi(models.Model):
     target = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     note = models.CharField(max_length=200, blank=True)
 
+    history = audit_trail()
+
     class Meta:
         verbose_name = "stage KPI"
         ordering = ["stage", "kpi"]
@@ -420,6 +431,8 @@ class JourneyReviewTrigger(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, Model, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.models import Account
 from apps.content.models import Asset
@@ -348,7 +349,7 @@ def _repoint_followers(journey: Journey) -> str:
         moved = [row for row in rows if row.journey_stage.slug in new_stages]
         for row in moved:
             row.journey_stage = new_stages[row.journey_stage.slug]
-        model.objects.bulk_update(moved, ["journey_stage"])
+        bulk_update_with_history(moved, model, ["journey_stage"])
         if moved:
             text += f"; {label} lined up: {len(moved)}"
         if left := [str(row) for row in rows if row.journey_stage.slug not in new_stages]:
@@ -406,23 +407,30 @@ def _copy_parts(*, source: Journey, copy: Journey) -> None:
         [s for s in stages if s.parent_id is None],
         [s for s in stages if s.parent_id is not None],
     ):
-        copies = JourneyStage.objects.bulk_create(
-            [_copy(s, journey_id=copy.pk, parent_id=new_ids.get(s.parent_id)) for s in level]
+        copies = bulk_create_with_history(
+            [_copy(s, journey_id=copy.pk, parent_id=new_ids.get(s.parent_id)) for s in level],
+            JourneyStage,
         )
         new_ids |= {old.pk: new.pk for old, new in zip(level, copies, strict=True)}
-    StageTransition.objects.bulk_create(
-        _copy(
-            t,
-            journey_id=copy.pk,
-            from_stage_id=new_ids[t.from_stage_id],
-            to_stage_id=new_ids[t.to_stage_id],
-        )
-        for t in source.transitions.all()
+    bulk_create_with_history(
+        [
+            _copy(
+                t,
+                journey_id=copy.pk,
+                from_stage_id=new_ids[t.from_stage_id],
+                to_stage_id=new_ids[t.to_stage_id],
+            )
+            for t in source.transitions.all()
+        ],
+        StageTransition,
     )
     for model in (PlaybookCell, StageKpi):
-        model.objects.bulk_create(
-            _copy(row, stage_id=new_ids[row.stage_id])
-            for row in model.objects.filter(stage__journey=source)
+        bulk_create_with_history(
+            [
+                _copy(row, stage_id=new_ids[row.stage_id])
+                for row in model.objects.filter(stage__journey=source)
+            ],
+            model,
         )
 
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 from apps.nurture.merge_fields import merge_field_errors
@@ -39,6 +40,8 @@ class Sequence(TimeStampedModel, ArchivableModel):
     is_active = models.BooleanField(
         default=False, help_text="Only active sequences enrol and send; needs at least one step."
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["journey_stage", "name"]
@@ -84,6 +87,8 @@ class Step(models.Model):
     asset = models.ForeignKey(
         "content.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["sequence", "position"]
@@ -305,6 +310,8 @@ class Holiday(models.Model):
 
     date = models.DateField(unique=True)
     name = models.CharField(max_length=120, validators=[single_line])
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["date"]

@@ -3,6 +3,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 
@@ -29,6 +30,8 @@ class Persona(TimeStampedModel, ArchivableModel):
     pain_points = models.TextField(blank=True, help_text="One per line.")
     decision_criteria = models.TextField(blank=True, help_text="One per line.")
     objections = models.TextField(blank=True, help_text="One per line.")
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +81,8 @@ class TitleRule(models.Model):
     )
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower runs first.")
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
 from apps.core.validators import single_line
 
@@ -36,6 +37,8 @@ class PipelineStage(models.Model):
     max_days_without_activity = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="A deal quiet for longer is stalled."
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["position"]
@@ -93,6 +96,9 @@ class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
     stall_reason = models.CharField(
         max_length=16, choices=StallReason.choices, blank=True, editable=False
     )
+
+    # Stalls are system state with a trail of their own (`OpportunityStall`, one row each).
+    history = audit_trail(excluded_fields=["stalled_since", "stall_reason"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -155,6 +161,9 @@ class StageChange(models.Model):
         related_name="+",
     )
     note = models.CharField(max_length=300, blank=True)
+
+    # A stay ends where the next begins: that next stay is in the trail, its end need not be.
+    history = audit_trail(excluded_fields=["exited_at"])
 
     class Meta:
         ordering = ["opportunity", "entered_at"]

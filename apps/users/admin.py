@@ -1,13 +1,19 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import WaymarkAdmin
 from apps.users.models import Role, User
 from apps.users.services import api_tokens_revoke
 
 
 @admin.register(User)
-class WaymarkUserAdmin(UserAdmin):
-    """Django's user admin plus the time zone; the role is the user's group."""
+class WaymarkUserAdmin(SimpleHistoryAdmin, UserAdmin):
+    """Django's user admin plus the time zone; the role is the user's group. "History" shows
+    the member's audit trail (password changes are recorded, never the password)."""
+
+    history_list_display = ["path"]
+    path = WaymarkAdmin.path
 
     list_display = (
         "username",

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from apps.core.audit import audit_trail
 from apps.core.time_zones import time_zone_choices
 
 
@@ -16,6 +17,8 @@ class User(AbstractUser):
     """A Waymark user; the role comes from group membership, not from a field."""
 
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
+
+    history = audit_trail(excluded_fields=["password"], m2m_fields=["groups"])
 
     class Meta:
         ordering = ["username"]

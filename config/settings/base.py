@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "simple_history",
     "apps.core",
     "apps.users",
     "apps.personas",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The audit trail: who (the request's user) and which path (web, API or admin).
+    "apps.core.audit.AuditPathMiddleware",
     "apps.users.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,6 +115,8 @@ ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Waymark"
 # Cache for API throttles: set CACHE_URL to a shared Redis when several web processes run.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The audit trail is read, never replayed: no "revert" from admin's history pages.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
