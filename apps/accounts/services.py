@@ -141,18 +141,17 @@ def contact_anonymise(*, contact: Contact) -> Contact:
     The row stays, with its account, persona and buying role, so the account's committee
     and scores still count the (now anonymous) person; opted out, so nothing emails it.
     """
-    model_update(
-        instance=contact,
-        fields=[*CONTACT_FIELDS],
-        data={
-            "first_name": "Erased",
-            "last_name": f"contact #{contact.pk}",
-            "email": erased_email(contact.pk),
-            "title": "",
-            "consent": Contact.Consent.OPTED_OUT,
-            "time_zone": "UTC",
-            "external_source": "",
-            "external_id": "",
-        },
-    )
+    placeholders = {
+        "first_name": "Erased",
+        "last_name": f"contact #{contact.pk}",
+        "email": erased_email(contact.pk),
+        "title": "",
+        "consent": Contact.Consent.OPTED_OUT,
+        "time_zone": "UTC",
+        "external_source": "",
+        "external_id": "",
+    }
+    model_update(instance=contact, fields=[*CONTACT_FIELDS], data=placeholders)
+    # Its audit trail keeps who changed it when, with the placeholders for what it said.
+    contact.history.update(**placeholders)
     return contact

@@ -119,3 +119,28 @@ def is_audited(model: type[models.Model]) -> bool:
 def is_history(model: type[models.Model]) -> bool:
     """A historical model (simple-history's, of a record or of its many-to-many links)."""
     return hasattr(model, "instance_type")
+
+
+def audit_trails_scrub(*, mentions, people: tuple[type[models.Model], ...]) -> int:
+    """GDPR erasure in every trail: text naming the person (`apps.core.mentions.Mentions`) is
+    rewritten as it is in the records themselves; returns how many trail entries changed.
+    The trails of `people` models are left out: their name fields are not free text (a
+    colleague of the same first name keeps it), and the person's own rows are anonymised with
+    the record."""
+    from django.apps import apps
+
+    changed = 0
+    for model in apps.get_models():
+        if (
+            is_history(model)
+            and hasattr(model, "history_date")
+            and model.instance_type not in people
+        ):
+            texts = [
+                f.name
+                for f in model._meta.concrete_fields
+                if isinstance(f, models.CharField | models.TextField | models.JSONField)
+                and f.name not in {"history_type", "path", "history_change_reason"}
+            ]
+            changed += mentions.scrub_rows(model.objects.all(), texts)
+    return changed

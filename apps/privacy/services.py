@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.accounts.models import Contact
 from apps.accounts.services import contact_anonymise, erased_email
 from apps.content.services import contact_content_erase
+from apps.core.audit import audit_trails_scrub
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions
 from apps.enablement.services import objections_erase_mentions
@@ -40,6 +41,7 @@ def contact_erase(*, contact: Contact, by: User, now: datetime | None = None) ->
         "admin log entries": mentions.scrub_rows(
             LogEntry.objects.all(), ["object_repr", "change_message"]
         ),
+        "audit trail entries": audit_trails_scrub(mentions=mentions, people=(Contact, User)),
     }
     contact_anonymise(contact=contact)
     counts["contacts"] = 1

@@ -151,11 +151,21 @@ def test_a_delete_through_the_api_leaves_a_trail_naming_who_deleted(admin_member
     contact = ContactFactory(account=account)
     token = Token.objects.create(user=admin_member)
     client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    url = f"/api/v1/accounts/{account.pk}/"
 
-    assert client.delete(f"/api/v1/accounts/{account.pk}/").status_code == 204
+    assert client.delete(url).status_code == 204  # archived first
+    archived = latest(account)
+    confirm = client.delete(f"{url}?permanent=true").json()["confirm"]
+    assert client.delete(f"{url}?permanent=true&confirm={confirm}").status_code == 204
 
     assert not Account.objects.filter(pk=account.pk).exists()
+    assert (archived.history_user, archived.path, archived.archived_by) == (
+        admin_member,
+        "api",
+        admin_member,
+    )
     for model, pk in ((Account, account.pk), (type(contact), contact.pk)):
-        gone = model.history.filter(id=pk).order_by("-history_date").first()
+        gone = model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
         assert (gone.history_type, gone.history_user, gone.path) == ("-", admin_member, "api")
-    assert Account.history.filter(id=account.pk).count() == 2  # created, then deleted
+    kinds = Account.history.filter(id=account.pk).order_by("history_date", "history_id")
+    assert [row.history_type for row in kinds] == ["+", "~", "-"]
