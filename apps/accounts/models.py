@@ -130,7 +130,8 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         "rejected them to recycle): earlier signals no longer count toward stage and score.",
     )
 
-    history = audit_trail()
+    # A buying cycle starts when a deal closes, for the people concerned, in bulk: system state.
+    history = audit_trail(excluded_fields=["buying_cycle_started_at"])
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -280,15 +280,6 @@ class Migration(migrations.Migration):
                         choices=apps.core.time_zones.time_zone_choices, default="UTC", max_length=64
                     ),
                 ),
-                (
-                    "buying_cycle_started_at",
-                    models.DateTimeField(
-                        blank=True,
-                        editable=False,
-                        help_text="When this person's current buying cycle began (their deal closed, or sales rejected them to recycle): earlier signals no longer count toward stage and score.",
-                        null=True,
-                    ),
-                ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
                 ("history_date", models.DateTimeField(db_index=True)),
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
