@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from django.apps import apps as django_apps
@@ -13,6 +12,7 @@ from apps.users.models import Role
 from apps.users.roles import sync_role_groups
 from config.celery_app import app as celery_app
 from tests.factories import UserFactory
+from tests.waiting import wait_for_progress
 
 
 @pytest.fixture
@@ -104,13 +104,13 @@ def celery_worker_process(committed_db, tmp_path):
             env=env,
         )
         workers.append(process)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if log.exists() and " ready." in log.read_text():
-                return process
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
+        # A booting worker keeps writing its log: wait while it does.
+        wait_for_progress(
+            lambda: (log.read_text() if log.exists() else "", process.poll()),
+            lambda state: " ready." in state[0] or state[1] is not None,
+        )
+        if process.poll() is None:
+            return process
         raise RuntimeError(f"Celery worker {name} did not start:\n{log.read_text()}")
 
     yield start

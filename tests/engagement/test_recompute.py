@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import time
 
 import pytest
 from django.conf import settings
@@ -35,6 +34,7 @@ from tests.factories import (
     WebhookDeliveryFactory,
     WebhookSourceFactory,
 )
+from tests.waiting import wait_for_progress
 
 
 @pytest.mark.django_db
@@ -157,9 +157,8 @@ def test_a_worker_rescores_after_an_intake(celery_worker_process, api_client):
     )
 
     assert response.json()["accepted"] == 1
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not ContactScore.objects.filter(contact=contact).exists():
-        time.sleep(0.2)
+    # The one thing that moves is the score appearing, so the stall limit is the whole wait.
+    wait_for_progress(ContactScore.objects.filter(contact=contact).exists, bool)
     score = ContactScore.objects.get(contact=contact)
     assert score.stage == rule.journey_stage
     assert score.engagement == pytest.approx(8, rel=0.01)

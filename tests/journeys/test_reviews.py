@@ -22,6 +22,7 @@ from apps.journeys.services import (
 from apps.journeys.tasks import send_review_reminders
 from config.celery_app import app as celery_app
 from tests.factories import JourneyFactory, UserFactory
+from tests.waiting import wait_for_progress
 
 UTC = datetime.UTC
 JAN_15 = datetime.datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -276,12 +277,10 @@ def test_two_workers_running_the_task_together_send_one_reminder(celery_worker_p
 
     for _ in range(4):
         send_review_reminders.delay()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        logs = "".join(path.read_text() for path in tmp_path.glob("w*.log"))
-        if logs.count("succeeded in") >= 4:
-            break
-        time.sleep(0.2)
+    logs = wait_for_progress(
+        lambda: "".join(path.read_text() for path in tmp_path.glob("w*.log")),
+        lambda text: text.count("succeeded in") >= 4,
+    )
 
     assert logs.count("succeeded in") == 4, logs
     reminder = ReviewReminder.objects.get(journey=journey)

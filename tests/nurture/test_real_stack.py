@@ -11,7 +11,6 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
@@ -32,11 +31,11 @@ from tests.factories import (
     PipelineStageFactory,
 )
 from tests.nurture.conftest import email_step
+from tests.waiting import STALL_SECONDS, wait_for_progress
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 DUE_STEPS = 5_000
-WAIT_SECONDS = 90
 
 
 @dataclass
@@ -125,19 +124,6 @@ def _due_steps(count: int) -> Step:
     return step
 
 
-def _wait_for(done: Callable[[], bool], *, every: Callable[[], None] | None = None) -> None:
-    """Poll until `done()`; `every` runs each few seconds meanwhile (a beat, say)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    last_beat = time.monotonic()
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError("the workers did not finish in time")
-        if every is not None and time.monotonic() - last_beat > 4:
-            every()
-            last_beat = time.monotonic()
-        time.sleep(0.2)
-
-
 def _assert_each_step_sent_once(sink: SmtpSink, count: int) -> None:
     message_ids = [message_id for message_id, _ in sink.received]
     recipients = {rcpt for _, rcpt in sink.received}
@@ -157,7 +143,9 @@ def test_two_workers_and_two_dispatcher_runs_send_every_step_exactly_once(
 
     dispatch_due_steps.delay()
     dispatch_due_steps.delay()
-    _wait_for(lambda: len(smtp_sink.received) >= DUE_STEPS and Touch.objects.count() >= DUE_STEPS)
+    wait_for_progress(
+        lambda: min(len(smtp_sink.received), Touch.objects.count()), lambda n: n >= DUE_STEPS
+    )
     time.sleep(1)  # anything sent twice would arrive now
 
     _assert_each_step_sent_once(smtp_sink, DUE_STEPS)
@@ -177,7 +165,7 @@ def test_a_step_that_cannot_be_sent_does_not_hold_up_the_rest(smtp_sink, celery_
     celery_worker_process("w1", concurrency=1)
 
     dispatch_due_steps.delay()
-    _wait_for(lambda: Touch.objects.count() >= count - 1)
+    wait_for_progress(Touch.objects.count, lambda n: n >= count - 1)
     time.sleep(1)
 
     poisoned.refresh_from_db()
@@ -201,7 +189,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     doomed = celery_worker_process("doomed", concurrency=1)
 
     dispatch_due_steps.delay()
-    assert smtp_sink.holding.wait(WAIT_SECONDS), "the worker never reached the held message"
+    assert smtp_sink.holding.wait(STALL_SECONDS), "the worker never reached the held message"
     for pid in [*_pool_children(doomed.pid), doomed.pid]:
         os.kill(pid, signal.SIGKILL)
     doomed.wait(timeout=10)
@@ -212,7 +200,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     celery_worker_process("rescuer", concurrency=1)
     # Beat would start a dispatcher every minute; here every few seconds.
     dispatch_due_steps.delay()
-    _wait_for(lambda: Touch.objects.count() >= count, every=dispatch_due_steps.delay)
+    wait_for_progress(Touch.objects.count, lambda n: n >= count, every=dispatch_due_steps.delay)
     time.sleep(1)
 
     _assert_each_step_sent_once(smtp_sink, count)
@@ -242,7 +230,7 @@ def test_two_stall_sweeps_at_the_same_time_enrol_each_contact_once(celery_worker
         lines = "".join(log.read_text() for log in tmp_path.glob("s*.log")).splitlines()
         return sum("nurture.stall_sweep[" in line and " succeeded in " in line for line in lines)
 
-    _wait_for(lambda: sweeps_finished() >= 2)
+    wait_for_progress(sweeps_finished, lambda n: n >= 2)
     assert OpportunityStall.objects.count() == deals
     pairs = list(Enrollment.objects.values_list("sequence_id", "contact_id"))
     assert len(pairs) == len(set(pairs)) == 60 * 4
