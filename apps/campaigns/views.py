@@ -7,7 +7,6 @@ choices and content picker when the goal changes, the live segment preview and c
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,21 +23,13 @@ from apps.campaigns.models import CalendarFeed, Campaign, CampaignTemplate
 from apps.campaigns.periods import QUARTER, Period
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.views import allowed
 from apps.journeys.models import Journey
 
 PAGE_SIZE = 50
 VIEW = "campaigns.view_campaign"
 ADD = "campaigns.add_campaign"
 CHANGE = "campaigns.change_campaign"
-
-
-def _requires(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission the page needs."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
 
 
 def _fragment_or_page(request: HttpRequest, *, page: str, fragment: str, context: dict):
@@ -52,7 +43,7 @@ def _today():
     return timezone.localdate()
 
 
-@_requires(VIEW)
+@allowed(VIEW)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     form = CampaignFilterForm(request.GET)
     form.is_valid()
@@ -79,7 +70,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_requires(VIEW)
+@allowed(VIEW)
 def campaign_calendar(request: HttpRequest) -> HttpResponse:
     period = Period.parse(request.GET.get("period"), today=_today())
     context = {
@@ -97,7 +88,7 @@ def _chosen_journey(request: HttpRequest) -> Journey | None:
     return selectors.default_journey()
 
 
-@_requires(VIEW)
+@allowed(VIEW)
 def campaign_board(request: HttpRequest) -> HttpResponse:
     today = _today()
     text = request.GET.get("period")
@@ -114,7 +105,7 @@ def campaign_board(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/board.html", context)
 
 
-@_requires(VIEW)
+@allowed(VIEW)
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     try:
         detail = selectors.campaign_detail(campaign_id=campaign_id)
@@ -165,7 +156,7 @@ def _template_initial(request: HttpRequest) -> dict:
     return selectors.campaign_template_initial(template=template, goal_stage=stage, today=_today())
 
 
-@_requires(ADD)
+@allowed(ADD)
 def campaign_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CampaignForm(request.POST)
@@ -178,7 +169,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, CampaignForm(initial=_template_initial(request)), None)
 
 
-@_requires(CHANGE)
+@allowed(CHANGE)
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if request.method == "POST":
@@ -192,7 +183,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return _form_page(request, CampaignForm(instance=campaign), campaign)
 
 
-@_requires(ADD)
+@allowed(ADD)
 @require_POST
 def campaign_duplicate(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -201,7 +192,7 @@ def campaign_duplicate(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return redirect("campaigns:edit", campaign_id=copy.pk)
 
 
-@_requires(CHANGE)
+@allowed(CHANGE)
 @require_POST
 def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -215,7 +206,7 @@ def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return redirect("campaigns:detail", campaign_id=campaign.pk)
 
 
-@_requires(ADD)
+@allowed(ADD)
 @require_POST
 def plan_goal_fields(request: HttpRequest) -> HttpResponse:
     """The KPI choices and the content picker for the goal stage just picked."""
@@ -223,7 +214,7 @@ def plan_goal_fields(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/partials/goal_fields.html", {"form": form})
 
 
-@_requires(ADD)
+@allowed(ADD)
 @require_POST
 def plan_preview(request: HttpRequest) -> HttpResponse:
     """How many accounts and contacts the segment matches now, and the planning checks."""
@@ -240,7 +231,7 @@ def plan_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/partials/plan_preview.html", context)
 
 
-@_requires(ADD)
+@allowed(ADD)
 def campaign_templates(request: HttpRequest) -> HttpResponse:
     journey = _chosen_journey(request)
     context = {
@@ -251,7 +242,7 @@ def campaign_templates(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/templates.html", context)
 
 
-@_requires(VIEW)
+@allowed(VIEW)
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The signed-in user's feed address; POST issues a new secret (the old one stops)."""
     if request.method == "POST":

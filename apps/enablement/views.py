@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from apps.content import services as content_services
 from apps.content.models import EnablementRequest
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.views import allowed
 from apps.enablement import forms, selectors, services
 from apps.pipeline.models import Opportunity
 from apps.users.models import Role
@@ -26,13 +26,6 @@ WORKSPACE_PERMISSIONS = (
 )
 
 
-def _may(*perms: str) -> Callable:
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
-
-
 def _works_queue(view: Callable) -> Callable:
     """Marketing and admins work the queue; a rep's change permission reaches their own asks."""
 
@@ -41,7 +34,7 @@ def _works_queue(view: Callable) -> Callable:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
-    return _may("content.change_enablementrequest")(check)
+    return allowed("content.change_enablementrequest")(check)
 
 
 def _errors_into(form, error: ApplicationError | ValidationError) -> None:
@@ -54,13 +47,13 @@ def _errors_into(form, error: ApplicationError | ValidationError) -> None:
         form.add_error(None, getattr(error, "message", str(error)))
 
 
-@_may(*WORKSPACE_PERMISSIONS)
+@allowed(*WORKSPACE_PERMISSIONS)
 def my_opportunities(request: HttpRequest) -> HttpResponse:
     deals = selectors.my_opportunities(owner=request.user)
     return render(request, "enablement/my_opportunities.html", {"deals": deals})
 
 
-@_may(*WORKSPACE_PERMISSIONS)
+@allowed(*WORKSPACE_PERMISSIONS)
 def workspace(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     try:
         space = selectors.opportunity_workspace(opportunity_id=opportunity_id)
@@ -77,7 +70,7 @@ def workspace(request: HttpRequest, opportunity_id: int) -> HttpResponse:
 
 
 @require_POST
-@_may(*WORKSPACE_PERMISSIONS, "content.add_assetshare")
+@allowed(*WORKSPACE_PERMISSIONS, "content.add_assetshare")
 def share(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = get_object_or_404(
         Opportunity.objects.select_related("account"), pk=opportunity_id
@@ -102,7 +95,7 @@ def share(request: HttpRequest, opportunity_id: int) -> HttpResponse:
 
 
 @require_POST
-@_may(*WORKSPACE_PERMISSIONS, "enablement.add_dealobjection")
+@allowed(*WORKSPACE_PERMISSIONS, "enablement.add_dealobjection")
 def record_objection(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     opportunity = get_object_or_404(Opportunity, pk=opportunity_id)
     form = forms.ObjectionForm(request.POST)
@@ -120,7 +113,7 @@ def record_objection(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     return redirect("enablement:workspace", opportunity_id=opportunity.pk)
 
 
-@_may("content.add_enablementrequest", "pipeline.view_opportunity")
+@allowed("content.add_enablementrequest", "pipeline.view_opportunity")
 def request_new(request: HttpRequest) -> HttpResponse:
     """Ask for an asset; open requests like it are shown first, and "Submit anyway" confirms."""
     similar: list[EnablementRequest] = []
@@ -146,7 +139,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "enablement/request_form.html", {"form": form, "similar": similar})
 
 
-@_may("content.view_enablementrequest")
+@allowed("content.view_enablementrequest")
 def my_requests(request: HttpRequest) -> HttpResponse:
     requests = content_selectors.my_enablement_requests(requester=request.user)
     if csv_requested(request):

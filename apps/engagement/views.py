@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
-from apps.core.views import delete_confirmation
+from apps.core.views import allowed, delete_confirmation
 from apps.engagement import selectors, services
 from apps.engagement.forms import BacktestForm, HandoffDecisionForm, SignalRuleForm
 from apps.engagement.models import Backtest, Handoff, SignalRule
@@ -33,15 +32,6 @@ BACKTESTS = ("engagement.view_backtest",)
 BACKTESTS_SHOWN = 20
 
 
-def _allowed(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission named."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
-
-
 def _found(read: Callable, **ids):
     try:
         return read(**ids)
@@ -49,13 +39,13 @@ def _found(read: Callable, **ids):
         raise Http404("No such record.") from error
 
 
-@_allowed(*CONTACT_PAGE)
+@allowed(*CONTACT_PAGE)
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     signals = _found(selectors.contact_signals, contact_id=contact_id)
     return render(request, "engagement/contact_detail.html", {"signals": signals})
 
 
-@_allowed(*HOT_ACCOUNTS)
+@allowed(*HOT_ACCOUNTS)
 def hot_accounts(request: HttpRequest) -> HttpResponse:
     states = selectors.hot_account_list()
     if csv_requested(request):
@@ -73,7 +63,7 @@ def hot_accounts(request: HttpRequest) -> HttpResponse:
 # -- signal rules -----------------------------------------------------------------------------
 
 
-@_allowed(*READ_RULES)
+@allowed(*READ_RULES)
 def rule_list(request: HttpRequest) -> HttpResponse:
     rules = selectors.signal_rule_list()
     return render(request, "engagement/rule_list.html", {"rules": rules})
@@ -100,18 +90,18 @@ def _save_rule(request: HttpRequest, rule: SignalRule | None) -> HttpResponse:
     return render(request, "engagement/rule_form.html", {"form": form, "rule": rule})
 
 
-@_allowed("engagement.add_signalrule")
+@allowed("engagement.add_signalrule")
 def rule_create(request: HttpRequest) -> HttpResponse:
     return _save_rule(request, None)
 
 
-@_allowed("engagement.change_signalrule")
+@allowed("engagement.change_signalrule")
 def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     return _save_rule(request, _rule(rule_id))
 
 
 @require_http_methods(["GET", "POST"])
-@_allowed("engagement.delete_signalrule")
+@allowed("engagement.delete_signalrule")
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = _rule(rule_id)
     return delete_confirmation(
@@ -125,7 +115,7 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 
 @require_POST
-@_allowed("engagement.change_signalrule")
+@allowed("engagement.change_signalrule")
 def rule_preview(request: HttpRequest) -> HttpResponse:
     """The editor's preview (an htmx fragment): how many contacts would change stage."""
     rule_id = request.POST.get("rule")
@@ -143,7 +133,7 @@ def rule_preview(request: HttpRequest) -> HttpResponse:
 # -- backtests --------------------------------------------------------------------------------
 
 
-@_allowed(*BACKTESTS)
+@allowed(*BACKTESTS)
 def backtest_list(request: HttpRequest) -> HttpResponse:
     """Past backtests, and the form that starts one (marketers and admins)."""
     a_quarter_ago = timezone.localdate() - timedelta(
@@ -164,7 +154,7 @@ def backtest_list(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/backtest_list.html", {"form": form, "runs": runs})
 
 
-@_allowed(*BACKTESTS)
+@allowed(*BACKTESTS)
 def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
     """Charts and numbers of one backtest; while it runs, htmx polls the body (`HX-Request`)."""
     run = _found(selectors.backtest_list().get, pk=backtest_id)
@@ -186,7 +176,7 @@ def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
 # -- handoffs ---------------------------------------------------------------------------------
 
 
-@_allowed(*HANDOFFS)
+@allowed(*HANDOFFS)
 def handoff_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Handoff.Status.PENDING)
     if status not in Handoff.Status.values:
@@ -204,7 +194,7 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_allowed("engagement.change_handoff")
+@allowed("engagement.change_handoff")
 def handoff_decide(request: HttpRequest, handoff_id: int) -> HttpResponse:
     handoff = _found(Handoff.objects.get, pk=handoff_id)
     form = HandoffDecisionForm(request.POST)

@@ -8,7 +8,6 @@ selectors and write through the services.
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import Account
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
+from apps.core.views import allowed
 from apps.journeys import selectors, services
 from apps.journeys.forms import CellEditForm, ReviewForm, ReviewTriggerForm
 from apps.journeys.models import Journey
@@ -26,15 +26,6 @@ from apps.starter.views import JOURNEY_RESET as STARTER_JOURNEY_RESET
 
 READ = ("journeys.view_journey", "journeys.view_journeystage", "journeys.view_playbookcell")
 EDIT_CELLS = ("journeys.add_playbookcell", "journeys.change_playbookcell")
-
-
-def _allowed(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission named."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
 
 
 def _journey(journey_id: int) -> Journey:
@@ -60,7 +51,7 @@ def _error_text(error: ApplicationError) -> str:
     return " ".join([error.message, *details])
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def journey_list(request: HttpRequest) -> HttpResponse:
     journeys = list(selectors.journey_list())
     statuses = selectors.journey_review_statuses(journeys=journeys)
@@ -99,13 +90,13 @@ def _map_context(request: HttpRequest, journey: Journey) -> dict:
     }
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def journey_map(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     return render(request, "journeys/journey_map.html", _map_context(request, journey))
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def journey_print(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     context = {
@@ -117,7 +108,7 @@ def journey_print(request: HttpRequest, journey_id: int) -> HttpResponse:
     return render(request, "journeys/journey_print.html", context)
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def journey_export(request: HttpRequest, journey_id: int) -> HttpResponse:
     """The map as CSV, one row per cell entry (see `selectors.journey_export_rows`)."""
     journey = _journey(journey_id)
@@ -129,14 +120,14 @@ def journey_export(request: HttpRequest, journey_id: int) -> HttpResponse:
     return csv_download(filename=name, header=selectors.EXPORT_HEADER, rows=rows)
 
 
-@_allowed(*READ, "content.view_asset")
+@allowed(*READ, "content.view_asset")
 def journey_coverage(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     coverage = selectors.journey_coverage(journey=journey)
     return render(request, "journeys/coverage.html", {"journey": journey, "coverage": coverage})
 
 
-@_allowed(*READ, "journeys.view_journeychange")
+@allowed(*READ, "journeys.view_journeychange")
 def journey_history(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     context = {
@@ -161,13 +152,13 @@ def _render_cell(request: HttpRequest, cell) -> HttpResponse:
     return render(request, "journeys/partials/cell.html", {"cell": cell, "can_edit": can_edit})
 
 
-@_allowed(*READ)
+@allowed(*READ)
 def cell(request: HttpRequest, journey_id: int, stage_id: int, persona_id: int) -> HttpResponse:
     """One matrix cell, as shown in the map (htmx puts it back after an edit is cancelled)."""
     return _render_cell(request, _cell_view(request, _journey(journey_id), stage_id, persona_id))
 
 
-@_allowed(*READ, *EDIT_CELLS)
+@allowed(*READ, *EDIT_CELLS)
 def cell_edit(
     request: HttpRequest, journey_id: int, stage_id: int, persona_id: int
 ) -> HttpResponse:
@@ -209,7 +200,7 @@ def _act(request: HttpRequest, action: Callable[[], object], done: str) -> None:
 
 
 @require_POST
-@_allowed(*READ, "journeys.change_journey")
+@allowed(*READ, "journeys.change_journey")
 def journey_publish(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     _act(
@@ -221,7 +212,7 @@ def journey_publish(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 
 @require_POST
-@_allowed(*READ, "journeys.add_journey")
+@allowed(*READ, "journeys.add_journey")
 def journey_new_version(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     try:
@@ -234,7 +225,7 @@ def journey_new_version(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 
 @require_POST
-@_allowed(*READ, "journeys.add_journeyreview")
+@allowed(*READ, "journeys.add_journeyreview")
 def journey_review(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     form = ReviewForm(request.POST)
@@ -250,7 +241,7 @@ def journey_review(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 
 @require_POST
-@_allowed(*READ, "journeys.add_journeyreviewtrigger")
+@allowed(*READ, "journeys.add_journeyreviewtrigger")
 def journey_review_trigger(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = _journey(journey_id)
     form = ReviewTriggerForm(request.POST)

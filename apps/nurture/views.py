@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,21 +14,12 @@ from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
-from apps.core.views import delete_confirmation
+from apps.core.views import allowed, delete_confirmation
 from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
 from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
 from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity
-
-
-def _may(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission the page needs."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
 
 
 def _saved(form: Form, write: Callable[[dict], object]) -> object | None:
@@ -62,7 +53,7 @@ def _own_deal_or_403(user, opportunity: Opportunity | None) -> None:
 # -- marketers: sequences ---------------------------------------------------------------------
 
 
-@_may("nurture.view_sequence")
+@allowed("nurture.view_sequence")
 def sequence_list(request: HttpRequest) -> HttpResponse:
     form = SequenceForm(request.POST or None)
     if request.method == "POST":
@@ -79,7 +70,7 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_may("nurture.view_sequence", "nurture.view_step")
+@allowed("nurture.view_sequence", "nurture.view_step")
 def sequence_detail(request: HttpRequest, sequence_id: int) -> HttpResponse:
     sequence = get_object_or_404(
         Sequence.objects.select_related("journey_stage__parent"), pk=sequence_id
@@ -131,7 +122,7 @@ def _editor(
 
 
 @require_POST
-@_may("nurture.add_step")
+@allowed("nurture.add_step")
 def step_create(request: HttpRequest, sequence_id: int) -> HttpResponse:
     sequence = get_object_or_404(Sequence, pk=sequence_id)
     form = StepForm(request.POST, sequence=sequence, prefix="new")
@@ -142,7 +133,7 @@ def step_create(request: HttpRequest, sequence_id: int) -> HttpResponse:
 
 
 @require_POST
-@_may("nurture.change_step")
+@allowed("nurture.change_step")
 def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
     step = get_object_or_404(Step.objects.select_related("sequence"), pk=step_id)
     # The form works on its own copy: the service compares the stored step with the input.
@@ -155,7 +146,7 @@ def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_may("nurture.delete_step")
+@allowed("nurture.delete_step")
 def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
     step = get_object_or_404(Step, pk=step_id)
     sequence_page = reverse("nurture:sequence_detail", args=[step.sequence_id])
@@ -169,7 +160,7 @@ def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
     )
 
 
-@_may("nurture.view_step")
+@allowed("nurture.view_step")
 def step_preview(request: HttpRequest, step_id: int) -> HttpResponse:
     """The step rendered for a sample contact (the first one when none is picked)."""
     step = get_object_or_404(Step.objects.select_related("asset"), pk=step_id)
@@ -189,7 +180,7 @@ def step_preview(request: HttpRequest, step_id: int) -> HttpResponse:
 # -- everyone: stalled deals, timelines -------------------------------------------------------
 
 
-@_may("pipeline.view_opportunity", "nurture.view_enrollment")
+@allowed("pipeline.view_opportunity", "nurture.view_enrollment")
 def stalled_board(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     opportunities = selectors.stalled_opportunities(owner=request.user if mine else None)
@@ -218,7 +209,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect(notification.link or "nurture:stalled_board")
 
 
-@_may("accounts.view_contact", "nurture.view_enrollment")
+@allowed("accounts.view_contact", "nurture.view_enrollment")
 def contact_timeline(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("account"), pk=contact_id)
     return render(
@@ -232,7 +223,7 @@ def contact_timeline(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 @require_POST
-@_may("nurture.add_enrollment")
+@allowed("nurture.add_enrollment")
 def opportunity_enrol(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     deal = get_object_or_404(Opportunity, pk=opportunity_id)
     _own_deal_or_403(request.user, deal)
@@ -255,7 +246,7 @@ def opportunity_enrol(request: HttpRequest, opportunity_id: int) -> HttpResponse
 
 
 @require_POST
-@_may("nurture.change_enrollment")
+@allowed("nurture.change_enrollment")
 def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("opportunity"), pk=enrollment_id
@@ -275,7 +266,7 @@ def enrollment_exit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 # -- sales: tasks -----------------------------------------------------------------------------
 
 
-@_may("nurture.change_touch")
+@allowed("nurture.change_touch")
 def task_list(request: HttpRequest) -> HttpResponse:
     if csv_requested(request):
         return csv_download(
@@ -291,7 +282,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_may("nurture.change_touch")
+@allowed("nurture.change_touch")
 def task_complete(request: HttpRequest, touch_id: int) -> HttpResponse:
     touch = get_object_or_404(Touch, pk=touch_id)
     if touch.assignee_id != request.user.pk and bound_to_own_records(user=request.user):

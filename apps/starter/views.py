@@ -1,14 +1,12 @@
 """The reset pages: each shows what resetting to the starter template would change, and does
 it on confirmation. Views read through the selectors and write through the services."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.core.exceptions import ApplicationError
+from apps.core.views import allowed
 from apps.journeys.models import Journey
 from apps.journeys.selectors import journey_get
 from apps.starter import selectors, services
@@ -26,16 +24,7 @@ RULES_RESET = tuple(
 )
 
 
-def _allowed(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission named."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
-
-
-@_allowed(*JOURNEY_RESET)
+@allowed(*JOURNEY_RESET)
 def journey_reset(request: HttpRequest, journey_id: int) -> HttpResponse:
     try:
         journey = journey_get(journey_id=journey_id)
@@ -57,7 +46,7 @@ def journey_reset(request: HttpRequest, journey_id: int) -> HttpResponse:
     return render(request, "starter/journey_reset.html", {"journey": journey, "plan": plan})
 
 
-@_allowed(*RULES_RESET)
+@allowed(*RULES_RESET)
 def signal_rules_reset(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "POST":

@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 
 from apps.accounts import selectors as account_selectors
 from apps.core.csv_export import csv_download, csv_requested
+from apps.core.views import allowed
 from apps.engagement import selectors as engagement_selectors
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import PipelineStage
@@ -30,15 +31,6 @@ OPPORTUNITY_PAGE_PERMISSIONS = (
     "pipeline.view_stagechange",
     "accounts.view_contact",
 )
-
-
-def _may_view(*perms: str) -> Callable:
-    """Signed in (else to the login page) and holding every permission the page shows."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(perms, raise_exception=True)(view))
-
-    return decorate
 
 
 def _found(read: Callable, **ids: int):
@@ -80,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
-@_may_view(*ACCOUNT_PAGE_PERMISSIONS)
+@allowed(*ACCOUNT_PAGE_PERMISSIONS)
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET)
     form.is_valid()
@@ -111,14 +103,14 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_may_view(*ACCOUNT_PAGE_PERMISSIONS)
+@allowed(*ACCOUNT_PAGE_PERMISSIONS)
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     detail = _found(account_selectors.account_detail, account_id=account_id)
     signals = engagement_selectors.account_signals(account_id=account_id)
     return render(request, "web/account_detail.html", {"detail": detail, "signals": signals})
 
 
-@_may_view(*OPPORTUNITY_PAGE_PERMISSIONS)
+@allowed(*OPPORTUNITY_PAGE_PERMISSIONS)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     form = OpportunityFilterForm.from_query(request.GET)
     form.is_valid()
@@ -138,7 +130,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/opportunity_list.html", context)
 
 
-@_may_view(*OPPORTUNITY_PAGE_PERMISSIONS)
+@allowed(*OPPORTUNITY_PAGE_PERMISSIONS)
 def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     detail = _found(pipeline_selectors.opportunity_detail, opportunity_id=opportunity_id)
     return render(request, "web/opportunity_detail.html", {"detail": detail})
