@@ -35,8 +35,8 @@ The method (`calibrate`), and why:
   furthest stage (a funnel narrows).
 - Figures: validation AUC of the calibrated rules (scored by the recompute's own statements
   with the proposed model), the current rules, the unconstrained logistic regression on the
-  same features (the target to match) and the activity count; stage agreement with open
-  deals and the stage distribution, before and after.
+  same features, fit points included (the target to match), and the activity count; stage
+  agreement with open deals and the stage distribution, before and after.
 
 Everything runs on temporary tables in a transaction of its own and writes nothing else.
 """
@@ -57,6 +57,7 @@ from apps.engagement.scoring import (
     Rule,
     ScoringModel,
     _Dialect,
+    _Run,
     _values,
 )
 
@@ -115,6 +116,9 @@ C_GRID = (0.01, 0.1, 1.0, 10.0)
 MIN_EVENTS = 30
 # At most this many (contact, cutoff) examples are fitted; bigger worlds are sampled by account.
 MAX_EXAMPLES = 120_000
+# The points a unit of log-odds is worth stay within this factor of the one that keeps the
+# average engagement as it is.
+SCALE_BOUND = 4
 # The stage threshold is picked among the current one times these.
 THRESHOLD_FACTORS = (0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16)
 # … and among these quantiles of the people's strongest stage evidence.
@@ -336,6 +340,19 @@ class _Calibration:
             self.events[row, rule] = data[:, 2]
             self.decayed[row, rule, :] = data[:, 3:]
 
+    def load_fit_points(self) -> None:
+        """Each example's fit points under the current settings (the part of the score that
+        is not evidence; it does not change with the cutoff)."""
+        fit, params = _Run(cursor=self.cursor, model=self.model, at=self.moments[-1]).fit_sql()
+        rows = self.rows(
+            f"""SELECT {fit} FROM cal_example x
+                JOIN accounts_contact c ON c.id = x.contact_id
+                JOIN accounts_account a ON a.id = c.account_id
+                ORDER BY x.row_no""",
+            params,
+        )
+        self.fit_points = np.array([float(points) for (points,) in rows])
+
     # -- fitting ----------------------------------------------------------------------------
 
     def capped(self, rule_no: int, candidate: int) -> np.ndarray:
@@ -406,6 +423,7 @@ class _Calibration:
                     " outcome and buyers without."
                 )
         self.features()
+        self.load_fit_points()
         last_training = self.cutoff == self.training - 1
         events = self.events[last_training].sum(axis=0).astype(int)
         fitted = [n for n in range(len(self.rules)) if events[n] >= MIN_EVENTS]
@@ -414,10 +432,10 @@ class _Calibration:
         def column(n: int) -> np.ndarray:
             return self.capped(n, half_life[n])
 
-        # The target: an unconstrained fit on every rule's feature, C by validation AUC.
-        every = list(range(len(self.rules)))
+        # The target: an unconstrained fit on what the score adds up (the fit points and every
+        # rule's evidence), C by validation AUC.
         best_auc, best_c = -1.0, C_GRID[0]
-        columns = [column(n) for n in every]
+        columns = [self.fit_points, *(column(n) for n in range(len(self.rules)))]
         for c in C_GRID:
             model, scale = self.fit(columns, c)
             auc = self.auc(self.predict(model, scale, columns, self.valid), self.valid)
@@ -425,51 +443,72 @@ class _Calibration:
                 best_auc, best_c = auc, c
         unconstrained = {}
         if fitted:
-            model, scale = self.fit([column(n) for n in fitted], best_c)
-            errors = self.wald(model, scale, [column(n) for n in fitted], best_c)
+            columns = [self.fit_points, *(column(n) for n in fitted)]
+            model, scale = self.fit(columns, best_c)
+            errors = self.wald(model, scale, columns, best_c)
             beta = model.coef_[0] / scale
-            unconstrained = {n: (beta[i], errors[i]) for i, n in enumerate(fitted)}
+            unconstrained = {n: (beta[i], errors[i]) for i, n in enumerate(fitted, start=1)}
+        # The weights, fitted beside the contact's fit points (which the score adds to the
+        # engagement): their coefficient says how many points a unit of log-odds is worth.
         # Weights are never negative: drop the rules that hurt given the others, refit.
         kept = list(fitted)
         coefficients: dict[int, tuple[float, float]] = {}
+        fit_coefficient = 0.0
         while kept:
-            model, scale = self.fit([column(n) for n in kept], best_c)
+            columns = [self.fit_points, *(column(n) for n in kept)]
+            model, scale = self.fit(columns, best_c)
             beta = model.coef_[0] / scale
-            if (beta >= 0).all():
-                errors = self.wald(model, scale, [column(n) for n in kept], best_c)
-                coefficients = {n: (beta[i], errors[i]) for i, n in enumerate(kept)}
+            if (beta[1:] >= 0).all():
+                errors = self.wald(model, scale, columns, best_c)
+                coefficients = {n: (beta[i], errors[i]) for i, n in enumerate(kept, start=1)}
+                fit_coefficient = float(beta[0])
                 break
-            kept = [n for i, n in enumerate(kept) if beta[i] >= 0]
+            kept = [n for i, n in enumerate(kept, start=1) if beta[i] >= 0]
         proposals = self.proposals(
             fitted=fitted,
             coefficients=coefficients,
             unconstrained=unconstrained,
             half_life=half_life,
             events=events,
+            fit_coefficient=fit_coefficient,
         )
         return self.validate(proposals, best_auc, best_c)
 
-    def proposals(self, *, fitted, coefficients, unconstrained, half_life, events) -> list:
-        m = self.model
+    def points_per_log_odds(self, *, fitted, coefficients, half_life, fit_coefficient) -> float:
+        """What a unit of the fitted log-odds is worth in points: as the fit points trade off
+        against the evidence (1 / their coefficient), kept within `SCALE_BOUND` of the factor
+        that leaves the average engagement of the training examples where it is today."""
+        m, train = self.model, self.train
         multiplier = [m.phase_multipliers[m.stages[r.stage_id].phase] for r in self.rules]
-        train = self.train
-        old_engagement = sum(
+        today = sum(
             r.weight * multiplier[n] * self.capped(n, 0)[train].mean()
             for n, r in enumerate(self.rules)
-        )
-        kept_as_is = sum(
-            r.weight * multiplier[n] * self.capped(n, 0)[train].mean()
-            for n, r in enumerate(self.rules)
-            if n not in fitted
+            if n in fitted
         )
         learned = sum(
             beta * self.capped(n, half_life[n])[train].mean()
             for n, (beta, _) in coefficients.items()
         )
-        # Points per unit of log-odds: the average engagement stays where it is today.
-        points = (old_engagement - kept_as_is) / learned if learned > 0 else 1.0
-        if points <= 0:
-            points = 1.0
+        same_average = today / learned if learned > 0 and today > 0 else 1.0
+        self.scale_metrics = {"same_average_engagement": same_average}
+        if not self.fit_points[train].std():
+            return same_average
+        traded = 1 / fit_coefficient if fit_coefficient > 0 else math.inf
+        return min(max(traded, same_average / SCALE_BOUND), same_average * SCALE_BOUND)
+
+    def proposals(
+        self, *, fitted, coefficients, unconstrained, half_life, events, fit_coefficient
+    ) -> list:
+        m = self.model
+        multiplier = [m.phase_multipliers[m.stages[r.stage_id].phase] for r in self.rules]
+        train = self.train
+        points = self.points_per_log_odds(
+            fitted=fitted,
+            coefficients=coefficients,
+            half_life=half_life,
+            fit_coefficient=fit_coefficient,
+        )
+        self.scale_metrics["points_per_log_odds"] = points
         outcome = OUTCOME_WORDS.get(self.history.outcome, "the outcome")
         horizon = self.history.horizon_days
         proposals = []
@@ -603,6 +642,7 @@ class _Calibration:
             "validation_cutoffs": self.validating,
             "sampled_share": self.sampled_share,
             "regularisation_c": c,
+            **self.scale_metrics,
             "auc": {
                 "calibrated": self.auc(scores["calibrated"], self.valid),
                 "current": self.auc(scores["current"], self.valid),
