@@ -31,6 +31,12 @@ def other_sales_rep(db):
 
 
 @pytest.fixture
+def sales_manager(db):
+    """A sales manager: a rep's grants over every rep's deals and handoffs."""
+    return UserFactory(username="max.manager", role=Role.MANAGER)
+
+
+@pytest.fixture
 def admin_member(db):
     """A user in the admin role (not a superuser): every permission comes from the role."""
     return UserFactory(username="ada.admin", role=Role.ADMIN)

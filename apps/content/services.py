@@ -16,6 +16,7 @@ from apps.core.mentions import Mentions
 from apps.core.services import model_create, model_update
 from apps.engagement.models import Direction, Event, EventKind, EventSource
 from apps.pipeline.models import Opportunity
+from apps.pipeline.services import opportunity_work_check
 from apps.users.models import Role, User
 from apps.users.selectors import user_role
 
@@ -243,7 +244,10 @@ def asset_share(
     """A rep sent an asset to committee members: one share and one engagement event each.
 
     `at` back-dates the share and `event_ids` gives each person's event a stable id (in the
-    order of `contacts`), as a replayed import or the demo world needs."""
+    order of `contacts`), as a replayed import or the demo world needs. Only the deal's owner
+    (or a sales manager) records shares on a deal."""
+    if opportunity is not None:
+        opportunity_work_check(opportunity=opportunity, user=shared_by, doing="share on it")
     errors: dict[str, list[str]] = {}
     if asset.status != Asset.Status.PUBLISHED:
         errors["asset"] = ["Only published assets can be shared."]

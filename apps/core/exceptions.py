@@ -8,3 +8,8 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+
+
+class NotPermitted(ApplicationError):
+    """A rule about who may do something rather than what: the API answers 403, a page shows
+    the message. E.g. only a deal's owner or a sales manager moves its stage."""

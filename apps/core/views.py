@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,17 @@ def allowed(*perms: str) -> Callable:
         return login_required(permission_required(perms, raise_exception=True)(view))
 
     return decorate
+
+
+def errors_onto_form(form, error: ApplicationError | ValidationError) -> None:
+    """Put a service's refusal on the form, each message on the field it names (else on top),
+    where the user sees it."""
+    fields = error.fields if isinstance(error, ApplicationError) else error.message_dict
+    for name, errors in fields.items():
+        for message in errors:
+            form.add_error(name if name in form.fields else None, message)
+    if not fields:
+        form.add_error(None, getattr(error, "message", str(error)))
 
 
 def delete_confirmation(

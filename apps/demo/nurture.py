@@ -1,13 +1,16 @@
 """Nurture in the demo world: the starter kit's sequences go live with a few more steps and role
 variants, the holiday calendar gets the year's closing days, and the stall sweep marks the
-demo's stalled deals, alerts their owners and enrols their committees, as it would every hour."""
+demo's stalled deals, alerts their owners and enrols their committees, as it would every hour.
+Each rep then finds follow-up tasks on their stalled deals in "My tasks"."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from apps.content.models import Asset
 from apps.core.services import model_create
 from apps.journeys.models import JourneyStage
-from apps.nurture.models import Holiday, Sequence, TaskAction
+from apps.nurture.emails import merge_values
+from apps.nurture.merge_fields import MergeTemplate
+from apps.nurture.models import Enrollment, Holiday, Sequence, Step, TaskAction, Touch
 from apps.nurture.services import sequence_create, sequence_update, stall_sweep, step_create
 from apps.personas.models import BuyingRole
 
@@ -122,6 +125,45 @@ def seed_nurture(*, journey_stages: dict[str, JourneyStage], now: datetime) -> N
         for month, day, name in HOLIDAYS:
             model_create(model=Holiday, data={"date": date(year, month, day), "name": name})
     stall_sweep(now=now)
+    seed_rep_tasks(now=now)
+
+
+# Open follow-ups each rep finds on their task list, on their stalled deals' committees.
+TASKS_PER_REP = 3
+
+
+def seed_rep_tasks(*, now: datetime) -> None:
+    """Give each owner of a stalled deal a few open tasks, as the dispatcher puts a sequence's
+    rep task on the owner's list: one per enrolled person, from the first task step of their
+    sequence, due over the last days."""
+    enrolments = (
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, opportunity__isnull=False)
+        .select_related("contact__account", "opportunity__owner")
+        .order_by("opportunity__owner_id", "opportunity_id", "contact_id")
+    )
+    first_task = {}
+    for step in Step.objects.filter(kind=Step.Kind.TASK).order_by("sequence_id", "position"):
+        first_task.setdefault(step.sequence_id, step)
+    given: dict[int, int] = {}
+    for enrolment in enrolments:
+        owner, step = enrolment.opportunity.owner, first_task.get(enrolment.sequence_id)
+        if step is None or given.get(owner.pk, 0) >= TASKS_PER_REP:
+            continue
+        given[owner.pk] = given.get(owner.pk, 0) + 1
+        values = merge_values(
+            contact=enrolment.contact, opportunity=enrolment.opportunity, owner=owner, asset=None
+        )
+        model_create(
+            model=Touch,
+            data={
+                "enrollment": enrolment,
+                "step": step,
+                "kind": Step.Kind.TASK,
+                "subject": MergeTemplate.compile(step.subject).render(values),
+                "sent_at": now - timedelta(days=given[owner.pk]),
+                "assignee": owner,
+            },
+        )
 
 
 def _add_step(sequence: Sequence, spec: tuple, assets: dict[str, Asset]) -> None:

@@ -32,6 +32,7 @@ USERS = (
     ("marketer", "Mia", "Marketer", Role.MARKETER, "America/New_York"),
     ("sales", "Sam", "Sales", Role.SALES, "America/Chicago"),
     ("sales2", "Riley", "Rep", Role.SALES, "Europe/Berlin"),
+    ("manager", "Morgan", "Manager", Role.MANAGER, "America/New_York"),
 )
 SUPERUSER = "admin"
 MARKETER = "marketer"

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db.models import (
     Case,
     DateTimeField,
-    IntegerField,
     Max,
     OuterRef,
     QuerySet,
@@ -32,6 +31,7 @@ from apps.journeys.phases import Phase
 from apps.nurture.models import Touch
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import Opportunity, PipelineStage
+from apps.pipeline.selectors import STALLED
 from apps.users.models import User
 
 # The roles a deal needs engaged, and what a rep can do when one is missing.
@@ -142,14 +142,8 @@ def my_opportunities(*, owner: User) -> list[Opportunity]:
         Opportunity.objects.active()
         .filter(owner=owner, stage__outcome=PipelineStage.Outcome.OPEN)
         .select_related("account", "stage__journey_stage")
-        .annotate(
-            is_stalled=Case(
-                When(stalled_since__isnull=False, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("is_stalled", "stage__position", "stage_entered_at", "pk")
+        .annotate(stalled_first=Case(When(STALLED, then=Value(0)), default=Value(1)))
+        .order_by("stalled_first", "stage__position", "stage_entered_at", "pk")
     )
 
 

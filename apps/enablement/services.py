@@ -9,6 +9,7 @@ from apps.core.services import model_create
 from apps.enablement.models import AssetRecommendation, DealObjection
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity
+from apps.pipeline.services import opportunity_work_check
 from apps.users.models import User
 
 
@@ -16,6 +17,10 @@ from apps.users.models import User
 def deal_objection_record(
     *, opportunity: Opportunity, text: str, recorded_by: User, persona: Persona | None = None
 ) -> DealObjection:
+    """An objection the deal's owner (or a sales manager) heard on it."""
+    opportunity_work_check(
+        opportunity=opportunity, user=recorded_by, doing="record objections on it"
+    )
     if opportunity.stage.is_closed or not opportunity_visible_to(
         opportunity=opportunity, user=recorded_by
     ):

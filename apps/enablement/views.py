@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,10 +12,11 @@ from apps.content import selectors as content_selectors
 from apps.content import services as content_services
 from apps.content.models import EnablementRequest
 from apps.core.csv_export import csv_download, csv_requested
-from apps.core.exceptions import ApplicationError
-from apps.core.views import allowed
+from apps.core.exceptions import ApplicationError, NotPermitted
+from apps.core.views import allowed, errors_onto_form
 from apps.enablement import forms, selectors, services
 from apps.pipeline.models import Opportunity
+from apps.pipeline.selectors import opportunity_workable_by
 from apps.users.models import Role
 from apps.users.selectors import user_role
 
@@ -37,20 +38,11 @@ def _works_queue(view: Callable) -> Callable:
     return allowed("content.change_enablementrequest")(check)
 
 
-def _errors_into(form, error: ApplicationError | ValidationError) -> None:
-    """Put a service's field errors on the form, where the user sees them."""
-    fields = error.fields if isinstance(error, ApplicationError) else error.message_dict
-    for name, errors in fields.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
-    if not fields:
-        form.add_error(None, getattr(error, "message", str(error)))
-
-
 @allowed(*WORKSPACE_PERMISSIONS)
 def my_opportunities(request: HttpRequest) -> HttpResponse:
     deals = selectors.my_opportunities(owner=request.user)
-    return render(request, "enablement/my_opportunities.html", {"deals": deals})
+    context = {"deals": deals, "stalled_count": sum(deal.is_stalled for deal in deals)}
+    return render(request, "enablement/my_opportunities.html", context)
 
 
 @allowed(*WORKSPACE_PERMISSIONS)
@@ -62,10 +54,11 @@ def workspace(request: HttpRequest, opportunity_id: int) -> HttpResponse:
     services.asset_recommendations_record_later(
         opportunity=space.opportunity, assets=[r.asset for r in space.recommendations]
     )
+    works_deal = opportunity_workable_by(opportunity=space.opportunity, user=request.user)
     return render(
         request,
         "enablement/workspace.html",
-        {"space": space, "objection_form": forms.ObjectionForm()},
+        {"space": space, "objection_form": forms.ObjectionForm(), "works_deal": works_deal},
     )
 
 
@@ -85,6 +78,8 @@ def share(request: HttpRequest, opportunity_id: int) -> HttpResponse:
                 shared_by=request.user,
                 note=form.cleaned_data["note"],
             )
+        except NotPermitted as error:
+            raise PermissionDenied(error.message) from error
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -104,6 +99,8 @@ def record_objection(request: HttpRequest, opportunity_id: int) -> HttpResponse:
             services.deal_objection_record(
                 opportunity=opportunity, recorded_by=request.user, **form.cleaned_data
             )
+        except NotPermitted as error:
+            raise PermissionDenied(error.message) from error
         except ApplicationError as error:
             messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
         else:
@@ -130,7 +127,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 try:
                     content_services.enablement_request_create(requested_by=request.user, data=data)
                 except (ApplicationError, ValidationError) as error:
-                    _errors_into(form, error)
+                    errors_onto_form(form, error)
                 else:
                     messages.success(request, "Request sent to marketing.")
                     return redirect("enablement:my_requests")

@@ -1,8 +1,10 @@
 from django import forms
 
 from apps.engagement.models import Backtest, Handoff, SignalRule
+from apps.engagement.selectors import handoff_assignees
 from apps.engagement.services import BACKTEST_MAX_HORIZON_DAYS, SIGNAL_RULE_FIELDS
 from apps.journeys.models import JourneyStage
+from apps.users.models import User
 
 SELECT = {"class": "form-select"}
 INPUT = {"class": "form-control"}
@@ -46,11 +48,50 @@ class SignalRuleForm(forms.ModelForm):
         }
 
 
+DECISIONS = [(Handoff.Status.ACCEPTED, "Accept"), (Handoff.Status.REJECTED, "Reject")]
+
+
 class HandoffDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=DECISIONS)
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class HandoffIdsField(forms.Field):
+    """The ticked handoffs' ids (`handoff`, one value per checkbox)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or []]
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError("Tick handoffs from the list.") from error
+
+    def validate(self, value):
+        if not value:
+            raise forms.ValidationError("Tick at least one handoff.")
+
+
+class HandoffBulkDecisionForm(forms.Form):
+    handoff = HandoffIdsField()
     decision = forms.ChoiceField(
-        choices=[(Handoff.Status.ACCEPTED, "Accept"), (Handoff.Status.REJECTED, "Reject")]
+        choices=DECISIONS, error_messages={"required": "Choose an action."}
     )
     reason = forms.CharField(required=False, max_length=500)
+
+
+class HandoffReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label="Reassign to",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Marketing-ops queue",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = handoff_assignees()
 
 
 class BacktestForm(forms.Form):

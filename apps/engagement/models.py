@@ -596,6 +596,18 @@ class Handoff(models.Model):
         related_name="+",
     )
     raised_at = models.DateTimeField()
+    # Routed to the account's owner when raised; empty: the marketing-ops queue, until someone
+    # there (or a sales manager) assigns it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="handoffs",
+        help_text="Who decides it: the account's owner when it was raised, or whoever it was "
+        "reassigned to; empty for the marketing-ops queue.",
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -633,7 +645,11 @@ class Handoff(models.Model):
                 name="handoff_one_pending_mqa",
             ),
         ]
-        indexes = [models.Index(fields=["status", "raised_at"])]
+        indexes = [
+            models.Index(fields=["status", "raised_at"]),
+            # A rep's queue: their pending handoffs.
+            models.Index(fields=["owner", "status"], name="handoff_owner_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} raised {self.raised_at:%Y-%m-%d}"

@@ -867,7 +867,9 @@ class _Run:
     def raise_handoffs(self) -> int:
         """An MQL for each contact, an MQA for each account, over its threshold with nothing
         pending, nothing accepted, and no rejection within the cool-down (all as of the run's
-        time: a handoff raised later does not count, one decided later was pending then)."""
+        time: a handoff raised later does not count, one decided later was pending then).
+        Each goes to its account's owner, read in the same statement; an account without one
+        sends it to the marketing-ops queue (no owner)."""
         p, m = self.p, self.model
         cooldown = connection.ops.adapt_datetimefield_value(
             self.at - timedelta(days=m.rejected_cooldown_days)
@@ -881,10 +883,10 @@ class _Run:
             raised += self.execute(
                 f"""INSERT INTO engagement_handoff
                         (kind, account_id, contact_id, score, threshold, stage_id, raised_at,
-                         status, reason)
+                         owner_id, status, reason)
                     SELECT %s, n.account_id, {subject}, n.score, %s, n.stage_id, %s,
-                           'pending', ''
-                    FROM {p}_{buyer} n
+                           a.owner_id, 'pending', ''
+                    FROM {p}_{buyer} n JOIN accounts_account a ON a.id = n.account_id
                     WHERE n.score >= %s AND NOT EXISTS (
                         SELECT 1 FROM engagement_handoff h
                         WHERE h.account_id = n.account_id AND h.kind = %s AND {same}

@@ -23,6 +23,8 @@ from apps.engagement.models import (
     ScoringSettings,
     SignalRule,
 )
+from apps.users.models import Role, User
+from apps.users.selectors import SELLING_ROLES, bound_to_own_records, user_role
 
 TIMELINE_LENGTH = 12
 TREND_DAYS = 30
@@ -318,13 +320,73 @@ def hot_account_list(*, days: int = HOT_DAYS) -> QuerySet[AccountScore]:
     )
 
 
-def handoff_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Handoff]:
-    handoffs = Handoff.objects.select_related("account", "contact", "stage__parent", "decided_by")
+class HandoffQueue:
+    """Which handoffs a list shows: the user's own, the marketing-ops queue (no owner), all."""
+
+    MINE = "mine"
+    OPS = "ops"
+    ALL = "all"
+    CHOICES = ((MINE, "My handoffs"), (OPS, "Marketing-ops queue"), (ALL, "All"))
+
+
+def handoff_list(
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    queue: str = HandoffQueue.ALL,
+    user: User | None = None,
+) -> QuerySet[Handoff]:
+    """Handoffs, newest first; `queue` MINE needs the `user` whose handoffs they are."""
+    handoffs = Handoff.objects.select_related(
+        "account", "contact", "stage__parent", "decided_by", "owner"
+    )
     if status:
         handoffs = handoffs.filter(status=status)
     if kind:
         handoffs = handoffs.filter(kind=kind)
+    if queue == HandoffQueue.MINE:
+        handoffs = handoffs.filter(owner=user)
+    elif queue == HandoffQueue.OPS:
+        handoffs = handoffs.filter(owner__isnull=True)
     return handoffs.order_by("-raised_at", "-pk")
+
+
+def handoff_labels(*, handoff_ids: Iterable[int]) -> dict[int, str]:
+    """ "MQL: Jo Doe at Acme" per handoff, to name those a bulk decision left alone."""
+    rows = Handoff.objects.filter(pk__in=list(handoff_ids)).select_related("account", "contact")
+    return {
+        h.pk: f"{h.get_kind_display()}: "
+        + (f"{h.contact.full_name} at {h.account.name}" if h.contact else h.account.name)
+        for h in rows
+    }
+
+
+def handoff_default_queue(*, user: User) -> str:
+    """A rep starts on their own handoffs, marketing on the ops queue, the others on all."""
+    role = user_role(user=user)
+    if role == Role.SALES:
+        return HandoffQueue.MINE
+    return HandoffQueue.OPS if role == Role.MARKETER else HandoffQueue.ALL
+
+
+def handoff_decidable_by(*, handoff: Handoff, user: User) -> bool:
+    """Its owner accepts or rejects it; a sales manager or an admin any, queued ones too."""
+    return user.has_perm("engagement.change_handoff") and (
+        handoff.owner_id == user.pk or not bound_to_own_records(user=user)
+    )
+
+
+def handoff_reassignable_by(*, user: User) -> bool:
+    return user_role(user=user) in {Role.MANAGER, Role.MARKETER, Role.ADMIN}
+
+
+def handoff_assignees() -> QuerySet[User]:
+    """Who a handoff can go to: active sales reps and managers."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=list(SELLING_ROLES))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 HOT_ACCOUNT_CSV_COLUMNS = (

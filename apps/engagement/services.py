@@ -2,6 +2,7 @@ import io
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.services import contacts_buying_cycle_start
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
 from apps.engagement import backtest, ingestion, scoring, webhooks
@@ -28,9 +29,15 @@ from apps.engagement.models import (
     WebhookDelivery,
     WebhookSource,
 )
-from apps.engagement.selectors import scoring_model, scoring_settings
+from apps.engagement.selectors import (
+    handoff_decidable_by,
+    handoff_reassignable_by,
+    scoring_model,
+    scoring_settings,
+)
 from apps.engagement.tasks import recompute_pending_scores, run_backtest
 from apps.users.models import User
+from apps.users.selectors import user_sells
 
 logger = logging.getLogger(__name__)
 
@@ -360,36 +367,115 @@ def _backtest_compute(run: Backtest) -> Backtest:
 # -- handoffs ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = "") -> Handoff:
-    """Sales accepts or rejects an MQL or MQA, once; a rejection says why and recycles the
-    person (or the account's people): a new buying cycle starts, and their earlier signals stop
-    counting toward stage and score."""
-    locked = Handoff.objects.select_for_update().get(pk=handoff.pk)
-    if locked.status != Handoff.Status.PENDING:
+def _decision_check(*, handoff: Handoff, user: User) -> None:
+    if not handoff_decidable_by(handoff=handoff, user=user):
+        whose = f"{handoff.owner}'s" if handoff.owner_id else "in the marketing-ops queue"
+        raise NotPermitted(
+            f"This handoff is {whose}: only its owner or a sales manager can accept or reject it.",
+            fields={"owner": ["Ask for it to be reassigned to you."]},
+        )
+    if handoff.status != Handoff.Status.PENDING:
         raise ApplicationError(
-            f"This handoff was already {locked.get_status_display().lower()}.",
+            f"This handoff was already {handoff.get_status_display().lower()}.",
             fields={"status": ["Only a pending handoff can be accepted or rejected."]},
         )
+
+
+def _rejection_reason(*, accept: bool, reason: str) -> str:
     reason = reason.strip()
     if not accept and not reason:
         raise ApplicationError(
             "Say why it is rejected, so marketing can tune the scoring.",
             fields={"reason": ["Required when rejecting."]},
         )
-    status = Handoff.Status.ACCEPTED if accept else Handoff.Status.REJECTED
-    now = timezone.now()
+    return reason
+
+
+def _decide(*, locked: Handoff, user: User, accept: bool, reason: str, now) -> Handoff:
+    """Record the decision on a locked, checked handoff; a rejection recycles the person (or
+    the account's people): a new buying cycle starts, their earlier signals stop counting."""
     if not accept:
         if locked.contact_id:
             contacts_buying_cycle_start(by_contact={locked.contact_id: now})
         else:
             contacts_buying_cycle_start(by_account={locked.account_id: now})
         accounts_rescore_later(account_ids=[locked.account_id], at=now)
+    status = Handoff.Status.ACCEPTED if accept else Handoff.Status.REJECTED
     return model_update(
         instance=locked,
         fields=["status", "decided_by", "decided_at", "reason"],
         data={"status": status, "decided_by": user, "decided_at": now, "reason": reason},
     )[0]
+
+
+@transaction.atomic
+def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = "") -> Handoff:
+    """Its owner (or a sales manager, or an admin) accepts or rejects an MQL or MQA, once; a
+    rejection says why and recycles the person or account."""
+    locked = (
+        Handoff.objects.select_for_update(of=("self",)).select_related("owner").get(pk=handoff.pk)
+    )
+    _decision_check(handoff=locked, user=user)
+    reason = _rejection_reason(accept=accept, reason=reason)
+    return _decide(locked=locked, user=user, accept=accept, reason=reason, now=timezone.now())
+
+
+@dataclass(frozen=True)
+class HandoffDecisions:
+    decided: list[Handoff]
+    refused: dict[int, str]  # handoff id: why it was left as it was
+
+
+@transaction.atomic
+def handoffs_decide(
+    *, handoff_ids: Iterable[int], user: User, accept: bool, reason: str = ""
+) -> HandoffDecisions:
+    """Accept or reject many handoffs in one transaction: those the user may decide are
+    decided; each other one is left alone with the reason (another rep's, already decided,
+    gone)."""
+    reason = _rejection_reason(accept=accept, reason=reason)
+    ids = set(handoff_ids)
+    locked = list(
+        Handoff.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    refused = dict.fromkeys(ids - {h.pk for h in locked}, "No such handoff.")
+    decided, now = [], timezone.now()
+    for handoff in locked:
+        try:
+            _decision_check(handoff=handoff, user=user)
+        except ApplicationError as error:
+            refused[handoff.pk] = error.message
+        else:
+            decided.append(
+                _decide(locked=handoff, user=user, accept=accept, reason=reason, now=now)
+            )
+    return HandoffDecisions(decided=decided, refused=refused)
+
+
+@transaction.atomic
+def handoff_reassign(*, handoff: Handoff, owner: User | None, by: User) -> Handoff:
+    """A sales manager, marketer or admin hands a pending handoff to a rep or manager, or back
+    to the marketing-ops queue (`owner` None)."""
+    if not handoff_reassignable_by(user=by):
+        raise NotPermitted(
+            "Only a sales manager, marketing or an admin can reassign handoffs.",
+            fields={"owner": ["Ask a sales manager to reassign it."]},
+        )
+    locked = Handoff.objects.select_for_update().get(pk=handoff.pk)
+    if locked.status != Handoff.Status.PENDING:
+        raise ApplicationError(
+            f"This handoff was already {locked.get_status_display().lower()}.",
+            fields={"status": ["Only a pending handoff can be reassigned."]},
+        )
+    if owner is not None and not (owner.is_active and user_sells(user=owner)):
+        raise ApplicationError(
+            "A handoff goes to someone in sales.",
+            fields={"owner": [f"{owner} is not an active sales rep or manager."]},
+        )
+    return model_update(instance=locked, fields=["owner"], data={"owner": owner})[0]
 
 
 @transaction.atomic

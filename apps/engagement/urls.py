@@ -14,5 +14,7 @@ urlpatterns = [
     path("backtest/", views.backtest_list, name="backtest_list"),
     path("backtest/<int:backtest_id>/", views.backtest_detail, name="backtest_detail"),
     path("handoffs/", views.handoff_list, name="handoff_list"),
+    path("handoffs/decide/", views.handoff_bulk_decide, name="handoff_bulk_decide"),
     path("handoffs/<int:handoff_id>/decide/", views.handoff_decide, name="handoff_decide"),
+    path("handoffs/<int:handoff_id>/reassign/", views.handoff_reassign, name="handoff_reassign"),
 ]

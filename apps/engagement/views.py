@@ -12,15 +12,22 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.csv_export import csv_download, csv_requested
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.views import allowed, delete_confirmation
 from apps.engagement import selectors, services
-from apps.engagement.forms import BacktestForm, HandoffDecisionForm, SignalRuleForm
+from apps.engagement.forms import (
+    BacktestForm,
+    HandoffBulkDecisionForm,
+    HandoffDecisionForm,
+    HandoffReassignForm,
+    SignalRuleForm,
+)
 from apps.engagement.models import Backtest, Handoff, SignalRule
 
 PAGE_SIZE = 50
@@ -178,10 +185,15 @@ def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
 
 @allowed(*HANDOFFS)
 def handoff_list(request: HttpRequest) -> HttpResponse:
+    """Handoffs by status, in a queue: a rep's own by default, the marketing-ops queue (no
+    owner), or all; with the decisions, bulk decisions and reassignment the user may make."""
     status = request.GET.get("status", Handoff.Status.PENDING)
     if status not in Handoff.Status.values:
         status = Handoff.Status.PENDING
-    handoffs = selectors.handoff_list(status=status)
+    queue = request.GET.get("queue") or selectors.handoff_default_queue(user=request.user)
+    if queue not in dict(selectors.HandoffQueue.CHOICES):
+        queue = selectors.HandoffQueue.ALL
+    handoffs = selectors.handoff_list(status=status, queue=queue, user=request.user)
     if csv_requested(request):
         return csv_download(
             filename=f"handoffs-{status}",
@@ -189,8 +201,33 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
             rows=selectors.handoff_export_rows(handoffs=handoffs),
         )
     page = Paginator(handoffs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "status": status, "statuses": Handoff.Status.choices}
+    for handoff in page:
+        handoff.decidable = selectors.handoff_decidable_by(handoff=handoff, user=request.user)
+    reassign_form = None
+    if selectors.handoff_reassignable_by(user=request.user):
+        reassign_form = HandoffReassignForm(auto_id=False)
+        # Every row repeats the select: read its options once.
+        reassign_form.fields["owner"].choices = list(reassign_form.fields["owner"].choices)
+    context = {
+        "page_obj": page,
+        "status": status,
+        "statuses": Handoff.Status.choices,
+        "queue": queue,
+        "queues": selectors.HandoffQueue.CHOICES,
+        "reassign_form": reassign_form,
+        "any_decidable": any(h.decidable and h.status == Handoff.Status.PENDING for h in page),
+    }
     return render(request, "engagement/handoff_list.html", context)
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponse:
+    """Back to the list as it was filtered (its query string travels in `next`)."""
+    query = request.POST.get("next", "")
+    return redirect(reverse("signals:handoff_list") + (f"?{query}" if query else ""))
+
+
+def _refused_here(error: NotPermitted) -> PermissionDenied:
+    return PermissionDenied(error.message)
 
 
 @require_POST
@@ -200,18 +237,72 @@ def handoff_decide(request: HttpRequest, handoff_id: int) -> HttpResponse:
     form = HandoffDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose to accept or reject.")
+        return _back_to_list(request)
+    try:
+        services.handoff_decide(
+            handoff=handoff,
+            user=request.user,
+            accept=form.cleaned_data["decision"] == Handoff.Status.ACCEPTED,
+            reason=form.cleaned_data["reason"],
+        )
+    except NotPermitted as error:
+        raise _refused_here(error) from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
     else:
-        try:
-            services.handoff_decide(
-                handoff=handoff,
-                user=request.user,
-                accept=form.cleaned_data["decision"] == Handoff.Status.ACCEPTED,
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, f"{handoff.get_kind_display()} {form.cleaned_data['decision']}."
-            )
-    return redirect("signals:handoff_list")
+        messages.success(request, f"{handoff.get_kind_display()} {form.cleaned_data['decision']}.")
+    return _back_to_list(request)
+
+
+@require_POST
+@allowed("engagement.change_handoff")
+def handoff_bulk_decide(request: HttpRequest) -> HttpResponse:
+    """Accept or reject the ticked handoffs at once; each one the user may not decide is named
+    with the reason it was left alone."""
+    form = HandoffBulkDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return _back_to_list(request)
+    data = form.cleaned_data
+    try:
+        result = services.handoffs_decide(
+            handoff_ids=data["handoff"],
+            user=request.user,
+            accept=data["decision"] == Handoff.Status.ACCEPTED,
+            reason=data["reason"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back_to_list(request)
+    if result.decided:
+        n = len(result.decided)
+        messages.success(request, f"{data['decision'].capitalize()} {n} handoff{pluralize(n)}.")
+    labels = selectors.handoff_labels(handoff_ids=result.refused)
+    for pk, why in sorted(result.refused.items()):
+        messages.warning(request, f"Not decided: {labels.get(pk, f'handoff {pk}')}. {why}")
+    return _back_to_list(request)
+
+
+@require_POST
+@allowed(*HANDOFFS)
+def handoff_reassign(request: HttpRequest, handoff_id: int) -> HttpResponse:
+    handoff = _found(Handoff.objects.get, pk=handoff_id)
+    form = HandoffReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose someone in sales, or the marketing-ops queue.")
+        return _back_to_list(request)
+    owner = form.cleaned_data["owner"]
+    try:
+        services.handoff_reassign(handoff=handoff, owner=owner, by=request.user)
+    except NotPermitted as error:
+        raise _refused_here(error) from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"{handoff.get_kind_display()} handed to {owner}."
+            if owner
+            else f"{handoff.get_kind_display()} back in the marketing-ops queue.",
+        )
+    return _back_to_list(request)

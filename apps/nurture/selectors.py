@@ -10,6 +10,7 @@ from apps.core.validators import fold_to_single_line
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
 from apps.nurture.models import Enrollment, ExitReason, Notification, Sequence, Step, Touch
+from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
 
@@ -103,14 +104,11 @@ def enrollment_timeline(
 
 
 def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]:
-    """Open deals marked stalled, longest stalled first, with their nurture in numbers."""
-    deals = (
-        Opportunity.objects.active()
-        .filter(stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN)
-        .select_related("account", "owner", "stage")
+    """The stalled deals (`apps.pipeline.selectors.STALLED`), longest stalled first, with
+    their nurture in numbers."""
+    deals = pipeline_selectors.stalled_opportunities(owner=owner).select_related(
+        "account", "owner", "stage"
     )
-    if owner is not None:
-        deals = deals.filter(owner=owner)
     active = Enrollment.objects.filter(status=Enrollment.Status.ACTIVE)
     return deals.annotate(
         active_enrollments=_count(active, to="opportunity"),

@@ -190,11 +190,13 @@ def stalled_board(request: HttpRequest) -> HttpResponse:
             header=selectors.STALLED_CSV_COLUMNS,
             rows=selectors.stalled_export_rows(opportunities=opportunities),
         )
+    rows = list(opportunities)
     return render(
         request,
         "nurture/stalled_board.html",
         {
-            "opportunities": opportunities,
+            "opportunities": rows,
+            "stalled_count": len(rows),
             "mine": mine,
             "notifications": selectors.unread_notifications(user=request.user),
         },

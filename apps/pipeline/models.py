@@ -135,6 +135,11 @@ class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
         return (timezone.now() - self.stage_entered_at).days
 
     @property
+    def is_stalled(self) -> bool:
+        """In an open stall, as `apps.pipeline.selectors.STALLED` asks it of many deals."""
+        return self.stalled_since is not None and not self.stage.is_closed
+
+    @property
     def is_over_stage_time_limit(self) -> bool:
         """Longer in its stage than the stage allows: the plainest sign of a stalled deal."""
         limit = self.stage.max_days_in_stage

@@ -1,15 +1,16 @@
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import BooleanField, Case, Count, F, Max, Q, QuerySet, Sum, Value, When
-from django.utils import timezone
+from django.db.models import Case, Count, Max, Q, QuerySet, Sum, Value, When
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
 from apps.core.csv_export import export_rows
+from apps.engagement.models import Direction, Event
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.users.models import User
+from apps.users.selectors import bound_to_own_records
 
 # The columns of the opportunities export, which the importer reads back as they are; the
 # stage by name, `stage_entered_at` in UTC so days in stage survive the round trip.
@@ -32,25 +33,30 @@ class OpportunityDetail:
     opportunity: Opportunity
     stage_history: list[StageChange]
     committee: list[Contact]
+    activities: list[Event]
 
 
-def _over_stage_time_limit() -> Case:
-    """`Opportunity.is_over_stage_time_limit` in SQL, so lists can sort stalled deals first.
+# What "stalled" means on every page, badge and count: the stall sweep found the deal over
+# its stage's limit (days in stage, days without activity, or both) and that stall is still
+# open. `Opportunity.is_stalled` is the same test on a deal already read.
+STALLED = Q(stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN)
 
-    Whole days in stage exceed the limit once the stay has lasted `limit + 1` days.
-    """
-    return Case(
-        When(
-            Q(stage__outcome=PipelineStage.Outcome.OPEN)
-            & Q(stage__max_days_in_stage__isnull=False)
-            & Q(
-                stage_entered_at__lte=Value(timezone.now())
-                - (F("stage__max_days_in_stage") + 1) * Value(timedelta(days=1))
-            ),
-            then=Value(True),
-        ),
-        default=Value(False),
-        output_field=BooleanField(),
+
+def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]:
+    """Active deals in an open stall, of one owner or of everyone."""
+    opportunities = Opportunity.objects.active().filter(STALLED)
+    return opportunities if owner is None else opportunities.filter(owner=owner)
+
+
+def stalled_count(*, owner: User | None = None) -> int:
+    return stalled_opportunities(owner=owner).count()
+
+
+def opportunity_workable_by(*, opportunity: Opportunity, user: User) -> bool:
+    """Whether `user` may move the deal's stage, edit it, log activity, shares and objections
+    on it: its owner, a sales manager or an admin."""
+    return user.has_perm("pipeline.change_opportunity") and (
+        opportunity.owner_id == user.pk or not bound_to_own_records(user=user)
     )
 
 
@@ -61,7 +67,7 @@ def opportunity_list(
     outcome: str | None = None,
     account_id: int | None = None,
 ) -> QuerySet[Opportunity]:
-    """Opportunities over their stage time limit first, then the longest in their stage.
+    """Stalled opportunities first (`STALLED`), then the longest in their stage.
 
     `outcome` is a `PipelineStage.Outcome` value (open, won, lost); None means any.
     """
@@ -74,8 +80,9 @@ def opportunity_list(
         opportunities = opportunities.filter(stage__outcome=outcome)
     if account_id is not None:
         opportunities = opportunities.filter(account_id=account_id)
-    return opportunities.annotate(over_time_limit=_over_stage_time_limit()).order_by(
-        "-over_time_limit", "stage_entered_at", "pk"
+    stalled_first = Case(When(STALLED, then=Value(0)), default=Value(1))
+    return opportunities.annotate(stalled_first=stalled_first).order_by(
+        "stalled_first", "stage_entered_at", "pk"
     )
 
 
@@ -105,6 +112,20 @@ def opportunity_detail(*, opportunity_id: int) -> OpportunityDetail:
         opportunity=opportunity,
         stage_history=list(history.order_by("-entered_at")),
         committee=account_committee(account_id=opportunity.account_id),
+        activities=list(seller_activities(account_id=opportunity.account_id)[:ACTIVITIES_SHOWN]),
+    )
+
+
+ACTIVITIES_SHOWN = 20
+
+
+def seller_activities(*, account_id: int) -> QuerySet[Event]:
+    """What sellers did at the account (calls, meetings, notes, emails, shares), latest first:
+    the deal's timeline of coverage, never buying intent."""
+    return (
+        Event.objects.filter(account_id=account_id, direction=Direction.SELLER)
+        .select_related("contact")
+        .order_by("-occurred_at", "-pk")
     )
 
 

@@ -3,11 +3,14 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import Contact
 from apps.accounts.services import contacts_buying_cycle_start
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.services import model_create, model_update
+from apps.engagement.models import Direction, Event, EventKind, EventSource
 from apps.engagement.services import accounts_rescore_later
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StageChange
+from apps.pipeline.selectors import opportunity_workable_by
 from apps.users.models import User
 
 OPPORTUNITY_FIELDS = [
@@ -71,8 +74,25 @@ def opportunity_update(*, opportunity: Opportunity, data: dict, changed_by: User
     return opportunity
 
 
+def opportunity_work_check(*, opportunity: Opportunity, user: User, doing: str) -> None:
+    """Refuse (403 in the API) anyone but the deal's owner, a sales manager or an admin.
+
+    `doing` completes "can … on it", e.g. "move its stage"."""
+    if not opportunity_workable_by(opportunity=opportunity, user=user):
+        raise NotPermitted(
+            f"Only the deal's owner ({opportunity.owner}) or a sales manager can {doing}.",
+            fields={"opportunity": [f"{opportunity} is {opportunity.owner}'s deal."]},
+        )
+
+
 def opportunity_stage_move_check(*, opportunity: Opportunity, at: datetime) -> None:
-    """A deal leaves its stage no earlier than it entered it, or its history would overlap."""
+    """A deal leaves its stage no earlier than it entered it, or its history would overlap; an
+    archived deal stays where it was archived."""
+    if opportunity.archived_at is not None:
+        raise ApplicationError(
+            "An archived deal cannot move.",
+            fields={"stage": ["Restore the deal before moving its stage."]},
+        )
     if at < opportunity.stage_entered_at:
         raise ApplicationError(
             "A stage change cannot be earlier than the current stage was entered.",
@@ -130,6 +150,60 @@ def opportunity_move_stage(
         ]
     )
     return locked
+
+
+# What a rep logs on a deal, as the engagement event it is stored as. Every one of them is
+# seller-initiated: coverage on the deal and account timeline, never a buyer's intent.
+ACTIVITY_KINDS = {
+    "call": EventKind.CALL,
+    "meeting": EventKind.MEETING,
+    "note": EventKind.CRM_ACTIVITY,
+}
+
+
+@transaction.atomic
+def opportunity_activity_log(
+    *,
+    opportunity: Opportunity,
+    logged_by: User,
+    kind: str,
+    occurred_at: datetime,
+    outcome: str,
+    notes: str = "",
+    contact: Contact | None = None,
+) -> Event:
+    """A call, meeting or note a rep logs on their deal, stored as a seller-initiated event of
+    the deal's account: the stall sweep counts it as activity; scores and stages never see it."""
+    opportunity_work_check(opportunity=opportunity, user=logged_by, doing="log activity on it")
+    errors: dict[str, list[str]] = {}
+    if kind not in ACTIVITY_KINDS:
+        errors["kind"] = [f"Choose one of: {', '.join(ACTIVITY_KINDS)}."]
+    if occurred_at > timezone.now():
+        errors["occurred_at"] = ["Log what happened, not what is planned."]
+    if contact is not None and contact.account_id != opportunity.account_id:
+        errors["contact"] = ["Choose someone at the deal's account."]
+    if not outcome.strip():
+        errors["outcome"] = ["Say how it went."]
+    if errors:
+        raise ApplicationError("The activity cannot be logged.", fields=errors)
+    event = Event(
+        account_id=opportunity.account_id,
+        contact=contact,
+        kind=ACTIVITY_KINDS[kind],
+        source=EventSource.WAYMARK,
+        direction=Direction.SELLER,
+        occurred_at=occurred_at,
+        properties={
+            "activity": kind,
+            "outcome": outcome.strip(),
+            "notes": notes.strip(),
+            "opportunity": opportunity.pk,
+            "logged_by": logged_by.pk,
+        },
+    )
+    event.full_clean()
+    event.save()
+    return event
 
 
 @transaction.atomic

@@ -31,8 +31,8 @@ class WaymarkUserAdmin(SimpleHistoryAdmin, UserAdmin):
         (
             "Role and access",
             {
-                "description": "The role is the group: marketer, sales or admin. "
-                "Admins also need staff status to open this site.",
+                "description": "The role is the group: marketer, sales rep, sales manager or "
+                "admin. Admins also need staff status to open this site.",
                 "fields": ("groups", "is_active", "is_staff", "is_superuser", "user_permissions"),
             },
         ),

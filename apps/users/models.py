@@ -6,10 +6,12 @@ from apps.core.time_zones import time_zone_choices
 
 
 class Role(models.TextChoices):
-    """The three kinds of Waymark user; each is a Django group of the same name."""
+    """The kinds of Waymark user; each is a Django group of the same name."""
 
     MARKETER = "marketer", "Marketer"
     SALES = "sales", "Sales rep"
+    # Sees and works every rep's deals and handoffs, as a rep works their own.
+    MANAGER = "manager", "Sales manager"
     ADMIN = "admin", "Admin"
 
 

@@ -11,42 +11,47 @@ from apps.users.models import Role
 VIEW = ("view",)
 MANAGE = ("add", "change", "delete", "view")
 
+SALES_GRANTS: dict[str, tuple[str, ...]] = {
+    "accounts.account": VIEW,
+    "accounts.contact": VIEW,
+    "pipeline.pipelinestage": VIEW,
+    "pipeline.opportunity": ("add", "change", "view"),
+    "pipeline.stagechange": VIEW,
+    "personas.persona": VIEW,
+    "journeys.journey": VIEW,
+    "journeys.journeystage": VIEW,
+    "journeys.stagetransition": VIEW,
+    "journeys.playbookcell": VIEW,
+    "journeys.stagekpi": VIEW,
+    "journeys.journeychange": VIEW,
+    "journeys.journeyreview": VIEW,
+    "journeys.journeyreviewtrigger": VIEW,
+    "content.asset": VIEW,
+    "content.assetshare": ("add", "view"),
+    "content.enablementrequest": ("add", "change", "view"),
+    "campaigns.campaign": VIEW,
+    "engagement.event": VIEW,
+    "engagement.contactscore": VIEW,
+    "engagement.accountscore": VIEW,
+    "engagement.accountscoresnapshot": VIEW,
+    "engagement.inferredstagechange": VIEW,
+    # Accept or reject the MQLs and MQAs marketing hands over.
+    "engagement.handoff": ("change", "view"),
+    "pipeline.opportunitystall": VIEW,
+    "nurture.sequence": VIEW,
+    "nurture.step": VIEW,
+    # Enrol and end enrolments for their own deals; complete their own nurture tasks.
+    "nurture.enrollment": ("add", "change", "view"),
+    "nurture.touch": ("change", "view"),
+    "enablement.dealobjection": ("add", "view"),
+    "enablement.assetrecommendation": VIEW,
+}
+
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    Role.SALES: {
-        "accounts.account": VIEW,
-        "accounts.contact": VIEW,
-        "pipeline.pipelinestage": VIEW,
-        "pipeline.opportunity": ("add", "change", "view"),
-        "pipeline.stagechange": VIEW,
-        "personas.persona": VIEW,
-        "journeys.journey": VIEW,
-        "journeys.journeystage": VIEW,
-        "journeys.stagetransition": VIEW,
-        "journeys.playbookcell": VIEW,
-        "journeys.stagekpi": VIEW,
-        "journeys.journeychange": VIEW,
-        "journeys.journeyreview": VIEW,
-        "journeys.journeyreviewtrigger": VIEW,
-        "content.asset": VIEW,
-        "content.assetshare": ("add", "view"),
-        "content.enablementrequest": ("add", "change", "view"),
-        "campaigns.campaign": VIEW,
-        "engagement.event": VIEW,
-        "engagement.contactscore": VIEW,
-        "engagement.accountscore": VIEW,
-        "engagement.accountscoresnapshot": VIEW,
-        "engagement.inferredstagechange": VIEW,
-        # Accept or reject the MQLs and MQAs marketing hands over.
-        "engagement.handoff": ("change", "view"),
-        "pipeline.opportunitystall": VIEW,
-        "nurture.sequence": VIEW,
-        "nurture.step": VIEW,
-        # Enrol and end enrolments for their own deals; complete their own nurture tasks.
-        "nurture.enrollment": ("add", "change", "view"),
-        "nurture.touch": ("change", "view"),
-        "enablement.dealobjection": ("add", "view"),
-        "enablement.assetrecommendation": VIEW,
-    },
+    Role.SALES: SALES_GRANTS,
+    # A sales manager holds a rep's grants; not being bound to their own records, they reach
+    # every rep's deals, handoffs and tasks (`apps.users.selectors.bound_to_own_records`).
+    Role.MANAGER: SALES_GRANTS,
     Role.MARKETER: {
         "accounts.account": VIEW,
         "accounts.contact": VIEW,

@@ -1,7 +1,11 @@
 from apps.users.models import Role, User
 
 # Most senior first: a user in several groups acts in the most senior role.
-_ROLE_ORDER = (Role.ADMIN, Role.MARKETER, Role.SALES)
+_ROLE_ORDER = (Role.ADMIN, Role.MANAGER, Role.MARKETER, Role.SALES)
+# Roles whose write permission on a deal (and what hangs off it) reaches only the ones they own.
+OWNERSHIP_BOUND_ROLES = {Role.SALES}
+# Roles that sell: a rep's pages (my deals, my tasks, my handoffs) are theirs.
+SELLING_ROLES = {Role.SALES, Role.MANAGER}
 
 
 def user_role(*, user: User) -> Role | None:
@@ -32,3 +36,12 @@ def user_ids_by_login() -> dict[str, int]:
                 shared.add(key)
             ids[key] = pk
     return {key: pk for key, pk in ids.items() if key not in shared}
+
+
+def bound_to_own_records(*, user: User) -> bool:
+    """A sales rep writes only deals they own; a sales manager or an admin writes any."""
+    return user_role(user=user) in OWNERSHIP_BOUND_ROLES
+
+
+def user_sells(*, user: User) -> bool:
+    return user_role(user=user) in SELLING_ROLES

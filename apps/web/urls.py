@@ -13,4 +13,19 @@ urlpatterns = [
         views.opportunity_detail,
         name="opportunity_detail",
     ),
+    path(
+        "opportunities/<int:opportunity_id>/stage/",
+        views.opportunity_move,
+        name="opportunity_move",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/details/",
+        views.opportunity_edit,
+        name="opportunity_edit",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/activities/",
+        views.opportunity_log_activity,
+        name="opportunity_log_activity",
+    ),
 ]

@@ -1,21 +1,32 @@
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
 
 from apps.accounts import selectors as account_selectors
 from apps.core.csv_export import csv_download, csv_requested
-from apps.core.views import allowed
+from apps.core.exceptions import ApplicationError, NotPermitted
+from apps.core.views import allowed, errors_onto_form
 from apps.engagement import selectors as engagement_selectors
 from apps.pipeline import selectors as pipeline_selectors
-from apps.pipeline.models import PipelineStage
+from apps.pipeline import services as pipeline_services
+from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import Role
-from apps.users.selectors import user_role
-from apps.web.forms import AccountFilterForm, OpportunityFilterForm
+from apps.users.selectors import SELLING_ROLES, user_role
+from apps.web.forms import (
+    AccountFilterForm,
+    ActivityForm,
+    DealDetailsForm,
+    OpportunityFilterForm,
+    StageMoveForm,
+    moment_of,
+)
 
 PAGE_SIZE = 50
 
@@ -62,10 +73,16 @@ def _page_or_fragment(
 def home(request: HttpRequest) -> HttpResponse:
     role = user_role(user=request.user)
     context: dict = {}
-    if role == Role.SALES:
-        context["opportunities"] = pipeline_selectors.opportunity_list(
-            owner=request.user, outcome=PipelineStage.Outcome.OPEN
+    if role in SELLING_ROLES:
+        # A rep sees their own deals; a sales manager the team's.
+        owner = None if role == Role.MANAGER else request.user
+        opportunities = pipeline_selectors.opportunity_list(
+            owner=owner, outcome=PipelineStage.Outcome.OPEN
         )
+        # Stalled first, so the first page shows them; the full list is a click away.
+        context["opportunities"] = opportunities[:PAGE_SIZE]
+        context["stalled_count"] = pipeline_selectors.stalled_count(owner=owner)
+        context["manager_view"] = owner is None
     elif role in (Role.MARKETER, Role.ADMIN):
         context["tiers"] = account_selectors.account_tier_summary()
         context["stages"] = pipeline_selectors.opportunity_stage_summary()
@@ -126,11 +143,124 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             header=pipeline_selectors.OPPORTUNITY_CSV_COLUMNS,
             rows=pipeline_selectors.opportunity_export_rows(opportunities=opportunities),
         )
-    context = {"form": form, "mine": mine, "page_obj": _page(request, opportunities)}
+    context = {
+        "form": form,
+        "mine": mine,
+        "page_obj": _page(request, opportunities),
+        "stalled_count": opportunities.filter(pipeline_selectors.STALLED).count(),
+    }
     return render(request, "web/opportunity_list.html", context)
 
 
 @allowed(*OPPORTUNITY_PAGE_PERMISSIONS)
 def opportunity_detail(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    return _opportunity_page(request, opportunity_id)
+
+
+def _opportunity_page(request: HttpRequest, opportunity_id: int, **forms) -> HttpResponse:
+    """The deal's page; its owner (or a sales manager) gets the forms to work it, `forms`
+    replacing the blank ones with a form sent back with its errors."""
     detail = _found(pipeline_selectors.opportunity_detail, opportunity_id=opportunity_id)
-    return render(request, "web/opportunity_detail.html", {"detail": detail})
+    opportunity = detail.opportunity
+    context: dict = {"detail": detail}
+    if pipeline_selectors.opportunity_workable_by(opportunity=opportunity, user=request.user):
+        context |= {
+            "stage_form": StageMoveForm(initial={"stage": opportunity.stage_id}),
+            "details_form": DealDetailsForm(
+                initial={
+                    "amount": opportunity.amount,
+                    "expected_close_date": opportunity.expected_close_date,
+                }
+            ),
+            "activity_form": ActivityForm(opportunity=opportunity),
+            **forms,
+        }
+    return render(request, "web/opportunity_detail.html", context, status=400 if forms else 200)
+
+
+def _deal_write(doing: str) -> Callable:
+    """A POST that works a deal: the deal (404 if unknown) goes to the view; a user who may not
+    work it gets a 403 saying whose deal it is (`doing` completes "can … "); a refusal of the
+    service lands on the view's form."""
+
+    def decorate(view: Callable) -> Callable:
+        @require_POST
+        @allowed(*OPPORTUNITY_PAGE_PERMISSIONS, "pipeline.change_opportunity")
+        def write(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+            opportunity = _found(
+                Opportunity.objects.select_related("account", "owner", "stage").get,
+                pk=opportunity_id,
+            )
+            try:
+                pipeline_services.opportunity_work_check(
+                    opportunity=opportunity, user=request.user, doing=doing
+                )
+            except NotPermitted as error:
+                raise PermissionDenied(error.message) from error
+            return view(request, opportunity)
+
+        return write
+
+    return decorate
+
+
+def _refused(request, opportunity: Opportunity, name: str, form, error: ApplicationError):
+    errors_onto_form(form, error)
+    return _opportunity_page(request, opportunity.pk, **{name: form})
+
+
+@_deal_write("move its stage")
+def opportunity_move(request: HttpRequest, opportunity: Opportunity) -> HttpResponse:
+    form = StageMoveForm(request.POST)
+    if not form.is_valid():
+        return _opportunity_page(request, opportunity.pk, stage_form=form)
+    stage = form.cleaned_data["stage"]
+    try:
+        pipeline_services.opportunity_move_stage(
+            opportunity=opportunity,
+            stage=stage,
+            changed_by=request.user,
+            at=moment_of(form.cleaned_data["moved_on"]),
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        return _refused(request, opportunity, "stage_form", form, error)
+    messages.success(request, f"Moved to {stage}.")
+    return redirect("web:opportunity_detail", opportunity_id=opportunity.pk)
+
+
+@_deal_write("edit it")
+def opportunity_edit(request: HttpRequest, opportunity: Opportunity) -> HttpResponse:
+    form = DealDetailsForm(request.POST)
+    if not form.is_valid():
+        return _opportunity_page(request, opportunity.pk, details_form=form)
+    try:
+        pipeline_services.opportunity_update(
+            opportunity=opportunity, data=form.cleaned_data, changed_by=request.user
+        )
+    except (ApplicationError, ValidationError) as error:
+        return _refused(request, opportunity, "details_form", form, error)
+    messages.success(request, "Amount and close date saved.")
+    return redirect("web:opportunity_detail", opportunity_id=opportunity.pk)
+
+
+@_deal_write("log activity on it")
+def opportunity_log_activity(request: HttpRequest, opportunity: Opportunity) -> HttpResponse:
+    form = ActivityForm(request.POST, opportunity=opportunity)
+    if not form.is_valid():
+        return _opportunity_page(request, opportunity.pk, activity_form=form)
+    data = form.cleaned_data
+    try:
+        pipeline_services.opportunity_activity_log(
+            opportunity=opportunity,
+            logged_by=request.user,
+            kind=data["kind"],
+            occurred_at=moment_of(data["occurred_on"]),
+            outcome=data["outcome"],
+            notes=data["notes"],
+            contact=data["contact"],
+        )
+    except ApplicationError as error:
+        return _refused(request, opportunity, "activity_form", form, error)
+    messages.success(request, f"{dict(form.fields['kind'].choices)[data['kind']]} logged.")
+    return redirect("web:opportunity_detail", opportunity_id=opportunity.pk)

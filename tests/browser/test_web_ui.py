@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import Account
 from apps.engagement.models import EventKind
+from apps.nurture.services import stall_sweep
 from apps.personas.models import BuyingRole
 from apps.pipeline.services import opportunity_create, opportunity_move_stage
 from tests.factories import (
@@ -57,6 +58,7 @@ def sales_pipeline(sales_rep):
         at=_days_ago(30),
     )
     deal("Globex pilot", globex, proposal, 60)
+    stall_sweep(now=timezone.now())  # marks Acme's deal: longer in Discovery than it allows
 
 
 def test_sales_rep_follows_a_stalled_deal_to_its_account(

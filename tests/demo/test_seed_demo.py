@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import Account, Contact
 from apps.campaigns.models import Campaign
 from apps.content.models import Asset, AssetType
+from apps.demo import world
 from apps.demo.selectors import demo_world_counts
 from apps.demo.services import demo_world_seed
 from apps.demo.signals import SIGNAL_RULES
@@ -24,10 +25,11 @@ from apps.engagement.models import Event, EventKind, SignalRule
 from apps.journeys.kpis import kpi_fits_phase
 from apps.journeys.models import Journey, Phase
 from apps.nurture.models import Sequence
+from apps.nurture.selectors import task_list
 from apps.personas.models import BuyingRole, Persona
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.starter import template
-from apps.users.models import Role
+from apps.users.models import Role, User
 from apps.users.selectors import user_role
 from tests.queries import writes
 
@@ -51,7 +53,7 @@ def test_command_prints_the_summary_and_the_demo_logins():
     assert "already in place" in text
     assert "accounts: 60" in text
     assert 'password "waymark"' in text
-    for username in ("admin", "marketer", "sales", "sales2"):
+    for username in ("admin", "marketer", "sales", "sales2", "manager"):
         assert f"  {username} " in text
 
 
@@ -62,6 +64,7 @@ def test_command_prints_the_summary_and_the_demo_logins():
         ("marketer", Role.MARKETER),
         ("sales", Role.SALES),
         ("sales2", Role.SALES),
+        ("manager", Role.MANAGER),
     ],
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_roles(username, role):
@@ -275,3 +278,13 @@ def test_signal_rules_and_nurture_sequences_are_in_place():
         assert [s.position for s in steps] == list(range(1, len(steps) + 1))
         assert len(steps) >= 3
         assert any(s.asset_id for s in steps)
+
+
+def test_every_demo_rep_starts_with_open_tasks_on_their_stalled_deals():
+    for username in world.ACCOUNT_OWNERS:
+        rep = User.objects.get(username=username)
+        tasks = task_list(assignee=rep)["open"]
+        assert len(tasks) == 3, username
+        assert all(t.enrollment.opportunity.owner == rep for t in tasks)
+        assert all(t.enrollment.opportunity.is_stalled for t in tasks)
+        assert all(t.subject and "{{" not in t.subject for t in tasks)

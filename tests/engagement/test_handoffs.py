@@ -61,7 +61,7 @@ def test_a_rejected_handoff_returns_only_after_the_cool_down(hot_account, recomp
 
 
 def test_sales_accept_and_reject_with_timestamps(api_client, sales_rep):
-    mql, other = HandoffFactory(), HandoffFactory()
+    mql, other = HandoffFactory(owner=sales_rep), HandoffFactory(owner=sales_rep)
     client = api_client(sales_rep)
 
     accepted = client.post(f"/api/v1/handoffs/{mql.pk}/accept/", {}, format="json")

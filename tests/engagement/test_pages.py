@@ -237,7 +237,7 @@ def test_sales_reps_see_hot_accounts_but_not_the_rule_editor(client_for_role, me
 
 
 def test_sales_decide_handoffs_on_the_page(client_for_role, sales_rep):
-    accept, reject = HandoffFactory(), HandoffFactory()
+    accept, reject = HandoffFactory(owner=sales_rep), HandoffFactory(owner=sales_rep)
     client = _client(sales_rep)
     url = reverse("signals:handoff_list")
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.pipeline.models import PipelineStage
-from apps.pipeline.selectors import opportunity_list
+from apps.pipeline.models import PipelineStage, StallReason
+from apps.pipeline.selectors import opportunity_list, stalled_opportunities
 from apps.pipeline.services import opportunity_create, opportunity_move_stage
 from tests.factories import (
     AccountFactory,
@@ -37,20 +37,27 @@ def stages():
 
 @pytest.fixture
 def deals(stages, sales_rep, other_sales_rep):
-    """Deals named for what the list must make of them: (name, owner, stage, days in stage)."""
+    """Deals named for what the list must make of them: (name, owner, stage, days in stage,
+    the open stall the sweep marked, if any)."""
     rows = [
-        ("Fresh", sales_rep, "discovery", 2),
-        ("At limit", sales_rep, "discovery", 14.5),
-        ("Stalled", sales_rep, "discovery", 15.1),
-        ("Very stalled", other_sales_rep, "discovery", 40),
-        ("No limit", sales_rep, "proposal", 90),
-        ("Won", sales_rep, "won", 200),
+        ("Fresh", sales_rep, "discovery", 2, ""),
+        ("At limit", sales_rep, "discovery", 14.5, ""),
+        ("Stalled", sales_rep, "discovery", 15.1, StallReason.TIME_IN_STAGE),
+        ("Very stalled", other_sales_rep, "discovery", 40, StallReason.BOTH),
+        ("Quiet", sales_rep, "proposal", 20, StallReason.NO_ACTIVITY),
+        ("No limit", sales_rep, "proposal", 90, ""),
+        ("Won", sales_rep, "won", 200, ""),
     ]
     return [
         OpportunityFactory(
-            name=name, owner=owner, stage=stages[stage], stage_entered_at=_days_ago(days)
+            name=name,
+            owner=owner,
+            stage=stages[stage],
+            stage_entered_at=_days_ago(days),
+            stalled_since=_days_ago(1) if reason else None,
+            stall_reason=reason,
         )
-        for name, owner, stage, days in rows
+        for name, owner, stage, days, reason in rows
     ]
 
 
@@ -58,30 +65,34 @@ def _names(response) -> list[str]:
     return [opportunity.name for opportunity in response.context["page_obj"]]
 
 
-def test_sql_over_limit_flag_agrees_with_the_model(deals):
+def test_stalled_means_an_open_stall_for_any_reason(deals):
+    """One definition: the list's order, the badge and the stalled board read the same stall."""
     rows = list(opportunity_list())
-    assert {o.name: o.over_time_limit for o in rows} == {
-        o.name: o.is_over_stage_time_limit for o in rows
-    }
-    assert {o.name for o in rows if o.over_time_limit} == {"Stalled", "Very stalled"}
+    assert {o.name for o in rows if o.is_stalled} == {"Stalled", "Very stalled", "Quiet"}
+    assert {o.name for o in stalled_opportunities()} == {"Stalled", "Very stalled", "Quiet"}
 
 
 def test_open_deals_are_listed_stalled_first_then_longest_in_stage(client_for, marketer, deals):
     response = client_for(marketer).get(OPPORTUNITIES)
-    assert _names(response) == ["Very stalled", "Stalled", "No limit", "At limit", "Fresh"]
-    assert response.text.count('data-testid="stalled"') == 2
+    assert _names(response) == [
+        "Very stalled", "Quiet", "Stalled", "No limit", "At limit", "Fresh"
+    ]  # fmt: skip
+    assert response.text.count('data-testid="stalled"') == 3
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         ("?status=won", ["Won"]),
-        ("?status=any", ["Very stalled", "Stalled", "Won", "No limit", "At limit", "Fresh"]),
-        ("?stage={proposal}", ["No limit"]),
+        (
+            "?status=any",
+            ["Very stalled", "Quiet", "Stalled", "Won", "No limit", "At limit", "Fresh"],
+        ),
+        ("?stage={proposal}", ["Quiet", "No limit"]),
         ("?owner={other}", ["Very stalled"]),
-        ("?mine=1", ["Stalled", "No limit", "At limit", "Fresh"]),
-        ("?mine=1&owner={other}", ["Stalled", "No limit", "At limit", "Fresh"]),
-        ("?stage=999999", ["Very stalled", "Stalled", "No limit", "At limit", "Fresh"]),
+        ("?mine=1", ["Quiet", "Stalled", "No limit", "At limit", "Fresh"]),
+        ("?mine=1&owner={other}", ["Quiet", "Stalled", "No limit", "At limit", "Fresh"]),
+        ("?stage=999999", ["Very stalled", "Quiet", "Stalled", "No limit", "At limit", "Fresh"]),
     ],
 )
 def test_opportunity_filters(
@@ -145,6 +156,7 @@ def test_opportunity_detail_shows_history_and_committee(client_for, marketer, sa
 def test_sales_home_lists_own_open_deals_stalled_first(client_for, sales_rep, deals):
     response = client_for(sales_rep).get(reverse("web:home"))
     assert [o.name for o in response.context["opportunities"]] == [
+        "Quiet",
         "Stalled",
         "No limit",
         "At limit",
@@ -161,11 +173,11 @@ def test_marketing_home_counts_accounts_by_tier_and_deals_by_stage(
 
     tiers = {row["tier"].label: (row["count"], row["targets"]) for row in response.context["tiers"]}
     # Each deal brought its own tier-2 account.
-    assert tiers == {"Tier 1": (2, 2), "Tier 2": (6, 0), "Tier 3": (0, 0)}
+    assert tiers == {"Tier 1": (2, 2), "Tier 2": (7, 0), "Tier 3": (0, 0)}
     stages = {
         row["stage"].name: (row["count"], row["amount"]) for row in response.context["stages"]
     }
-    assert stages == {"Discovery": (4, 100000), "Proposal": (1, 25000), "Closed won": (1, 25000)}
+    assert stages == {"Discovery": (4, 100000), "Proposal": (2, 50000), "Closed won": (1, 25000)}
     assert ("Django admin" in response.text.split("</nav>", 1)[1]) == (
         role_fixture == "admin_member"
     )

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.deletion import DeleteNotConfirmed
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, NotPermitted
 
 
 def exception_handler(exc, context):
@@ -28,6 +28,8 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, NotPermitted):
+        return _errors(exc.message, exc.fields, status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ApplicationError):
         return _errors(exc.message, exc.fields, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

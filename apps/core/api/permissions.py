@@ -1,14 +1,6 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
-from apps.users.models import Role, User
-from apps.users.selectors import user_role
-
-# Roles whose write permission on a model reaches only the records they own.
-OWNERSHIP_BOUND_ROLES = {Role.SALES}
-
-
-def bound_to_own_records(*, user: User) -> bool:
-    return user_role(user=user) in OWNERSHIP_BOUND_ROLES
+from apps.users.selectors import bound_to_own_records
 
 
 class RoleModelPermissions(DjangoModelPermissions):
@@ -41,7 +33,14 @@ class RoleModelPermissions(DjangoModelPermissions):
             return True
         if not bound_to_own_records(user=request.user):
             return True
-        return getattr(obj, f"{owner_field}_id") == request.user.pk
+        if getattr(obj, f"{owner_field}_id") == request.user.pk:
+            return True
+        # Read by DRF for the 403's detail: say whose record it is.
+        self.message = (
+            f"This {obj._meta.verbose_name} is {getattr(obj, owner_field)}'s: only its owner "
+            "or a manager can change it."
+        )
+        return False
 
 
 def holds(permission: str) -> type[BasePermission]:

@@ -82,7 +82,10 @@ class AutoSchema(SpectacularAutoSchema):
             )
         if signed_in:
             codes["401"] = "Not signed in, or the token has expired."
-            codes["403"] = "The signed-in user's role may not do this."
+            codes["403"] = (
+                "The signed-in user's role may not do this, or the record is not theirs to "
+                "change (another rep's deal or handoff)."
+            )
         if in_path or "page" in query:
             codes["404"] = "No such record (or not one the user may see), or no such page."
         if signed_in and (self.method in WRITES or self.method == "DELETE"):

@@ -18,6 +18,7 @@ from apps.engagement.models import (
     InferredStageChange,
     SignalRule,
 )
+from apps.users.models import User
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -227,6 +228,9 @@ class HandoffSerializer(serializers.ModelSerializer):
     )
     stage_name = serializers.CharField(source="stage", read_only=True, allow_null=True)
     decided_by_name = serializers.CharField(source="decided_by", read_only=True, allow_null=True)
+    owner_name = serializers.CharField(
+        source="owner", read_only=True, allow_null=True, help_text="Empty: marketing-ops queue."
+    )
 
     class Meta:
         model = Handoff
@@ -242,6 +246,8 @@ class HandoffSerializer(serializers.ModelSerializer):
             "stage",
             "stage_name",
             "raised_at",
+            "owner",
+            "owner_name",
             "status",
             "decided_by",
             "decided_by_name",
@@ -252,6 +258,14 @@ class HandoffSerializer(serializers.ModelSerializer):
 
 class HandoffDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HandoffReassignSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        help_text="A sales rep or manager; null sends it back to the marketing-ops queue.",
+    )
 
 
 @extend_schema_field(OpenApiTypes.STR)

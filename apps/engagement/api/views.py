@@ -26,6 +26,7 @@ from apps.engagement.api.serializers import (
     EventInputSerializer,
     EventSerializer,
     HandoffDecisionSerializer,
+    HandoffReassignSerializer,
     HandoffSerializer,
     InferredStageChangeSerializer,
     IngestReportSerializer,
@@ -292,7 +293,7 @@ class HandoffViewSet(ReadOnlyApiViewSet):
     """MQLs (contacts) and MQAs (accounts) raised by the scores, for sales to accept or reject."""
 
     serializer_class = HandoffSerializer
-    filterset_fields = ["status", "kind", "account", "contact"]
+    filterset_fields = ["status", "kind", "account", "contact", "owner"]
     search_fields = [
         "contact__first_name",
         "contact__last_name",
@@ -327,6 +328,18 @@ class HandoffViewSet(ReadOnlyApiViewSet):
     def reject(self, request, pk=None):
         """Sales turns it down, saying why."""
         return self._decide(request, accept=False)
+
+    @extend_schema(request=HandoffReassignSerializer, responses=HandoffSerializer)
+    @action(detail=True, methods=["post"], model_permission="view")
+    def reassign(self, request, pk=None):
+        """A sales manager, marketer or admin hands it to a rep, or back to the marketing-ops
+        queue (`owner` null); anyone else gets a 403."""
+        data = HandoffReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        handoff = services.handoff_reassign(
+            handoff=self.get_object(), owner=data.validated_data["owner"], by=request.user
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=handoff.pk)).data)
 
 
 class BacktestViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):

@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
+from apps.accounts.models import Contact
+from apps.engagement.models import Event
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.pipeline.services import ACTIVITY_KINDS
 
 
 class PipelineStageSerializer(serializers.ModelSerializer):
@@ -88,4 +91,43 @@ class StageChangeSerializer(serializers.ModelSerializer):
             "changed_by",
             "changed_by_name",
             "note",
+        ]
+
+
+class ActivityInput(serializers.Serializer):
+    """A call, meeting or note a rep logs on their deal."""
+
+    kind = serializers.ChoiceField(choices=list(ACTIVITY_KINDS))
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When it happened; defaults to now. Not in the future."
+    )
+    outcome = serializers.CharField(max_length=100, help_text="How it went, e.g. connected.")
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Someone at the deal's account.",
+    )
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    """A seller-initiated event at the deal's account: coverage, never buying intent."""
+
+    contact_name = serializers.CharField(
+        source="contact.full_name", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "kind",
+            "direction",
+            "source",
+            "occurred_at",
+            "contact",
+            "contact_name",
+            "properties",
         ]

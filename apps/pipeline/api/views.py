@@ -1,4 +1,6 @@
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -9,6 +11,8 @@ from apps.imports.models import RecordKind
 from apps.nurture.services import record_archive_leaving_sequences
 from apps.pipeline.api.filters import OpportunityFilter
 from apps.pipeline.api.serializers import (
+    ActivityInput,
+    ActivitySerializer,
     MoveStageSerializer,
     OpportunitySerializer,
     PipelineStageSerializer,
@@ -16,6 +20,7 @@ from apps.pipeline.api.serializers import (
 )
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.pipeline.services import (
+    opportunity_activity_log,
     opportunity_create,
     opportunity_delete,
     opportunity_move_stage,
@@ -78,3 +83,23 @@ class OpportunityViewSet(ArchivableModelViewSet):
             "stage", "from_stage", "changed_by"
         )
         return Response(StageChangeSerializer(changes, many=True).data)
+
+    @extend_schema(request=ActivityInput, responses={201: ActivitySerializer})
+    @action(detail=True, methods=["post"], model_permission="change")
+    def activities(self, request, pk=None):
+        """Log a call, meeting or note on the deal (its owner or a sales manager): stored as a
+        seller-initiated event of the account, so it shows as coverage and never as intent."""
+        opportunity = self.get_object()
+        data = ActivityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        event = opportunity_activity_log(
+            opportunity=opportunity,
+            logged_by=request.user,
+            kind=values["kind"],
+            occurred_at=values.get("occurred_at") or timezone.now(),
+            outcome=values["outcome"],
+            notes=values["notes"],
+            contact=values["contact"],
+        )
+        return Response(ActivitySerializer(event).data, status=status.HTTP_201_CREATED)
