@@ -117,7 +117,9 @@ def test_a_rejected_handoff_recycles_the_person_into_a_new_cycle(
     now = timezone.now()
     for person in (ann, colleague):
         _signal(person, EventKind.DEMO_REQUEST, now - datetime.timedelta(days=3))
-    handoff = HandoffFactory(contact=ann if kind == "mql" else None, account=ann.account, kind=kind)
+    handoff = HandoffFactory(
+        contact=ann if kind == "mql" else None, account=ann.account, kind=kind, owner=sales_rep
+    )
 
     handoff_decide(handoff=handoff, user=sales_rep, accept=False, reason="Not now")
     _signal(ann, EventKind.CONTENT_DOWNLOAD, now + datetime.timedelta(minutes=1))
@@ -132,7 +134,9 @@ def test_an_accepted_handoff_keeps_the_cycle(stages, rules, recompute, sales_rep
     ann = ContactFactory()
     _signal(ann, EventKind.DEMO_REQUEST, days_ago(3))
 
-    handoff_decide(handoff=HandoffFactory(contact=ann), user=sales_rep, accept=True)
+    handoff_decide(
+        handoff=HandoffFactory(contact=ann, owner=sales_rep), user=sales_rep, accept=True
+    )
     recompute()
 
     assert Contact.objects.get(pk=ann.pk).buying_cycle_started_at is None
