@@ -203,3 +203,21 @@ def test_backfill_routes_existing_handoffs_to_the_account_owner(sales_rep):
     owned.refresh_from_db()
     orphan.refresh_from_db()
     assert (owned.owner, orphan.owner) == (sales_rep, None)
+
+
+def test_the_list_reads_as_many_queries_for_one_handoff_as_for_many(
+    client_for_role, sales_rep, other_sales_rep
+):
+    client = client_for_role("admin")  # reassign selects and decisions on every row
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(HANDOFFS + "?queue=all")
+        assert response.status_code == 200
+        return len(captured)
+
+    HandoffFactory(owner=sales_rep)
+    one = queries()
+    for n in range(15):
+        HandoffFactory(owner=[sales_rep, other_sales_rep, None][n % 3])
+    assert queries() == one

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.engagement.models import Direction, EventKind
 from apps.pipeline.services import opportunity_move_stage
 from tests.factories import (
     AccountFactory,
@@ -100,7 +101,14 @@ def test_opportunity_detail(client_for, sales_rep):
         deal = opportunity_move_stage(
             opportunity=deal, stage=PipelineStageFactory(name=f"Step {n}"), changed_by=UserFactory()
         )
-        ContactFactory(account=deal.account, persona=PersonaFactory())
-    many = _queries(client, url, shows="Step 7")
+        person = ContactFactory(account=deal.account, persona=PersonaFactory())
+        EventFactory(  # a call on the deal's activity timeline, with whom
+            account=deal.account,
+            contact=person,
+            kind=EventKind.CALL,
+            direction=Direction.SELLER,
+            properties={"outcome": f"Outcome {n}"},
+        )
+    many = _queries(client, url, shows="Outcome 7")
 
     assert one == many
