@@ -221,3 +221,24 @@ def test_the_list_reads_as_many_queries_for_one_handoff_as_for_many(
     for n in range(15):
         HandoffFactory(owner=[sales_rep, other_sales_rep, None][n % 3])
     assert queries() == one
+
+
+def test_bulk_decision_through_the_api(api_client, sales_rep, other_sales_rep):
+    mine, theirs = HandoffFactory(owner=sales_rep), HandoffFactory(owner=other_sales_rep)
+
+    response = api_client(sales_rep).post(
+        "/api/v1/handoffs/decide/",
+        {"handoffs": [mine.pk, theirs.pk], "decision": "accept"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [(h["id"], h["status"]) for h in body["decided"]] == [(mine.pk, "accepted")]
+    [refusal] = body["refused"]
+    assert refusal["id"] == theirs.pk and "only its owner" in refusal["detail"]
+    no_reason = api_client(sales_rep).post(
+        "/api/v1/handoffs/decide/", {"handoffs": [theirs.pk], "decision": "reject"}, format="json"
+    )
+    assert no_reason.status_code == 400
+    assert no_reason.json()["errors"] == {"reason": ["Required when rejecting."]}

@@ -260,6 +260,26 @@ class HandoffDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class HandoffBulkDecisionSerializer(serializers.Serializer):
+    handoffs = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+    )
+    decision = serializers.ChoiceField(choices=["accept", "reject"])
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required to reject."
+    )
+
+
+class HandoffRefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class HandoffBulkResultSerializer(serializers.Serializer):
+    decided = HandoffSerializer(many=True)
+    refused = HandoffRefusalSerializer(many=True, help_text="Left as they were, and why.")
+
+
 class HandoffReassignSerializer(serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),

@@ -25,6 +25,8 @@ from apps.engagement.api.serializers import (
     ContactScoreSerializer,
     EventInputSerializer,
     EventSerializer,
+    HandoffBulkDecisionSerializer,
+    HandoffBulkResultSerializer,
     HandoffDecisionSerializer,
     HandoffReassignSerializer,
     HandoffSerializer,
@@ -328,6 +330,29 @@ class HandoffViewSet(ReadOnlyApiViewSet):
     def reject(self, request, pk=None):
         """Sales turns it down, saying why."""
         return self._decide(request, accept=False)
+
+    @extend_schema(request=HandoffBulkDecisionSerializer, responses=HandoffBulkResultSerializer)
+    @action(detail=False, methods=["post"], model_permission="change")
+    def decide(self, request):
+        """Accept or reject many handoffs in one transaction: those the user may decide (their
+        own; a manager's or admin's: any) are decided, each other one is listed with why."""
+        data = HandoffBulkDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.handoffs_decide(
+            handoff_ids=data.validated_data["handoffs"],
+            user=request.user,
+            accept=data.validated_data["decision"] == "accept",
+            reason=data.validated_data["reason"],
+        )
+        decided = self.get_queryset().filter(pk__in=[h.pk for h in result.decided])
+        return Response(
+            {
+                "decided": self.get_serializer(decided, many=True).data,
+                "refused": [
+                    {"id": pk, "detail": why} for pk, why in sorted(result.refused.items())
+                ],
+            }
+        )
 
     @extend_schema(request=HandoffReassignSerializer, responses=HandoffSerializer)
     @action(detail=True, methods=["post"], model_permission="view")
