@@ -30,5 +30,6 @@ urlpatterns = [
     path("enablement/", include("apps.enablement.urls")),
     path("starter/", include("apps.starter.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("fit/", include("apps.fit.urls")),
     path("", include("apps.web.urls")),
 ]

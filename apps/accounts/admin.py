@@ -7,7 +7,7 @@ from simple_history.utils import bulk_update_with_history
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import account_list
-from apps.accounts.services import account_archive, account_restore
+from apps.accounts.services import account_archive, account_restore, accounts_fit_use_learned
 from apps.core.admin import ArchivableAdmin, ReadOnlyInline
 from apps.core.exceptions import ApplicationError
 from apps.nurture.services import record_archive_leaving_sequences
@@ -20,7 +20,16 @@ class ContactInline(admin.TabularInline):
     """The buying committee, editable in place."""
 
     model = Contact
-    fields = ("first_name", "last_name", "email", "title", "persona", "buying_role", "consent")
+    fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "title",
+        "persona",
+        "buying_role",
+        "seniority",
+        "consent",
+    )
     autocomplete_fields = ("persona",)
     show_change_link = True
     extra = 0
@@ -44,6 +53,7 @@ class AccountAdmin(ArchivableAdmin):
         "tier",
         "is_target",
         "fit_score",
+        "fit_source",
         "owner",
         "contact_count",
         "open_opportunity_count",
@@ -54,22 +64,36 @@ class AccountAdmin(ArchivableAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "industry",
         "region",
+        "fit_source",
     )
     search_fields = ("name", "domain")
     autocomplete_fields = ("owner",)
     list_select_related = ("owner",)
     fieldsets = (
         (None, {"fields": ("name", "domain", "owner")}),
-        ("Targeting", {"fields": ("tier", "is_target", "fit_score")}),
+        ("Targeting", {"fields": ("tier", "is_target", "fit_score", "fit_source", "fit_learned")}),
         ("Firmographics", {"fields": ("industry", "region", "employee_count", "annual_revenue")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ContactInline, OpportunityInline)
-    actions = (*ArchivableAdmin.actions, "mark_target", "mark_not_target")
+    actions = (*ArchivableAdmin.actions, "mark_target", "mark_not_target", "use_learned_fit")
 
     def get_queryset(self, request):
         # Annotated with the contact and open-opportunity counts the list shows.
         return account_list(archived=None)
+
+    def save_model(self, request, obj, form, change) -> None:
+        # A fit score typed here overrides the learned fit; choosing "Learned" clears that.
+        if "fit_source" in form.changed_data and obj.fit_source == Account.FitSource.LEARNED:
+            obj.fit_score = obj.fit_learned if obj.fit_learned is not None else obj.fit_score
+        elif "fit_score" in form.changed_data:
+            obj.fit_source = Account.FitSource.MANUAL
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Use the learned fit for selected accounts")
+    def use_learned_fit(self, request, queryset: QuerySet[Account]) -> None:
+        count = accounts_fit_use_learned(accounts=queryset)
+        self.message_user(request, f"{count} account{pluralize(count)} now follow the learned fit.")
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, account: Account) -> int:
@@ -105,8 +129,17 @@ class AccountAdmin(ArchivableAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ArchivableAdmin):
-    list_display = ("full_name", "email", "account", "title", "persona", "buying_role", "consent")
-    list_filter = ("buying_role", "consent", "persona")
+    list_display = (
+        "full_name",
+        "email",
+        "account",
+        "title",
+        "persona",
+        "buying_role",
+        "seniority",
+        "consent",
+    )
+    list_filter = ("buying_role", "seniority", "consent", "persona")
     search_fields = ("first_name", "last_name", "email", "account__name", "account__domain")
     autocomplete_fields = ("account", "persona")
     list_select_related = ("account", "persona")

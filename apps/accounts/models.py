@@ -11,7 +11,7 @@ from apps.core.audit import audit_trail
 from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
 from apps.core.time_zones import time_zone_choices
 from apps.core.validators import single_line
-from apps.personas.models import BuyingRole
+from apps.personas.models import BuyingRole, Seniority
 
 _DOMAIN_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -53,10 +53,30 @@ class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
     )
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_3)
     is_target = models.BooleanField("target account", default=False)
+
+    class FitSource(models.TextChoices):
+        LEARNED = "learned", "Learned"
+        MANUAL = "manual", "Set by hand"
+
     fit_score = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(100)],
-        help_text="How well the account fits the ideal customer profile, 0–100.",
+        help_text="How well the account fits the ideal customer profile, 0–100: the learned "
+        "fit, unless set by hand.",
+    )
+    fit_source = models.CharField(
+        max_length=8,
+        choices=FitSource.choices,
+        default=FitSource.LEARNED,
+        db_default=FitSource.LEARNED,
+        help_text="Set by hand: the fit score stays as entered. Learned: it follows the fit "
+        "model (apps/fit).",
+    )
+    fit_learned = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The active fit model's fit, 0–100; kept while the score is set by hand.",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,7 +86,8 @@ class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
         related_name="owned_accounts",
     )
 
-    history = audit_trail()
+    # The learned fit is rewritten in bulk for every account after each training: system state.
+    history = audit_trail(excluded_fields=["fit_learned"])
 
     class Meta:
         ordering = ["name"]
@@ -120,6 +141,16 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         related_name="contacts",
     )
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
+    seniority = models.CharField(
+        max_length=16, choices=Seniority.choices, blank=True, default="", db_default=""
+    )
+    person_fit = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The active fit model's fit for this person (persona, buying role, "
+        "seniority), 0–100.",
+    )
     consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
     buying_cycle_started_at = models.DateTimeField(
@@ -130,8 +161,9 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         "rejected them to recycle): earlier signals no longer count toward stage and score.",
     )
 
-    # A buying cycle starts when a deal closes, for the people concerned, in bulk: system state.
-    history = audit_trail(excluded_fields=["buying_cycle_started_at"])
+    # A buying cycle starts when a deal closes, and the person fit follows the fit model, for
+    # many people at once: system state.
+    history = audit_trail(excluded_fields=["buying_cycle_started_at", "person_fit"])
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -37,6 +37,7 @@ CONTACT_CSV_COLUMNS = (
     "account_domain",
     "persona",
     "buying_role",
+    "seniority",
     "consent",
     "time_zone",
 )

@@ -2,11 +2,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
 from apps.core.deletion import records_archive, records_restore
+from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
 from apps.users.models import User
 
@@ -20,6 +21,7 @@ ACCOUNT_FIELDS = [
     "tier",
     "is_target",
     "fit_score",
+    "fit_source",
     "owner",
     "external_source",
     "external_id",
@@ -32,6 +34,7 @@ CONTACT_FIELDS = [
     "title",
     "persona",
     "buying_role",
+    "seniority",
     "consent",
     "time_zone",
     "external_source",
@@ -39,24 +42,99 @@ CONTACT_FIELDS = [
 ]
 
 
+def _fit_source(data: dict, *, account: Account | None = None) -> dict:
+    """A fit score given by hand overrides the learned fit; turning `fit_source` to learned
+    clears the override, the score going back to the learned fit."""
+    manual = Account.FitSource.MANUAL
+    was_manual = account is None or account.fit_source == manual
+    if data.get("fit_source") == Account.FitSource.LEARNED and was_manual:
+        learned = account.fit_learned if account else None
+        if account and learned is None:
+            raise ApplicationError(
+                "No learned fit yet: train a fit model first; the fit stays as set by hand.",
+                fields={"fit_source": ["No learned fit to go back to yet."]},
+            )
+        return {**data, "fit_score": learned or 0}
+    score = data.get("fit_score")
+    if score is not None and (account is None or score != account.fit_score):
+        return {**data, "fit_source": manual}
+    return data
+
+
+def _fits_apply(**ids) -> bool:
+    """The active fit model's fits for these records; True when it wrote any."""
+    from apps.fit.services import fits_apply  # the fit app reads accounts
+
+    return fits_apply(**ids).written
+
+
 @transaction.atomic
 def account_create(*, data: dict) -> Account:
-    return model_create(model=Account, data=data)
+    account = model_create(model=Account, data=_fit_source(data))
+    if _fits_apply(account_ids=[account.pk]):
+        account.refresh_from_db(fields=["fit_score", "fit_learned"])
+    return account
 
 
 @transaction.atomic
 def account_update(*, account: Account, data: dict) -> Account:
-    return model_update(instance=account, fields=ACCOUNT_FIELDS, data=data)[0]
+    account, changed = model_update(
+        instance=account, fields=ACCOUNT_FIELDS, data=_fit_source(data, account=account)
+    )
+    if changed and _fits_apply(account_ids=[account.pk]):
+        account.refresh_from_db(fields=["fit_score", "fit_learned"])
+    return account
+
+
+@transaction.atomic
+def accounts_fit_use_learned(*, accounts: QuerySet[Account]) -> int:
+    """Clear the hand-set fit of these accounts where a learned fit exists; returns how many."""
+    cleared = Account.objects.filter(
+        pk__in=list(accounts.values_list("pk", flat=True)),
+        fit_source=Account.FitSource.MANUAL,
+        fit_learned__isnull=False,
+    ).update(
+        fit_source=Account.FitSource.LEARNED, fit_score=F("fit_learned"), updated_at=timezone.now()
+    )
+    return cleared
+
+
+def accounts_fit_learned_write(*, fits: Mapping[int, int]) -> set[int]:
+    """Store the learned fit of these accounts (id → 0–100), and make it their fit score where
+    it is not set by hand; returns the accounts whose fit score changed."""
+    rows = [Account(pk=pk, fit_learned=fit) for pk, fit in fits.items()]
+    Account.objects.bulk_update(rows, ["fit_learned"], batch_size=2_000)
+    moved, ids = set(), sorted(fits)
+    for start in range(0, len(ids), 2_000):
+        chunk = ids[start : start + 2_000]
+        followers = Account.objects.filter(
+            pk__in=chunk, fit_source=Account.FitSource.LEARNED
+        ).exclude(fit_score=F("fit_learned"))
+        moved |= set(followers.values_list("pk", flat=True))
+        followers.update(fit_score=F("fit_learned"))
+    return moved
+
+
+def contacts_person_fit_write(*, fits: Mapping[int, int | None]) -> None:
+    """Store the learned person fit of these contacts (id → 0–100)."""
+    rows = [Contact(pk=pk, person_fit=fit) for pk, fit in fits.items()]
+    Contact.objects.bulk_update(rows, ["person_fit"], batch_size=2_000)
 
 
 @transaction.atomic
 def contact_create(*, data: dict) -> Contact:
-    return model_create(model=Contact, data=data)
+    contact = model_create(model=Contact, data=data)
+    if _fits_apply(contact_ids=[contact.pk]):
+        contact.refresh_from_db(fields=["person_fit"])
+    return contact
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, data: dict) -> Contact:
-    return model_update(instance=contact, fields=CONTACT_FIELDS, data=data)[0]
+    contact, changed = model_update(instance=contact, fields=CONTACT_FIELDS, data=data)
+    if changed and _fits_apply(contact_ids=[contact.pk]):
+        contact.refresh_from_db(fields=["person_fit"])
+    return contact
 
 
 @transaction.atomic

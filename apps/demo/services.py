@@ -2,6 +2,7 @@
 validated `model_create` for the rest, and one bulk insert for the engagement events."""
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from apps.engagement.models import Event, EventKind, EventSource, default_direct
 from apps.journeys.models import JourneyStage, Phase
 from apps.journeys.services import journey_update
 from apps.personas.models import Persona
+from apps.personas.selectors import TitleMatch, title_rule_matcher
 from apps.pipeline.models import PipelineStage
 from apps.pipeline.selectors import pipeline_stage_list
 from apps.pipeline.services import opportunity_create, opportunity_move_stage
@@ -183,6 +185,7 @@ def _seed_accounts(
     names = rng.sample(world.ACCOUNT_NAMES, k=sum(tier["accounts"] for tier in world.TIERS))
     regions = list(world.REGIONS)
     buyers: list[_Buyer] = []
+    seniority_of = title_rule_matcher()  # the starter kit's rules give each title its seniority
     for tier in world.TIERS:
         for index in range(tier["accounts"]):
             suffix, industry = rng.choice(world.ACCOUNT_SECTORS)
@@ -212,6 +215,7 @@ def _seed_accounts(
                 size=rng.randint(*tier["committee"]),
                 personas=personas,
                 time_zones=world.REGIONS[region],
+                seniority_of=seniority_of,
             )
             buyers.append(buyer)
     return buyers
@@ -224,6 +228,7 @@ def _seed_committee(
     size: int,
     personas: dict[str, Persona],
     time_zones: tuple[str, ...],
+    seniority_of: Callable[[str], TitleMatch],
 ) -> list[Contact]:
     contacts, names_taken = [], set()
     consents, weights = list(world.CONSENT_WEIGHTS), list(world.CONSENT_WEIGHTS.values())
@@ -235,15 +240,17 @@ def _seed_committee(
         first_name, last_name = name
         # The champion is the one we already talk to: always opted in.
         consent = Contact.Consent.OPTED_IN if seat == 0 else rng.choices(consents, weights)[0]
+        title = rng.choice(titles)
         contact = contact_create(
             data={
                 "account": account,
                 "first_name": first_name,
                 "last_name": last_name,
                 "email": f"{first_name}.{last_name}@{account.domain}".lower(),
-                "title": rng.choice(titles),
+                "title": title,
                 "persona": personas[persona_key],
                 "buying_role": buying_role,
+                "seniority": seniority_of(title).seniority,
                 "consent": consent,
                 "time_zone": rng.choice(time_zones),
             }

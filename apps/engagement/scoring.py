@@ -14,7 +14,11 @@ The model (the numbers live in `ScoringSettings`):
 - A person's evidence for a stage is the sum of that stage's rule totals; their stage is the
   furthest stage whose evidence reaches the threshold, so stages slip back as evidence fades.
   Engagement = Σ rule totals × the multiplier of the rule's phase (later phases count more).
-- Contact score = fit (account fit, target persona, buying role) + engagement.
+- Contact score = fit + engagement. Fit = the account's fit score (0–100: learned by the fit
+  model from won and lost accounts, or set by hand) × firmographic points / 100, plus the
+  person's learned fit (0–100, from persona, buying role and seniority; apps/fit) × persona
+  points / 100; for a person without a learned fit (no fit model yet), the persona points for
+  a target persona and the buying role's points instead. Both are plain columns.
 - An account weighs its k most engaged people (`top_members`), not everyone, so one hot buyer
   in a 50-person account counts as in a 3-person one: its evidence per stage adds up theirs
   and its anonymous visits; the account reaches a stage when that evidence is enough and
@@ -556,19 +560,27 @@ class _Run:
     # -- contacts ---------------------------------------------------------------------------
 
     def fit_sql(self) -> tuple[str, list]:
+        """A contact's fit: the account's fit score (learned or set by hand) scaled to the
+        firmographic points, plus the person's learned fit scaled to the persona points where
+        a fit model has learned one, else the persona and buying-role points."""
         m = self.model
         params: list = []
         persona = _num(m.persona_fit_points)
-        sql = f"a.fit_score * {_num(m.firmographic_fit_points / 100)}"
+        hand_set = "0"
         if m.target_persona_ids:
             marks = ", ".join(["%s"] * len(m.target_persona_ids))
-            sql += f" + CASE WHEN c.persona_id IN ({marks}) THEN {persona} ELSE 0 END"
+            hand_set += f" + CASE WHEN c.persona_id IN ({marks}) THEN {persona} ELSE 0 END"
             params += m.target_persona_ids
         else:
-            sql += f" + CASE WHEN c.persona_id IS NOT NULL THEN {persona} ELSE 0 END"
+            hand_set += f" + CASE WHEN c.persona_id IS NOT NULL THEN {persona} ELSE 0 END"
         for role, points in m.buying_role_points.items():
-            sql += f" + CASE WHEN c.buying_role = %s THEN {_num(points)} ELSE 0 END"
+            hand_set += f" + CASE WHEN c.buying_role = %s THEN {_num(points)} ELSE 0 END"
             params.append(role)
+        sql = (
+            f"a.fit_score * {_num(m.firmographic_fit_points / 100)}"
+            f" + CASE WHEN c.person_fit IS NOT NULL"
+            f" THEN c.person_fit * {_num(m.persona_fit_points / 100)} ELSE {hand_set} END"
+        )
         return sql, params
 
     def evidence_stages(self) -> list[Stage]:

@@ -18,7 +18,7 @@ from typing import Any
 from apps.accounts.models import Contact, is_web_domain, normalise_domain
 from apps.accounts.selectors import ACCOUNT_CSV_COLUMNS, CONTACT_CSV_COLUMNS
 from apps.imports.models import RecordKind
-from apps.personas.models import BuyingRole
+from apps.personas.models import BuyingRole, Seniority
 from apps.personas.selectors import persona_ids_by_name, title_rule_matcher
 from apps.pipeline.selectors import OPPORTUNITY_CSV_COLUMNS, pipeline_stage_ids_by_name
 from apps.users.selectors import user_ids_by_login
@@ -133,6 +133,29 @@ def choice(choices: list[tuple[Any, str]]) -> Callable[[Any], Any]:
     return lookup(known, f"Unknown value: use one of {listed}.")
 
 
+# Seniority as CRMs and data providers spell it, beside Waymark's own values and labels.
+SENIORITY_NAMES = {
+    "executive": Seniority.C_LEVEL,
+    "c-suite": Seniority.C_LEVEL,
+    "cxo": Seniority.C_LEVEL,
+    "owner": Seniority.C_LEVEL,
+    "founder": Seniority.C_LEVEL,
+    "vice president": Seniority.VP,
+    "head": Seniority.DIRECTOR,
+    "employee": Seniority.INDIVIDUAL,
+    "individual contributor": Seniority.INDIVIDUAL,
+    "entry": Seniority.INDIVIDUAL,
+    "senior": Seniority.INDIVIDUAL,
+    "staff": Seniority.INDIVIDUAL,
+}
+
+
+def seniority(value: Any) -> str:
+    """A seniority's value or label (`vp`, `C-level`), or a CRM's name for it (`Executive`)."""
+    found = SENIORITY_NAMES.get(_string(value).lower())
+    return found or choice(Seniority.choices)(value)
+
+
 def day(value: Any) -> date:
     raw = _string(value)
     if "T" in raw or " " in raw:
@@ -236,8 +259,10 @@ STAGE_COLUMNS = {
         ("email_domain", "text"),
         ("persona_id", "bigint"),
         ("buying_role", "text"),
+        ("seniority", "text"),
         ("rule_persona_id", "bigint"),
         ("rule_role", "text"),
+        ("rule_seniority", "text"),
         ("consent", "text"),
         ("time_zone", "text"),
     ),
@@ -302,6 +327,7 @@ class RowChecker:
                 "account_name": text(200),
                 "persona": lookup(persona_ids_by_name(), "No persona named “{value}” in Waymark."),
                 "buying_role": choice(BuyingRole.choices),
+                "seniority": seniority,
                 "consent": choice(Contact.Consent.choices),
                 "time_zone": time_zone,
             }
@@ -369,9 +395,12 @@ class RowChecker:
 
     def _contacts(self, item: int, row: dict) -> tuple:
         g = row.get
-        rule_persona, rule_role = None, None
-        if g("title") and g("persona") is None and g("buying_role") is None:
-            rule_persona, rule_role = self._match_title(g("title"))
+        rule_persona, rule_role, rule_seniority = None, None, None
+        if g("title"):
+            matched = self._match_title(g("title"))
+            if g("persona") is None and g("buying_role") is None:
+                rule_persona, rule_role = matched.persona_id, matched.buying_role
+            rule_seniority = matched.seniority
         email_address = g("email")
         return (
             item,
@@ -387,8 +416,10 @@ class RowChecker:
             email_address.rpartition("@")[2] if email_address else None,
             g("persona"),
             g("buying_role"),
+            g("seniority"),
             rule_persona,
             rule_role or None,
+            rule_seniority or None,
             g("consent"),
             g("time_zone"),
         )

@@ -33,6 +33,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "First Name": "first_name",
             "Last Name": "last_name",
             "Job Title": "title",
+            "Seniority": "seniority",
             "Associated Company": "account_name",
             "Associated Company ID": "account_external_id",
             "Company Domain Name": "account_domain",

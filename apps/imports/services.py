@@ -35,6 +35,7 @@ from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import ERASED, Mentions
 from apps.engagement.services import accounts_rescore_later
+from apps.fit.services import fits_apply
 from apps.imports import parsing, upsert
 from apps.imports.fields import KEY_FIELDS, RowChecker, fields_for
 from apps.imports.models import ImportChange, ImportRowError, ImportRun, RecordKind, SavedMapping
@@ -351,10 +352,21 @@ def _execute(
                 transaction.savepoint_commit(savepoint)
                 closes = _deals_closed(kind, run=run)
                 accounts_rescore_later(account_ids=[*outcome.rescore, *closes], at=at)
+                _fits_apply(kind, run=run)
             _record(run, report, at=at, dry_run=dry_run, refused=refused)
     finally:
         upsert.stage_drop()
     return report
+
+
+def _fits_apply(kind: str, *, run: ImportRun) -> None:
+    """The learned fits of the accounts and contacts the run wrote (their firmographics,
+    persona, role or seniority may have changed)."""
+    ids = run.changes.values_list("record_id", flat=True)
+    if kind == RecordKind.ACCOUNTS:
+        fits_apply(account_ids=ids)
+    elif kind == RecordKind.CONTACTS:
+        fits_apply(contact_ids=ids)
 
 
 def _deals_closed(kind: str, *, run: ImportRun) -> dict[int, datetime]:

@@ -318,6 +318,12 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
             "tier": kept("tier", "3"),
             "is_target": kept("is_target", "FALSE"),
             "fit_score": kept("fit_score", "0"),
+            # A fit score in the file is set by hand, unless it is the one already there.
+            "fit_source": (
+                "CASE WHEN s.fit_score IS NOT NULL AND s.fit_score <> t.fit_score "
+                "THEN 'manual' ELSE t.fit_source END",
+                "CASE WHEN s.fit_score IS NOT NULL THEN 'manual' ELSE 'learned' END",
+            ),
             "owner_id": kept("owner_id", "NULL"),
             **external,
         }
@@ -331,7 +337,8 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
                 "COALESCE(s.account_named, t.account_id)",
                 "COALESCE(s.account_named, s.account_by_email)",
             ),
-            # Title rules fill in a persona and a role only where the contact has none.
+            # Title rules fill in a persona and a role, and a seniority, only where the
+            # contact has none.
             "persona_id": (
                 "COALESCE(s.persona_id, t.persona_id, s.rule_persona_id)",
                 "COALESCE(s.persona_id, s.rule_persona_id)",
@@ -339,6 +346,10 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
             "buying_role": (
                 "COALESCE(s.buying_role, NULLIF(t.buying_role, ''), s.rule_role, '')",
                 "COALESCE(s.buying_role, s.rule_role, '')",
+            ),
+            "seniority": (
+                "COALESCE(s.seniority, NULLIF(t.seniority, ''), s.rule_seniority, '')",
+                "COALESCE(s.seniority, s.rule_seniority, '')",
             ),
             "consent": kept("consent", "'unknown'"),
             "time_zone": kept("time_zone", "'UTC'"),

@@ -24,11 +24,12 @@ class PersonaAdmin(ArchivableAdmin):
 
 @admin.register(TitleRule)
 class TitleRuleAdmin(WaymarkAdmin):
-    """Imports set a contact's persona and buying role from the first rule its title matches."""
+    """Imports set a contact's persona and buying role from the first rule its title matches
+    that sets either, and the seniority from the first that sets one."""
 
-    list_display = ("position", "pattern", "persona", "buying_role")
+    list_display = ("position", "pattern", "persona", "buying_role", "seniority")
     list_display_links = ("pattern",)
     list_editable = ("position",)
-    list_filter = ("buying_role", "persona")
+    list_filter = ("buying_role", "seniority", "persona")
     search_fields = ("pattern",)
     list_select_related = ("persona",)

@@ -20,6 +20,16 @@ class BuyingRole(models.TextChoices):
     BLOCKER = "blocker", "Blocker"
 
 
+class Seniority(models.TextChoices):
+    """How senior a person is; blank when unknown."""
+
+    C_LEVEL = "c_level", "C-level"
+    VP = "vp", "VP"
+    DIRECTOR = "director", "Director"
+    MANAGER = "manager", "Manager"
+    INDIVIDUAL = "individual", "Individual contributor"
+
+
 class Persona(TimeStampedModel, ArchivableModel):
     """An archetype of buyer; list fields hold one entry per line."""
 
@@ -67,9 +77,11 @@ class Persona(TimeStampedModel, ArchivableModel):
 
 
 class TitleRule(models.Model):
-    """Job title → persona and buying role, for contacts imported without either.
+    """Job title → persona, buying role and seniority, for contacts imported without them.
 
-    Rules are tried in `position` order; the first whose pattern matches the title wins.
+    Rules are tried in `position` order: the persona and buying role come from the first rule
+    that matches the title and sets either, the seniority from the first that sets one (so
+    rules for seniority alone, `VP|Vice President`, sit beside the persona rules).
     """
 
     pattern = models.CharField(
@@ -80,6 +92,7 @@ class TitleRule(models.Model):
         Persona, on_delete=models.CASCADE, null=True, blank=True, related_name="title_rules"
     )
     buying_role = models.CharField(max_length=32, choices=BuyingRole.choices, blank=True)
+    seniority = models.CharField(max_length=16, choices=Seniority.choices, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower runs first.")
 
     history = audit_trail()
@@ -95,5 +108,5 @@ class TitleRule(models.Model):
             re.compile(self.pattern)
         except re.error as error:
             raise ValidationError({"pattern": f"Not a valid pattern: {error}."}) from error
-        if self.persona_id is None and not self.buying_role:
-            raise ValidationError("A rule sets a persona, a buying role or both.")
+        if self.persona_id is None and not self.buying_role and not self.seniority:
+            raise ValidationError("A rule sets a persona, a buying role, a seniority or several.")

@@ -1,6 +1,7 @@
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from apps.personas.models import Persona, TitleRule
 
@@ -10,22 +11,39 @@ def persona_ids_by_name() -> dict[str, int]:
     return {name.lower(): pk for pk, name in Persona.objects.values_list("pk", "name")}
 
 
-def title_rule_matcher() -> Callable[[str], tuple[int | None, str]]:
-    """A function from a job title to the (persona id, buying role) of the first title rule that
-    matches it as whole words, case-insensitively; (None, "") when none does.
+def title_rules_exist() -> bool:
+    return TitleRule.objects.exists()
+
+
+class TitleMatch(NamedTuple):
+    persona_id: int | None
+    buying_role: str
+    seniority: str
+
+
+def title_rule_matcher() -> Callable[[str], TitleMatch]:
+    """A function from a job title to what the title rules give it, each matched as whole
+    words, case-insensitively: the persona and buying role of the first rule that matches and
+    sets either, the seniority of the first that matches and sets one; (None, "", "") when
+    none does.
 
     The rules are read once; titles repeat, so answers are cached.
     """
     rules = [
-        (re.compile(rf"\b(?:{rule.pattern})\b", re.IGNORECASE), rule.persona_id, rule.buying_role)
+        (
+            re.compile(rf"\b(?:{rule.pattern})\b", re.IGNORECASE),
+            rule.persona_id,
+            rule.buying_role,
+            rule.seniority,
+        )
         for rule in TitleRule.objects.order_by("position", "pk")
     ]
 
     @lru_cache(maxsize=10_000)
-    def match(title: str) -> tuple[int | None, str]:
-        for pattern, persona_id, buying_role in rules:
-            if pattern.search(title):
-                return persona_id, buying_role
-        return None, ""
+    def match(title: str) -> TitleMatch:
+        found = [rule for rule in rules if rule[0].search(title)]
+        persona, role = next(((p, r) for _, p, r, _ in found if p or r), (None, ""))
+        seniority = next((s for *_, s in found if s), "")
+        return TitleMatch(persona, role, seniority)
 
     return match

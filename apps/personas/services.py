@@ -38,5 +38,7 @@ def title_rule_create(*, data: dict) -> TitleRule:
 @transaction.atomic
 def title_rule_update(*, rule: TitleRule, data: dict) -> TitleRule:
     return model_update(
-        instance=rule, fields=["pattern", "persona", "buying_role", "position"], data=data
+        instance=rule,
+        fields=["pattern", "persona", "buying_role", "seniority", "position"],
+        data=data,
     )[0]

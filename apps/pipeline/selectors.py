@@ -177,3 +177,17 @@ def opportunity_stage_summary() -> list[dict]:
 def pipeline_stage_ids_by_name() -> dict[str, int]:
     """Every pipeline stage's id under its lower-cased name."""
     return {name.lower(): pk for pk, name in PipelineStage.objects.values_list("pk", "name")}
+
+
+def account_outcomes() -> dict[int, bool]:
+    """Every active account with a closed deal: True when one was won, False when all its
+    closed deals were lost (a deal closed with no decision is lost here)."""
+    rows = (
+        Opportunity.objects.active()
+        .filter(account__archived_at__isnull=True)
+        .exclude(stage__outcome=PipelineStage.Outcome.OPEN)
+        .values("account_id")
+        .annotate(won=Count("pk", filter=Q(stage__outcome=PipelineStage.Outcome.WON)))
+        .order_by()
+    )
+    return {row["account_id"]: row["won"] > 0 for row in rows}

@@ -12,6 +12,7 @@ from apps.engagement.selectors import scoring_settings_saved, signal_rule_list
 from apps.journeys.models import Journey, JourneyStage
 from apps.journeys.selectors import journey_published, journey_stages, journey_versions
 from apps.nurture.selectors import sequence_list
+from apps.personas.selectors import title_rules_exist
 from apps.pipeline.selectors import pipeline_stage_list
 from apps.starter import template
 
@@ -69,6 +70,7 @@ def kit_parts_in_place() -> dict[str, bool]:
         "signal rules": signal_rule_list().exists(),
         "scoring settings": scoring_settings_saved(),
         "nurture sequences": sequence_list().exists(),
+        "title rules": title_rules_exist(),
     }
 
 

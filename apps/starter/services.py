@@ -26,12 +26,20 @@ from apps.journeys.services import (
     journey_publish,
 )
 from apps.nurture.services import sequence_create, step_create
+from apps.personas.services import title_rule_create
 from apps.pipeline.services import pipeline_stage_create
 from apps.starter import selectors, template
 from apps.starter.selectors import RESTORED_FIELDS, JourneyResetPlan, RulesResetPlan
 from apps.users.models import User
 
-PARTS = ("journey", "pipeline stages", "signal rules", "scoring settings", "nurture sequences")
+PARTS = (
+    "journey",
+    "pipeline stages",
+    "signal rules",
+    "scoring settings",
+    "nurture sequences",
+    "title rules",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,11 @@ def starter_kit_install(*, at: datetime | None = None) -> InstallReport:
         scoring_settings_update(data=template.SCORING_SETTINGS)
     if not in_place["nurture sequences"]:
         _install_sequences(stages=stages)
+    if not in_place["title rules"]:
+        for position, (pattern, seniority) in enumerate(template.TITLE_RULES, start=1):
+            title_rule_create(
+                data={"pattern": pattern, "seniority": seniority, "position": position}
+            )
     return InstallReport(
         installed=tuple(part for part in PARTS if not in_place[part]),
         kept=tuple(part for part in PARTS if in_place[part]),

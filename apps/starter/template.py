@@ -12,7 +12,7 @@ from apps.engagement.models import EventKind
 from apps.journeys.kpis import Kpi
 from apps.journeys.phases import Phase
 from apps.nurture.models import TaskAction
-from apps.personas.models import BuyingRole
+from apps.personas.models import BuyingRole, Seniority
 from apps.pipeline.models import PipelineStage
 
 
@@ -188,6 +188,25 @@ SCORING_SETTINGS = {
     "mql_threshold": Decimal("90.00"),
     "mqa_threshold": Decimal("260.00"),
 }
+
+# Seniority from job titles, for contacts imported without one (admin: Personas → Title
+# rules). Patterns match whole words, any case, in this order: "Vice President" is a VP before
+# "President" makes it C-level, "Managing Director" C-level before "Director".
+TITLE_RULES = (
+    ("VP|SVP|EVP|AVP|Vice[- ]President", Seniority.VP),
+    (
+        "Chief|CEO|CFO|CTO|CIO|CMO|COO|CRO|CISO|CDO|CPO|President|Founder|Co-?founder"
+        "|Managing Director",
+        Seniority.C_LEVEL,
+    ),
+    ("Director|Head", Seniority.DIRECTOR),
+    ("Manager|Mgr|Lead|Supervisor|Controller", Seniority.MANAGER),
+    (
+        "Specialist|Analyst|Engineer|Developer|Clerk|Associate|Coordinator|Administrator"
+        "|Accountant|Consultant|Representative|Officer|Assistant|Architect|Designer|Buyer",
+        Seniority.INDIVIDUAL,
+    ),
+)
 
 # One generic sequence per top-level stage: a stalled deal in a sub-stage gets its parent's.
 # They are installed switched off; marketing reads the texts and switches each one on.

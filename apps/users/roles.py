@@ -84,6 +84,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "engagement.handoff": VIEW,
         # Check how well the scores would have foreseen deals (the backtest page and API).
         "engagement.backtest": ("add", "view"),
+        # Train the fit model (the ideal-customer profile learned from won and lost deals).
+        "fit.fitmodel": ("add", "view"),
         "nurture.sequence": MANAGE,
         "nurture.step": MANAGE,
         "nurture.enrollment": MANAGE,

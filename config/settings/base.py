@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.content",
     "apps.campaigns",
     "apps.engagement",
+    "apps.fit",
     "apps.nurture",
     "apps.enablement",
     "apps.starter",
@@ -284,6 +285,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "nurture.dispatch_due_steps",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # The active fit model's fits for records changed outside the services, before the rescore.
+    "fit-apply-fit-model": {
+        "task": "fit.apply_fit_model",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 60 * 60},
     },
     # Evidence decays even when no signal arrives: rescore everyone nightly (one set-based run).
     "engagement-recompute-all-scores": {

@@ -8,7 +8,7 @@ import pytest
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import ACCOUNT_CSV_COLUMNS, CONTACT_CSV_COLUMNS
-from apps.personas.models import BuyingRole
+from apps.personas.models import BuyingRole, Seniority
 from apps.pipeline.models import PipelineStage
 from apps.pipeline.selectors import OPPORTUNITY_CSV_COLUMNS
 from tests.downloads import csv_rows
@@ -50,6 +50,7 @@ def acme():
         title="CFO",
         persona=PersonaFactory(name="Finance leader"),
         buying_role=BuyingRole.ECONOMIC_BUYER,
+        seniority=Seniority.C_LEVEL,
         consent=Contact.Consent.OPTED_IN,
         time_zone="Europe/Berlin",
     )
@@ -93,6 +94,7 @@ ANN = {
     "account_domain": "acme.example",
     "persona": "Finance leader",
     "buying_role": "economic_buyer",
+    "seniority": "c_level",
     "consent": "opted_in",
     "time_zone": "Europe/Berlin",
 }

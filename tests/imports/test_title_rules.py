@@ -19,16 +19,16 @@ def test_the_first_rule_in_order_that_matches_whole_words_wins():
     TitleRuleFactory(pattern="CTO", persona=it, buying_role="technical_evaluator", position=3)
     match = title_rule_matcher()
 
-    assert match("vp finance, EMEA") == (cfo.pk, "economic_buyer")
-    assert match("VP Sales") == (None, "influencer")
-    assert match("Director of Sales") == (None, "")  # "cto" inside a word does not count
+    assert match("vp finance, EMEA") == (cfo.pk, "economic_buyer", "")
+    assert match("VP Sales") == (None, "influencer", "")
+    assert match("Director of Sales") == (None, "", "")  # "cto" inside a word does not count
 
 
 @pytest.mark.parametrize(
     ("pattern", "persona", "role", "message"),
     [
         ("CFO|(", True, "economic_buyer", "Not a valid pattern"),
-        ("CFO", False, "", "A rule sets a persona, a buying role or both."),
+        ("CFO", False, "", "A rule sets a persona, a buying role, a seniority or several."),
     ],
 )
 def test_a_rule_is_checked(pattern, persona, role, message):

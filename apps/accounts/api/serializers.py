@@ -1,10 +1,16 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Account, Contact, normalise_domain
+from apps.fit import selectors as fit_selectors
+from apps.fit.api.serializers import FitSerializer, fit_context_of
 
 
 class AccountSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner", read_only=True, allow_null=True)
+    fit = serializers.SerializerMethodField(
+        help_text="The fit score explained: learned or set by hand, and each attribute's points."
+    )
 
     class Meta:
         model = Account
@@ -19,11 +25,15 @@ class AccountSerializer(serializers.ModelSerializer):
             "tier",
             "is_target",
             "fit_score",
+            "fit_source",
+            "fit_learned",
+            "fit",
             "owner",
             "owner_name",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = ["fit_learned"]
         # The service checks uniqueness after normalising, so `WWW.Acme.com` meets `acme.com`.
         extra_kwargs = {"domain": {"validators": []}}
 
@@ -33,10 +43,18 @@ class AccountSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("Enter a company domain such as acme.com.")
         return value
 
+    @extend_schema_field(FitSerializer)
+    def get_fit(self, account: Account) -> dict:
+        explained = fit_selectors.account_fit_explain(account=account, context=fit_context_of(self))
+        return FitSerializer(explained).data
+
 
 class ContactSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     persona_name = serializers.CharField(source="persona.name", read_only=True, allow_null=True)
+    fit = serializers.SerializerMethodField(
+        help_text="The person's learned fit (persona, buying role, seniority), explained."
+    )
 
     class Meta:
         model = Contact
@@ -52,10 +70,19 @@ class ContactSerializer(serializers.ModelSerializer):
             "persona",
             "persona_name",
             "buying_role",
+            "seniority",
+            "person_fit",
+            "fit",
             "consent",
             "time_zone",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = ["person_fit"]
         # The service checks uniqueness after lower-casing, so `Ann@Acme.com` meets `ann@acme.com`.
         extra_kwargs = {"email": {"validators": []}}
+
+    @extend_schema_field(FitSerializer)
+    def get_fit(self, contact: Contact) -> dict:
+        explained = fit_selectors.contact_fit_explain(contact=contact, context=fit_context_of(self))
+        return FitSerializer(explained).data

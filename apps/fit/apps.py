@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FitConfig(AppConfig):
+    name = "apps.fit"
+    verbose_name = "Fit"
