@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -99,16 +99,33 @@ def accounts_fit_use_learned(*, accounts: QuerySet[Account]) -> int:
     return cleared
 
 
+FIT_WRITE_CHUNK = 5_000
+
+
+def _column_write(*, table: str, column: str, values: Mapping[int, int | None]) -> None:
+    """`column` := value for each id, one `UPDATE … FROM (VALUES …)` per chunk of rows (system
+    state: no audit trail, no `updated_at`)."""
+    ids = sorted(values)
+    for start in range(0, len(ids), FIT_WRITE_CHUNK):
+        chunk = ids[start : start + FIT_WRITE_CHUNK]
+        rows = ", ".join(["(%s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (id, value) AS (VALUES {rows}) "
+                f"UPDATE {table} SET {column} = CAST(v.value AS INTEGER) "
+                f"FROM v WHERE {table}.id = v.id",
+                [item for pk in chunk for item in (pk, values[pk])],
+            )
+
+
 def accounts_fit_learned_write(*, fits: Mapping[int, int]) -> set[int]:
     """Store the learned fit of these accounts (id → 0–100), and make it their fit score where
     it is not set by hand; returns the accounts whose fit score changed."""
-    rows = [Account(pk=pk, fit_learned=fit) for pk, fit in fits.items()]
-    Account.objects.bulk_update(rows, ["fit_learned"], batch_size=2_000)
+    _column_write(table="accounts_account", column="fit_learned", values=fits)
     moved, ids = set(), sorted(fits)
-    for start in range(0, len(ids), 2_000):
-        chunk = ids[start : start + 2_000]
+    for start in range(0, len(ids), FIT_WRITE_CHUNK):
         followers = Account.objects.filter(
-            pk__in=chunk, fit_source=Account.FitSource.LEARNED
+            pk__in=ids[start : start + FIT_WRITE_CHUNK], fit_source=Account.FitSource.LEARNED
         ).exclude(fit_score=F("fit_learned"))
         moved |= set(followers.values_list("pk", flat=True))
         followers.update(fit_score=F("fit_learned"))
@@ -116,9 +133,8 @@ def accounts_fit_learned_write(*, fits: Mapping[int, int]) -> set[int]:
 
 
 def contacts_person_fit_write(*, fits: Mapping[int, int | None]) -> None:
-    """Store the learned person fit of these contacts (id → 0–100)."""
-    rows = [Contact(pk=pk, person_fit=fit) for pk, fit in fits.items()]
-    Contact.objects.bulk_update(rows, ["person_fit"], batch_size=2_000)
+    """Store the learned person fit of these contacts (id → 0–100, or None)."""
+    _column_write(table="accounts_contact", column="person_fit", values=fits)
 
 
 @transaction.atomic
