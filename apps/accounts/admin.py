@@ -7,7 +7,12 @@ from simple_history.utils import bulk_update_with_history
 
 from apps.accounts.models import Account, Contact
 from apps.accounts.selectors import account_list
-from apps.accounts.services import account_archive, account_restore, accounts_fit_use_learned
+from apps.accounts.services import (
+    account_archive,
+    account_restore,
+    accounts_fit_use_learned,
+    learned_fit_summary,
+)
 from apps.core.admin import ArchivableAdmin, ReadOnlyInline
 from apps.core.exceptions import ApplicationError
 from apps.nurture.services import record_archive_leaving_sequences
@@ -85,7 +90,13 @@ class AccountAdmin(ArchivableAdmin):
     def save_model(self, request, obj, form, change) -> None:
         # A fit score typed here overrides the learned fit; choosing "Learned" clears that.
         if "fit_source" in form.changed_data and obj.fit_source == Account.FitSource.LEARNED:
-            obj.fit_score = obj.fit_learned if obj.fit_learned is not None else obj.fit_score
+            if obj.fit_learned is None:
+                obj.fit_source = Account.FitSource.MANUAL
+                self.message_user(
+                    request, "No learned fit yet: the fit stays set by hand.", messages.WARNING
+                )
+            else:
+                obj.fit_score = obj.fit_learned
         elif "fit_score" in form.changed_data:
             obj.fit_source = Account.FitSource.MANUAL
         super().save_model(request, obj, form, change)
@@ -93,7 +104,7 @@ class AccountAdmin(ArchivableAdmin):
     @admin.action(description="Use the learned fit for selected accounts")
     def use_learned_fit(self, request, queryset: QuerySet[Account]) -> None:
         count = accounts_fit_use_learned(accounts=queryset)
-        self.message_user(request, f"{count} account{pluralize(count)} now follow the learned fit.")
+        self.message_user(request, learned_fit_summary(count))
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, account: Account) -> int:

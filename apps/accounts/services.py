@@ -99,6 +99,11 @@ def accounts_fit_use_learned(*, accounts: QuerySet[Account]) -> int:
     return cleared
 
 
+def learned_fit_summary(count: int) -> str:
+    """What `accounts_fit_use_learned` did, as the pages and admin say it."""
+    return f"{count} account{'s' * (count != 1)} now follow{'s' * (count == 1)} the learned fit."
+
+
 FIT_WRITE_CHUNK = 5_000
 
 

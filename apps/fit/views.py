@@ -1,11 +1,10 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Account
-from apps.accounts.services import accounts_fit_use_learned
+from apps.accounts.services import accounts_fit_use_learned, learned_fit_summary
 from apps.core.exceptions import ApplicationError
 from apps.core.views import allowed
 from apps.fit import selectors, services
@@ -56,7 +55,7 @@ def fit_use_learned(request: HttpRequest) -> HttpResponse:
         accounts = accounts.filter(pk=account.pk)
     count = accounts_fit_use_learned(accounts=accounts)
     if count:
-        messages.success(request, f"{count} account{pluralize(count)} now follow the learned fit.")
+        messages.success(request, learned_fit_summary(count))
     else:
         messages.info(request, "No hand-set fit with a learned fit to go back to.")
     if account_id:

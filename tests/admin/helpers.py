@@ -17,6 +17,7 @@ OUR_APPS = (
     "content",
     "campaigns",
     "engagement",
+    "fit",
     "nurture",
     "enablement",
     "imports",

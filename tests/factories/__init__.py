@@ -22,6 +22,7 @@ from tests.factories.engagement import (
     WebhookDeliveryFactory,
     WebhookSourceFactory,
 )
+from tests.factories.fit import FitModelFactory
 from tests.factories.imports import (
     ImportChangeFactory,
     ImportRowErrorFactory,
@@ -75,6 +76,7 @@ __all__ = [
     "EnrollmentFactory",
     "ErasureFactory",
     "EventFactory",
+    "FitModelFactory",
     "HandoffFactory",
     "HolidayFactory",
     "ImportChangeFactory",
