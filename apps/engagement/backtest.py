@@ -105,12 +105,19 @@ class Scorer:
     stages: bool = False
 
 
-def rules_scorer(*, model: ScoringModel, name: str = "rules", label: str = "Current rules"):
-    """Waymark's own scores and stages under a rule set, from the recompute's statements."""
+def rules_scorer(
+    *,
+    model: ScoringModel,
+    name: str = "rules",
+    label: str = "Current rules",
+    scope: Scope | None = None,
+):
+    """Waymark's own scores and stages under a rule set, from the recompute's statements
+    (for the accounts in `scope`: all of them unless told)."""
 
     def fill(tables: _Tables) -> None:
         run = tables.run(model=model, prefix=f"bt_{name}")
-        run.load_inputs(Scope())
+        run.load_inputs(scope or Scope())
         run.event_points()
         run.contacts()
         run.accounts()

@@ -16,6 +16,10 @@ a fifth of them anonymous visits named only by the company's domain.
   both with the same session settings. `nightly_recompute_vs_sql`: the same a day later, with
   the scores in place. Each timing, the baseline's as ours, is the best of `RUNS` (the scores
   cleared before each first run).
+- `calibrate_seconds`: a calibration (six cutoffs over the window, each contact's per-rule
+  evidence for every candidate half-life in one pass, the fits, then the validation cutoffs
+  scored by the recompute's statements with both rule sets) against 1 in 10 accounts' earlier
+  deals; `calibrate_vs_recompute` sets it against the full recompute.
 - `backtest_vs_recompute`: a backtest (every contact and account scored as of 30 days ago by
   the rules and by the activity count, on temporary tables, against the deals 1 in 50 accounts
   opened since, with AUC, deciles and stage agreement) against that full recompute: best of
@@ -394,6 +398,11 @@ def signals(report: BenchReport) -> None:
     report.line("backtest_seconds", backtest_seconds)
     report.line("backtest_vs_recompute", backtest_seconds / first_seconds, target="<= 3")
 
+    _plant_deal_history(now)
+    calibrate_seconds = _calibrate(now)
+    report.line("calibrate_seconds", calibrate_seconds, target="<= 60")
+    report.line("calibrate_vs_recompute", calibrate_seconds / first_seconds)
+
 
 def _clear_scores() -> None:
     """Back to no scores, stages, changes or handoffs: the state before the first run."""
@@ -446,6 +455,51 @@ def _plant_deals(now: datetime.datetime) -> None:
             [now],
         )
         cursor.execute("ANALYZE pipeline_opportunity")
+
+
+def _plant_deal_history(now: datetime.datetime) -> None:
+    """The calibration's outcomes over the whole window: 1 in 10 further accounts opened a
+    deal 31 to 88 days ago and lost it two weeks later."""
+    owner = User.objects.get(username="signals-bench-feed")
+    stage = PipelineStage.objects.create(name="Bench lost", position=2, outcome="lost")
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            account_id=account_id,
+            name=f"Bench earlier deal {account_id}",
+            owner=owner,
+            stage=stage,
+            stage_entered_at=now,
+        )
+        for account_id in Account.objects.order_by("pk").values_list("pk", flat=True)[5::10]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE pipeline_opportunity
+               SET created_at = %s - (31 + id %% 58) * interval '1 day',
+                   closed_at = %s - (17 + id %% 58) * interval '1 day'
+               WHERE stage_id = %s""",
+            [now, now, stage.pk],
+        )
+        cursor.execute("ANALYZE pipeline_opportunity")
+
+
+def _calibrate(now: datetime.datetime) -> float:
+    """One calibration over the window: six cutoffs from 85 to 30 days ago, each labelled by
+    the deals opened in the 29 days after; the last two validate."""
+    from apps.engagement.calibration import History, calibrate
+    from apps.engagement.selectors import scoring_model, scoring_settings
+
+    history = History(
+        start=now - datetime.timedelta(days=85),
+        end=now - datetime.timedelta(days=30),
+        horizon_days=29,
+        outcome=Backtest.Outcome.OPPORTUNITY_CREATED,
+    )
+    with stopwatch() as elapsed:
+        result = calibrate(model=scoring_model(settings=scoring_settings()), history=history)
+    if not result.metrics["positives"] or len(result.rules) != len(RULES):
+        raise RuntimeError(f"the calibration learned from nothing: {result.metrics}")
+    return elapsed()
 
 
 def _backtest(now: datetime.datetime) -> float:

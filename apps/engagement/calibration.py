@@ -55,6 +55,7 @@ from apps.engagement import backtest
 from apps.engagement.scoring import (
     DAY_SECONDS,
     Rule,
+    Scope,
     ScoringModel,
     _Dialect,
     _Run,
@@ -587,6 +588,10 @@ class _Calibration:
         scores = {name: np.zeros(len(rows)) for name in ("calibrated", "current", "activity")}
         position = {row: i for i, row in enumerate(rows)}
         replays, evidence = [], []
+        # A sampled world is scored for its sampled accounts only: the rest are no examples.
+        scope = Scope(account_ids=tuple(np.unique(self.account).tolist()))
+        if self.sampled_share >= 1:
+            scope = Scope()
         for number in range(self.training, len(self.moments)):
             tables = backtest._Tables(
                 cursor=self.cursor,
@@ -597,9 +602,10 @@ class _Calibration:
                 ),
             )
             replays.append(tables)
+            current, new = f"cal_current{number}", f"cal_new{number}"
             for name, scorer in (
-                ("current", backtest.rules_scorer(model=m, name=f"cal_current{number}")),
-                ("calibrated", backtest.rules_scorer(model=proposed, name=f"cal_new{number}")),
+                ("current", backtest.rules_scorer(model=m, name=current, scope=scope)),
+                ("calibrated", backtest.rules_scorer(model=proposed, name=new, scope=scope)),
                 ("activity", backtest.activity_scorer()),
             ):
                 scorer.fill(tables)
