@@ -146,19 +146,9 @@ def validation_count(cutoffs: int) -> int:
     return max(1, cutoffs // 3)
 
 
-@dataclass
-class _Examples:
-    """The (contact, cutoff) examples as arrays, row `k` of each."""
-
-    cutoff: np.ndarray  # cutoff number
-    label: np.ndarray  # bool
-    account: np.ndarray
-    # decayed[h][k, r]: rule r's decayed evidence with half-life candidate h (0 = current).
-    decayed: np.ndarray  # (examples, rules, candidates)
-    events: np.ndarray  # (examples, rules)
-
-
 class _Calibration:
+    """One calibration's session: its cursor, temporary tables and the arrays it fits on."""
+
     def __init__(self, *, cursor, model: ScoringModel, history: History, seed: int) -> None:
         self.cursor = cursor
         self.model = model
@@ -205,7 +195,8 @@ class _Calibration:
         if share >= 1:
             return "1 = 1"
         kept = max(1, round(share * 1000))
-        return f"(c.account_id * 761 + {self.seed % 1000:d}) % 1000 < {kept:d}"
+        # `%%`: the statement it goes into has parameters.
+        return f"(c.account_id * 761 + {self.seed % 1000:d}) %% 1000 < {kept:d}"
 
     def examples(self) -> None:
         """`cal_example(row_no, contact_id, account_id, cutoff_no, positive)`."""
@@ -451,7 +442,7 @@ class _Calibration:
             unconstrained = {n: (beta[i], errors[i]) for i, n in enumerate(fitted, start=1)}
         # The weights, fitted beside the contact's fit points (which the score adds to the
         # engagement): their coefficient says how many points a unit of log-odds is worth.
-        # Weights are never negative: drop the rules that hurt given the others, refit.
+        # Weights are never negative: drop the rule that hurts most given the others, refit.
         kept = list(fitted)
         coefficients: dict[int, tuple[float, float]] = {}
         fit_coefficient = 0.0
@@ -464,7 +455,8 @@ class _Calibration:
                 coefficients = {n: (beta[i], errors[i]) for i, n in enumerate(kept, start=1)}
                 fit_coefficient = float(beta[0])
                 break
-            kept = [n for i, n in enumerate(kept, start=1) if beta[i] >= 0]
+            # One at a time, the most negative first: its partners may recover without it.
+            kept.remove(kept[int(np.argmin(beta[1:]))])
         proposals = self.proposals(
             fitted=fitted,
             coefficients=coefficients,
@@ -490,7 +482,7 @@ class _Calibration:
             beta * self.capped(n, half_life[n])[train].mean()
             for n, (beta, _) in coefficients.items()
         )
-        same_average = today / learned if learned > 0 and today > 0 else 1.0
+        same_average = float(today / learned) if learned > 0 and today > 0 else 1.0
         self.scale_metrics = {"same_average_engagement": same_average}
         if not self.fit_points[train].std():
             return same_average
@@ -509,7 +501,7 @@ class _Calibration:
             half_life=half_life,
             fit_coefficient=fit_coefficient,
         )
-        self.scale_metrics["points_per_log_odds"] = points
+        self.scale_metrics["points_per_log_odds"] = float(points)
         outcome = OUTCOME_WORDS.get(self.history.outcome, "the outcome")
         horizon = self.history.horizon_days
         proposals = []
@@ -555,7 +547,10 @@ class _Calibration:
                 reason = f"{_odds(lift, f'of {outcome} within {horizon} days')}"
                 reason += f" ({low:.1f}–{high:.1f}): {change}"
             else:
-                reason = f"no lift over the others: weight 0 (was {_figure(rule.weight)})"
+                reason = (
+                    f"no lift over the others (odds × {lift:.2f}, {low:.1f}–{high:.1f}):"
+                    f" weight 0 (was {_figure(rule.weight)})"
+                )
             proposals.append(
                 replace(
                     as_is,

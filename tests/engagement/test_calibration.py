@@ -113,6 +113,18 @@ def test_weights_move_towards_the_planted_signal_and_away_from_the_noise(stages,
     assert f"weight 2 → {proposal[demo.pk].new_weight:g}" in proposal[demo.pk].reason
 
 
+def test_a_world_bigger_than_a_fit_needs_is_sampled_by_account(stages, scoring, monkeypatch):
+    _planted_world(stages)
+    monkeypatch.setattr(calibration, "MAX_EXAMPLES", 600)
+
+    result = calibrate(model=_model(), history=HISTORY, seed=1)
+
+    # 240 people × 6 cutoffs: 600 of 1,440 examples asked for, whole accounts kept or left.
+    assert result.metrics["sampled_share"] == pytest.approx(600 / 1440)
+    assert 350 < result.metrics["examples"] < 850
+    assert result.metrics["auc"]["calibrated"] is not None
+
+
 def test_calibration_writes_nothing(stages, scoring, recompute):
     _planted_world(stages, accounts=60)
     recompute()
