@@ -45,7 +45,7 @@ def rep_deals(sales_rep, other_sales_rep):
     return deals
 
 
-def test_the_stalled_count_is_the_same_on_every_page(client_for, sales_rep, rep_deals):
+def test_the_stalled_count_is_the_same_on_every_page(client_for, api_client, sales_rep, rep_deals):
     for reason in (StallReason.TIME_IN_STAGE, StallReason.NO_ACTIVITY, StallReason.BOTH):
         rep_deals[reason].refresh_from_db()
         assert rep_deals[reason].stall_reason == reason
@@ -66,3 +66,9 @@ def test_the_stalled_count_is_the_same_on_every_page(client_for, sales_rep, rep_
             assert text.count('data-testid="stalled"') == 3, name
     board = client.get(pages["stalled board"]).context["opportunities"]
     assert len(board) == 3
+
+    api = api_client(sales_rep).get(
+        "/api/v1/opportunities/", {"mine": "true", "is_stalled": "true"}
+    )
+    assert api.json()["count"] == 3
+    assert all(deal["is_stalled"] for deal in api.json()["results"])

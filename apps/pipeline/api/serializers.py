@@ -31,6 +31,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
     is_closed = serializers.BooleanField(source="stage.is_closed", read_only=True)
     days_in_stage = serializers.IntegerField(read_only=True)
     is_over_stage_time_limit = serializers.BooleanField(read_only=True)
+    is_stalled = serializers.BooleanField(
+        read_only=True, help_text="In an open stall the sweep found, for any reason."
+    )
 
     class Meta:
         model = Opportunity
@@ -50,6 +53,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "stage_entered_at",
             "days_in_stage",
             "is_over_stage_time_limit",
+            "is_stalled",
             "stalled_since",
             "stall_reason",
             "closed_at",
