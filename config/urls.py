@@ -1,10 +1,15 @@
-from csp.constants import UNSAFE_INLINE
+from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
+from apps.core.views import favicon
 from apps.users.views import two_factor_setup
 
 urlpatterns = [
@@ -22,6 +27,15 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # ReDoc styles its page from script (inline styles) and searches in a worker it makes.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+        ),
+        name="api-redoc",
+    ),
+    path("favicon.ico", favicon),
     path("journeys/", include("apps.journeys.urls")),
     path("content/", include("apps.content.urls")),
     path("campaigns/", include("apps.campaigns.urls")),

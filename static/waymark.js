@@ -18,12 +18,27 @@
       found.forEach(function (el) { STYLES[name](el, el.getAttribute(name)); });
     });
   }
-  if (window.htmx) htmx.onLoad(applyStyles);
-  else applyStyles(document.body);  // a page without htmx (print): deferred, so the DOM is in
+  // [data-focus-on-load]: a panel swapped in (the journey map's cell editor) takes the focus,
+  // on its first field, so keyboard users carry on where they are.
+  function focusPanel(root) {
+    var panel = root.querySelector("[data-focus-on-load]");
+    var field = panel && panel.querySelector("textarea, input:not([type=hidden]), select, button");
+    if (field) field.focus();
+  }
+  if (window.htmx) {
+    htmx.onLoad(applyStyles);
+    htmx.onLoad(focusPanel);
+  } else applyStyles(document.body);  // a page without htmx (print): deferred, so the DOM is in
 
   // <select data-submit-on-change>: choosing an option submits its form.
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-submit-on-change]")) event.target.form.requestSubmit();
+  });
+  // Escape in a [data-escape-cancels] panel presses its Cancel button.
+  document.addEventListener("keydown", function (event) {
+    var panel = event.key === "Escape" && event.target.closest("[data-escape-cancels]");
+    var cancel = panel && panel.querySelector("[data-cancel]");
+    if (cancel) cancel.click();
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from apps.core.deletion import DeleteNotConfirmed, deletion_impact, record_delete_confirmed
 from apps.core.exceptions import ApplicationError
@@ -59,3 +60,8 @@ def delete_confirmation(
             return redirect(done)
     context = {"object": instance, "impact": deletion_impact(instance=instance), "back": back}
     return render(request, "core/delete_confirm.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links; the icon is a static file."""
+    return redirect(static("favicon.svg"))

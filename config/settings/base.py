@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.users.context_processors.role",
+                "apps.web.navigation.main_menu",
             ],
         },
     },
@@ -134,6 +135,8 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The accessibility checker the browser tests inject into each page they check.
+    ("vendor/axe-core", BASE_DIR / "node_modules" / "axe-core"),
     BASE_DIR / "static",
 ]
 MEDIA_URL = "media/"
@@ -219,9 +222,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    # Swagger UI from the drf-spectacular-sidecar package through staticfiles: no CDN.
+    # Swagger UI and ReDoc from the drf-spectacular-sidecar package through staticfiles: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "JourneyStatusEnum": "apps.journeys.models.Journey.Status",
         "BuyingRoleEnum": "apps.personas.models.BuyingRole",

@@ -4,6 +4,8 @@ curves, lift and calibration charts drawn, with their AUCs in the table beside t
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.navigation import follow_menu
+
 # The planted world of the backtest tests: three buyers who asked for a demo, then opened deals.
 from tests.engagement.conftest import BACKTEST_AS_OF, planted, scoring, stages  # noqa: F401
 
@@ -12,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_marketer_sees_both_scorers_curves_and_aucs(page, log_in, marketer, planted):  # noqa: F811
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    follow_menu(page, "Signal rules")
     page.get_by_role("link", name="Backtest the scores").click()
 
     form = page.get_by_test_id("backtest-form")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from apps.accounts.models import Account
 from apps.campaigns.models import Campaign
 from apps.journeys.models import Journey
+from tests.browser.navigation import follow_menu
 from tests.campaigns.conftest import make_stages
 from tests.factories import AccountFactory, AssetFactory, ContactFactory, JourneyFactory
 
@@ -36,7 +37,7 @@ def test_marketer_plans_a_campaign_and_finds_it_on_calendar_and_board(
 ):
     today = timezone.localdate()
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
+    follow_menu(page, "Campaigns")
     page.get_by_role("link", name="New campaign").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Plan a campaign")
 

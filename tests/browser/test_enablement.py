@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from apps.content.models import EnablementRequest
 from apps.journeys.phases import Phase
 from apps.personas.models import BuyingRole
+from tests.browser.navigation import follow_menu
 from tests.factories import (
     AssetFactory,
     ContactFactory,
@@ -51,7 +52,7 @@ def test_a_rep_requests_an_asset_and_sees_marketing_deliver_it(
     EnablementRequestFactory(requested_by=other_sales_rep, need="Security questionnaire answers")
 
     log_in(sales_rep)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My opportunities").click()
+    follow_menu(page, "My opportunities")
     page.get_by_role("link", name="Acme rollout").click()
     page.get_by_role("link", name="Open workspace").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme rollout")
@@ -84,8 +85,7 @@ def test_a_rep_requests_an_asset_and_sees_marketing_deliver_it(
         queue.get_by_label("Username").fill(marketer.username)
         queue.get_by_label("Password").fill("waymark-pass")
         queue.get_by_role("button", name="Log in").click()
-        nav = queue.get_by_role("navigation", name="Main")
-        nav.get_by_role("link", name="Enablement requests").click()
+        follow_menu(queue, "Enablement requests")
         row = queue.get_by_test_id(f"request-{requested.pk}")
         expect(row.get_by_test_id("status")).to_have_text("New")
         row.locator("select[name=asset]").select_option(label="Globex cut invoice costs")

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import Account
 from apps.fit.services import fit_training_request, fits_apply
+from tests.browser.navigation import follow_menu
 from tests.factories import AccountFactory
 from tests.fit.conftest import planted_world  # noqa: F401  (fixture)
 
@@ -46,6 +47,6 @@ def test_the_account_page_explains_the_fit_and_a_marketer_clears_an_override(
     expect(page.get_by_test_id("fit-source")).to_have_text("Learned")
     expect(page.get_by_test_id("fit-value")).to_have_text(str(account.fit_learned))
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Fit model").click()
+    follow_menu(page, "Fit model")
     expect(page.get_by_test_id("fit-models")).to_contain_text(f"v{model.version}")
     expect(page.get_by_test_id("fit-points")).to_contain_text("Software")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import Account
 from apps.imports.models import ImportRowError, ImportRun
+from tests.browser.navigation import follow_menu
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +43,7 @@ def start_worker(shared_uploads, celery_worker_process):
 
 def test_marketer_imports_a_hubspot_export_and_undoes_it(page, log_in, marketer, start_worker):
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Import", exact=True
-    ).click()
+    follow_menu(page, "Import")
     page.get_by_role("link", name="New import").click()
 
     page.get_by_label("What the file holds").select_option("accounts")
@@ -126,8 +125,6 @@ def test_marketer_imports_a_hubspot_export_and_undoes_it(page, log_in, marketer,
     expect(page.get_by_test_id("run-status")).to_have_text("Undone")
     assert not Account.objects.exists()
     assert ImportRun.objects.get().status == "undone"
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Accounts", exact=True
-    ).click()
+    follow_menu(page, "Accounts")
     for name in NEW_ACCOUNTS:
         expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)

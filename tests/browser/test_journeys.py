@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from apps.content.models import AssetType
 from apps.journeys.models import PlaybookCell
+from tests.browser.navigation import follow_menu
 from tests.factories import AssetFactory
 from tests.journeys.conftest import build_journey
 
@@ -21,9 +22,7 @@ def test_marketer_edits_a_cell_in_place_and_the_coverage_count_changes(page, log
     count_id = f"count-shortlist-{small.cfo.pk}-roi_calculator"
     log_in(marketer)
 
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Journeys", exact=True
-    ).click()
+    follow_menu(page, "Journeys")
     page.get_by_role("link", name="Finance buyers", exact=True).click()
     page.get_by_role("link", name="Content coverage", exact=True).click()
     expect(page.get_by_test_id(count_id)).to_have_text("0")

@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from apps.nurture.models import Step, TaskAction
 from apps.nurture.services import due_steps_dispatch, stall_sweep
+from tests.browser.navigation import follow_menu
 from tests.factories import StepFactory
 from tests.nurture.conftest import NOW, NurtureWorld, build_world
 
@@ -18,7 +19,7 @@ def test_a_marketer_builds_a_step_and_previews_it_for_a_sample_contact(
     page, log_in, marketer, world
 ):
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stalled deals").click()
+    follow_menu(page, "Stalled deals")
     page.get_by_role("link", name="Sequences").click()
 
     new = page.get_by_test_id("new-sequence")
@@ -63,14 +64,13 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
     due_steps_dispatch(now=NOW)
 
     log_in(world.owner)
-    nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("link", name="Stalled deals").click()
+    follow_menu(page, "Stalled deals")
     rows = page.get_by_test_id("stalled-table").locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Acme rollout")
     expect(page.get_by_test_id("notifications")).to_contain_text("Acme rollout has stalled")
 
-    nav.get_by_role("link", name="My tasks").click()
+    follow_menu(page, "My tasks")
     tasks = page.get_by_test_id("open-tasks").locator("li")
     expect(tasks).to_have_count(1)
     expect(tasks.first).to_contain_text("Call Chloe about the pilot")

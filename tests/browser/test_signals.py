@@ -9,6 +9,7 @@ from apps.engagement.models import EventKind
 from apps.engagement.services import scores_recompute
 from apps.journeys.models import Phase
 from apps.personas.models import BuyingRole
+from tests.browser.navigation import follow_menu
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -50,7 +51,7 @@ def scored_world(committed_db):
 
 def test_sales_rep_follows_a_hot_account_to_its_evidence(page, log_in, sales_rep, scored_world):
     log_in(sales_rep)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Hot accounts").click()
+    follow_menu(page, "Hot accounts")
 
     hot = page.get_by_test_id("hot-accounts").locator("tbody tr")
     expect(hot.first).to_contain_text("Acme Corp")
@@ -72,7 +73,7 @@ def test_sales_rep_follows_a_hot_account_to_its_evidence(page, log_in, sales_rep
 
 def test_marketer_previews_a_rule_change_before_saving_it(page, log_in, marketer, scored_world):
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    follow_menu(page, "Signal rules")
     page.get_by_test_id("rule-table").get_by_role("link", name="Meeting").click()
     page.wait_for_load_state("load")  # htmx wires the preview buttons once loaded
 

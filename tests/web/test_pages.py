@@ -93,10 +93,14 @@ def test_navigation_shows_the_links_of_the_role(request, client_for, role_fixtur
 
 def test_the_current_page_is_marked_in_the_navigation(client_for, sales_rep):
     nav = _nav(client_for(sales_rep).get(reverse("web:account_list")))
-    assert 'class="nav-link active" href="/accounts/"' in nav
+    assert 'aria-current="page" href="/accounts/"' in nav
     mine = _nav(client_for(sales_rep).get(reverse("web:opportunity_list") + "?mine=1"))
-    assert 'class="nav-link active" href="/opportunities/?mine=1"' in mine
-    assert 'class="nav-link " href="/opportunities/"' in mine
+    assert 'aria-current="page" href="/opportunities/?mine=1"' in mine
+    assert 'class="dropdown-item" href="/opportunities/"' in mine
+    # A page under a menu entry (an account's page) marks that entry.
+    account = AccountFactory()
+    detail = _nav(client_for(sales_rep).get(reverse("web:account_detail", args=[account.pk])))
+    assert 'aria-current="page" href="/accounts/"' in detail
 
 
 def test_login_page_shows_errors_and_signs_in_to_home(client, sales_rep):
