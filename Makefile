@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Where emails (stall alerts, review reminders) link to: the port `make run` serves.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 CHROMIUM ?= /usr/bin/chromium
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 
@@ -26,7 +28,8 @@ run: install
 	$(BIN)/python manage.py install_starter_kit
 	$(BIN)/python manage.py seed_demo
 	@echo "Waymark: http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --no-prefix -f Procfile
+	@# Honcho gives each process its own PORT (worker PORT+100...): emails link to the web's.
+	SITE_URL="$(SITE_URL)" PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --no-prefix -f Procfile
 
 lint: install
 	$(BIN)/ruff check .

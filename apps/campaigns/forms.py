@@ -15,7 +15,8 @@ CHECK = {"class": "form-check-input"}
 
 
 def _stage_label(stage: JourneyStage) -> str:
-    return f"{stage} ({stage.get_phase_display().lower()}) · {stage.journey}"
+    draft = " draft" if stage.journey.is_draft else ""
+    return f"{stage} ({stage.get_phase_display().lower()}) · {stage.journey}{draft}"
 
 
 class StageChoiceField(forms.ModelChoiceField):

@@ -41,6 +41,7 @@ def kpi_misfit(*, kpi: str, phase: str) -> str | None:
 
 CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(14)]
 CADENCE_HELP = "The most touches one contact gets from this campaign in a week."
+TARGET_NOT_NEGATIVE = MinValueValidator(0, "The KPI target cannot be negative.")
 
 
 class Campaign(TimeStampedModel, ArchivableModel):
@@ -69,13 +70,16 @@ class Campaign(TimeStampedModel, ArchivableModel):
     )
     objective = models.TextField(blank=True)
     kpi = models.CharField("KPI", max_length=32, choices=Kpi.choices)
-    kpi_target = models.DecimalField("KPI target", max_digits=14, decimal_places=2)
+    kpi_target = models.DecimalField(
+        "KPI target", max_digits=14, decimal_places=2, validators=[TARGET_NOT_NEGATIVE]
+    )
     kpi_baseline = models.DecimalField(
         "KPI baseline",
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(0, "The KPI baseline cannot be negative.")],
         help_text="Where the KPI stood before the campaign.",
     )
     channels = ListField(item_choices=Channel.choices)
@@ -186,7 +190,12 @@ class CampaignTemplate(TimeStampedModel):
     objective = models.TextField(blank=True)
     kpi = models.CharField("KPI", max_length=32, choices=Kpi.choices)
     kpi_target = models.DecimalField(
-        "KPI target", max_digits=14, decimal_places=2, null=True, blank=True
+        "KPI target",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[TARGET_NOT_NEGATIVE],
     )
     channels = ListField(item_choices=Channel.choices)
     cadence = models.PositiveSmallIntegerField(

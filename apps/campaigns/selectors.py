@@ -23,6 +23,7 @@ from apps.campaigns.segments import Segment
 from apps.content.models import Asset
 from apps.core.csv_export import export_rows
 from apps.journeys.models import Journey, JourneyStage
+from apps.journeys.selectors import DRAFTS_LAST
 from apps.personas.models import Persona
 from apps.users.models import User
 
@@ -48,10 +49,11 @@ def goal_stage_choices() -> QuerySet[JourneyStage]:
     return (
         JourneyStage.objects.exclude(journey__status=Journey.Status.ARCHIVED)
         .select_related("journey", "parent")
-        .annotate(top=Coalesce("parent__position", "position"))
+        .annotate(top=Coalesce("parent__position", "position"), drafts_last=DRAFTS_LAST)
         .order_by(
             "journey__name",
             "journey__key",
+            "drafts_last",
             "-journey__version",
             "top",
             F("parent").asc(nulls_first=True),

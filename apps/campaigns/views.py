@@ -246,9 +246,13 @@ def campaign_templates(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The signed-in user's feed address; POST issues a new secret (the old one stops)."""
     if request.method == "POST":
+        replaced = selectors.calendar_feed_of(user=request.user) is not None
         services.calendar_feed_issue(user=request.user)
         messages.success(
-            request, "Your calendar feed has a new address; the old one no longer works."
+            request,
+            "Your calendar feed has a new address; the old one no longer works."
+            if replaced
+            else "Your calendar address is ready: add it to your calendar app.",
         )
         return redirect("campaigns:feed")
     feed = selectors.calendar_feed_of(user=request.user)

@@ -67,7 +67,11 @@ def marketing_people():
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.Select(SELECT))
+    # Repeated on every row of the queue without ids: each field names itself (aria-label).
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.Select({**SELECT, "aria-label": "Assign to"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,14 +84,22 @@ class DeliverForm(forms.Form):
     asset = forms.ModelChoiceField(
         queryset=Asset.objects.active().filter(status=Asset.Status.PUBLISHED),
         required=False,
-        widget=forms.Select(attrs=SELECT),
+        widget=forms.Select({**SELECT, "aria-label": "Published asset to deliver"}),
     )
-    new_title = forms.CharField(required=False, max_length=200, widget=forms.TextInput(TEXT))
-    new_url = forms.URLField(required=False, assume_scheme="https", widget=forms.URLInput(TEXT))
+    new_title = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput({**TEXT, "aria-label": "Title of a new asset"}),
+    )
+    new_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput({**TEXT, "aria-label": "Link to the new asset"}),
+    )
     new_asset_type = forms.ChoiceField(
         choices=[("", "Format of the new asset"), *AssetType.choices],
         required=False,
-        widget=forms.Select(attrs=SELECT),
+        widget=forms.Select({**SELECT, "aria-label": "Format of the new asset"}),
     )
 
     def service_arguments(self, *, request: EnablementRequest) -> dict:
@@ -124,9 +136,12 @@ class ShareForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    text = forms.CharField(max_length=300, widget=forms.TextInput(TEXT))
+    # Laid out in one line on the workspace: the fields carry their names (aria-label).
+    text = forms.CharField(
+        max_length=300, widget=forms.TextInput({**TEXT, "aria-label": "Objection heard"})
+    )
     persona = forms.ModelChoiceField(
         queryset=Persona.objects.active().order_by("name"),
         required=False,
-        widget=forms.Select(SELECT),
+        widget=forms.Select({**SELECT, "aria-label": "Raised by (persona)"}),
     )

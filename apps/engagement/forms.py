@@ -4,6 +4,7 @@ from apps.engagement.models import Backtest, Handoff, SignalRule
 from apps.engagement.selectors import handoff_assignees
 from apps.engagement.services import BACKTEST_MAX_HORIZON_DAYS, SIGNAL_RULE_FIELDS
 from apps.journeys.models import JourneyStage
+from apps.journeys.selectors import DRAFTS_LAST
 from apps.users.models import User
 
 SELECT = {"class": "form-select"}
@@ -12,13 +13,20 @@ INPUT = {"class": "form-control"}
 
 class StageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: JourneyStage) -> str:
-        return f"{obj.journey}: {obj}"
+        return f"{obj.journey}{' draft' if obj.journey.is_draft else ''}: {obj}"
 
 
 class SignalRuleForm(forms.ModelForm):
     journey_stage = StageChoiceField(
-        queryset=JourneyStage.objects.select_related("journey", "parent").order_by(
-            "journey__name", "-journey__version", "phase", "parent__position", "position"
+        queryset=JourneyStage.objects.select_related("journey", "parent")
+        .annotate(drafts_last=DRAFTS_LAST)
+        .order_by(
+            "journey__name",
+            "drafts_last",
+            "-journey__version",
+            "phase",
+            "parent__position",
+            "position",
         ),
         widget=forms.Select(attrs=SELECT),
         label="Journey stage it indicates",

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 
 from apps.accounts.models import Account
 from apps.campaigns.models import Campaign
@@ -32,6 +32,11 @@ from apps.personas.models import BuyingRole, Persona
 from apps.pipeline.models import PipelineStage
 
 # --- versions and stages ---------------------------------------------------------------------
+
+
+# Stage pickers list a journey's published version before a draft of the next one, so that a
+# campaign or rule is not aimed at a stage still being mapped by mistake (labels say "draft").
+DRAFTS_LAST = Case(When(journey__status=Journey.Status.DRAFT, then=Value(1)), default=Value(0))
 
 
 def journey_list() -> QuerySet[Journey]:

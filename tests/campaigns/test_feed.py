@@ -89,3 +89,8 @@ def test_the_feed_page_shows_the_address_and_issues_a_new_one(client_for, sales_
 
     token = CalendarFeed.objects.get(user=sales_rep).token
     assert f"http://testserver{feed_url(token)}" in response.text
+    assert "Your calendar address is ready" in response.text
+    assert "no longer works" not in response.text  # there was no old address
+
+    again = client.post(reverse("campaigns:feed"), follow=True)
+    assert "the old one no longer works" in again.text

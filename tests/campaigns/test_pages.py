@@ -10,13 +10,16 @@ from django.utils import timezone
 
 from apps.campaigns.models import Campaign
 from apps.journeys.kpis import Kpi
+from apps.journeys.models import Journey
 from apps.personas.models import BuyingRole
+from tests.campaigns.conftest import make_stages
 from tests.factories import (
     AccountFactory,
     AssetFactory,
     CampaignFactory,
     CampaignTemplateFactory,
     ContactFactory,
+    JourneyFactory,
     PersonaFactory,
 )
 
@@ -142,9 +145,18 @@ def test_planning_a_campaign_saves_it_and_shows_it(client_for, marketer, form_da
         ({"end_date": "2026-03-01"}, "end_date"),
         ({"kpi": Kpi.REACH}, "kpi"),
         ({"budget": "-100"}, "budget"),
+        ({"kpi_target": "-100"}, "kpi_target"),
+        ({"kpi_baseline": "-1"}, "kpi_baseline"),
         ("other-journey-asset", "assets"),
     ],
-    ids=["end-before-start", "kpi-not-fitting", "negative-budget", "asset-of-another-journey"],
+    ids=[
+        "end-before-start",
+        "kpi-not-fitting",
+        "negative-budget",
+        "negative-target",
+        "negative-baseline",
+        "asset-of-another-journey",
+    ],
 )
 def test_bad_input_is_shown_on_the_field_and_nothing_is_saved(
     client_for, marketer, form_data, other_stages, change, field
@@ -158,6 +170,8 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_saved(
     assert list(response.context["form"].errors) == [field]
     assert f'data-testid="error-{field}"' in response.text
     assert not Campaign.objects.exists()
+    if field.startswith("kpi_"):  # the message names the field, wherever it is shown
+        assert "cannot be negative" in response.context["form"].errors[field][0]
 
 
 def test_picking_a_goal_stage_offers_its_kpis_and_its_journeys_content(
@@ -311,3 +325,20 @@ def test_the_stage_board_groups_campaigns_by_stage_and_flags_empty_ones(
         "decision",
     ]
     assert response.text.count('data-testid="no-campaign"') == 3
+
+
+def test_the_goal_picker_offers_the_published_version_first_and_labels_the_draft(
+    client_for, marketer, stages
+):
+    make_stages(
+        JourneyFactory(
+            key=stages.journey.key, name="Buyer journey", version=2, status=Journey.Status.DRAFT
+        )
+    )
+
+    form = client_for(marketer).get(reverse("campaigns:create")).context["form"]
+
+    labels = [label for value, label in form.fields["goal_stage"].choices if value]
+    assert labels[0] == "Awareness (awareness) · Buyer journey (v1)"
+    assert labels[6] == "Awareness (awareness) · Buyer journey (v2) draft"
+    assert not any("draft" in label for label in labels[:6])
