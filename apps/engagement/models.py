@@ -149,7 +149,12 @@ class SignalRule(models.Model):
         help_text="Days after which an event counts half as much.",
     )
     cap = models.DecimalField(
-        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Most this rule can add."
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "A rule's cap cannot be negative.")],
+        help_text="Most this rule can add.",
     )
     repeat_count = models.PositiveSmallIntegerField(
         default=1,

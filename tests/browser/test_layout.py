@@ -6,6 +6,8 @@ One browser for the session, one context per role, one page load per page: the p
 in place for the other widths.
 """
 
+from itertools import pairwise
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
@@ -18,6 +20,7 @@ from apps.journeys.models import Journey
 from apps.pipeline.models import Opportunity
 from apps.users.models import User
 from apps.web.navigation import visible_links
+from tests.journeys.conftest import build_journey
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +183,27 @@ def test_api_docs_render_from_this_site_only(
     elsewhere = [u for u in fetched if not u.startswith((live_server.url, "data:", "blob:"))]
     assert not elsewhere
     assert not errors
+
+
+@pytest.mark.parametrize("width", [PHONE, LAPTOP])
+def test_the_cell_editor_opens_as_a_side_panel_with_save_in_view(page, log_in, marketer, width):
+    small = build_journey(owner=marketer)
+    page.set_viewport_size({"width": width, "height": 700})
+    log_in(marketer)
+    page.goto(reverse("journeys:map", args=[small.journey.pk]))
+
+    page.get_by_test_id(f"cell-shortlist-{small.cfo.pk}").get_by_role("button", name="Edit").click()
+
+    panel = page.get_by_role("dialog", name=f"{small.cfo} × {small.shortlist}")
+    expect(panel).to_be_visible()
+    box, save = panel.bounding_box(), panel.get_by_role("button", name="Save").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert save["y"] + save["height"] <= 700  # in view without scrolling the panel
+    # The fields stack one under the other at the panel's width: none overlaps the next.
+    fields = [f.bounding_box() for f in panel.locator("textarea").all()]
+    assert all(a["y"] + a["height"] <= b["y"] for a, b in pairwise(fields))
+    expect(panel.locator("textarea").first).to_be_focused()
+    assert page.evaluate(PAGE_WIDER_THAN_SCREEN) is False
+
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
