@@ -59,7 +59,11 @@ MENUS: tuple[tuple[str, tuple[Link, ...]], ...] = (
         "Sales",
         (
             Link(
-                "My opportunities", "web:opportunity_list", OPPORTUNITIES, SELLERS_AND_ADMIN, "mine=1"
+                "My opportunities",
+                "web:opportunity_list",
+                OPPORTUNITIES,
+                SELLERS_AND_ADMIN,
+                "mine=1",
             ),
             Link("Opportunities", "web:opportunity_list", OPPORTUNITIES),
             Link("Accounts", "web:account_list", (*ACCOUNTS, "engagement.view_event")),

@@ -111,7 +111,7 @@ def _walk(browser, base_url: str, user: User) -> list[str]:
 def test_every_menu_page_fits_the_screen_and_passes_axe_for_every_role(browser, live_server):
     demo_world_seed()  # seeded once for the three walks: it takes a while
     problems = []
-    for username in ("marketer", "sales", "admin"):
+    for username in ("marketer", "sales", "manager", "admin"):
         problems += _walk(browser, live_server.url, User.objects.get(username=username))
     assert not problems, "\n".join(problems)
 

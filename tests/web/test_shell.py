@@ -16,9 +16,11 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_every_page_in_a_roles_menus_opens_for_that_role(any_role_user, client_for):
-    client = client_for(any_role_user)
-    links = visible_links(user=any_role_user)
+@pytest.mark.parametrize("role_fixture", ["marketer", "sales_rep", "sales_manager", "admin_member"])
+def test_every_page_in_a_roles_menus_opens_for_that_role(request, client_for, role_fixture):
+    user = request.getfixturevalue(role_fixture)
+    client = client_for(user)
+    links = visible_links(user=user)
     assert links
     for link in links:
         response = client.get(link.href)
@@ -29,6 +31,7 @@ def test_every_page_in_a_roles_menus_opens_for_that_role(any_role_user, client_f
     ("role_fixture", "menus"),
     [
         ("sales_rep", ["Sales", "Plan", "Content", "Signals"]),
+        ("sales_manager", ["Sales", "Plan", "Content", "Signals"]),
         ("marketer", ["Sales", "Plan", "Content", "Signals"]),
         ("admin_member", ["Sales", "Plan", "Content", "Signals", "Admin"]),
     ],

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0013_history"),
+        ("engagement", "0014_handoff_owner"),
     ]
 
     operations = [
