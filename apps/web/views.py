@@ -215,6 +215,9 @@ def opportunity_move(request: HttpRequest, opportunity: Opportunity) -> HttpResp
     if not form.is_valid():
         return _opportunity_page(request, opportunity.pk, stage_form=form)
     stage = form.cleaned_data["stage"]
+    if stage.pk == opportunity.stage_id:
+        form.add_error("stage", f"The deal is already in {stage}.")
+        return _opportunity_page(request, opportunity.pk, stage_form=form)
     try:
         pipeline_services.opportunity_move_stage(
             opportunity=opportunity,

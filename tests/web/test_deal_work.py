@@ -99,6 +99,9 @@ def test_a_move_the_service_refuses_shows_its_message_on_the_field(
     deal.refresh_from_db()
     assert deal.stage == stages[0]
 
+    same = client_for(sales_rep).post(_url("opportunity_move", deal), {"stage": stages[0].pk})
+    assert _field_errors(same.text, "stage") == ["The deal is already in Discovery."]
+
     future = timezone.localdate() + datetime.timedelta(days=2)
     response = client_for(sales_rep).post(
         _url("opportunity_move", deal), {"stage": stages[1].pk, "moved_on": future}
