@@ -87,6 +87,7 @@ def test_a_rep_cannot_decide_another_rep_s_handoff_in_the_ui(client_for_role, ot
         reverse("signals:handoff_decide", args=[theirs.pk]), {"decision": "accepted"}
     )
     assert response.status_code == 403
+    assert f"This handoff is {other_sales_rep}&#x27;s" in response.text
     theirs.refresh_from_db()
     assert theirs.status == Handoff.Status.PENDING
 

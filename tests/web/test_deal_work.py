@@ -172,7 +172,9 @@ def test_another_rep_cannot_work_the_deal_a_manager_can(
             {"kind": "note", "occurred_on": "2026-01-02", "outcome": "noted"},
         ),
     ]:
-        assert client_for(other_sales_rep).post(_url(name, deal), data).status_code == 403, name
+        refused = client_for(other_sales_rep).post(_url(name, deal), data)
+        assert refused.status_code == 403, name
+        assert "Only the deal&#x27;s owner" in refused.text, name
     deal.refresh_from_db()
     assert (deal.stage, deal.amount, Event.objects.count()) == (stages[0], 25000, 0)
 
