@@ -221,26 +221,34 @@ class _History:
         """A random moment in the week (week 0 is the first of the history)."""
         return self.start + week * WEEK + timedelta(seconds=float(self.rng.uniform(0, 604_800)))
 
-    def emit(self, account: Account, person: Contact | None, kind: str, week: int, **extra):
+    def emit(self, account: Account, person: Contact | None, kind: str, counts) -> None:
+        """`counts[w]` events of the kind in week `w`, each at a random moment of it."""
+        weeks = np.repeat(np.arange(len(counts)), counts)
+        if not len(weeks):
+            return
+        seconds = weeks * 604_800 + self.rng.uniform(0, 604_800, len(weeks))
         path = PATHS.get(kind)
-        self.events.append(
+        # The buyer books some meetings themselves (a scheduling link): those are theirs.
+        direction = Direction.BUYER if kind == EventKind.MEETING else default_direction(kind)
+        self.events += [
             Event(
                 account_id=account.pk,
                 contact=person,
                 kind=kind,
                 source=SOURCES.get(kind, EventSource.WEB),
-                direction=extra.pop("direction", default_direction(kind)),
-                occurred_at=self.moment(week),
+                direction=direction,
+                occurred_at=self.start + timedelta(seconds=float(at)),
                 url=f"https://waymark.example{self.pick.choice(path)}" if path else "",
-                **extra,
             )
-        )
+            for at in seconds
+        ]
 
     def account(self, account: Account, people: list[Contact], propensity: float) -> None:
+        """The account's hidden states week by week (burn-in first), then what they leave."""
         rng = self.rng
-        committee = [p for p in people if rng.random() < COMMITTEE_SHARE] or people[:1]
-        noise = {p.pk: rng.gamma(2.0, 0.5) for p in people}
-        state, previous, deal, stage_no = DORMANT, DORMANT, None, 0
+        state, deal, stage_no = DORMANT, None, 0
+        # Per week of the history: the state, the state the week before, the deal's stage.
+        weeks = np.zeros((3, self.weeks), dtype=np.int64)
         for week in range(-BURN_IN_WEEKS, self.weeks):
             previous = state
             if state == DORMANT:
@@ -266,9 +274,9 @@ class _History:
                 state, stage_no = self.progress(deal, week, stage_no, propensity, people)
                 if state == DORMANT:
                     deal = None
-            if week < 0:
-                continue
-            self.signals(account, people, committee, noise, state, previous, stage_no, week)
+            if week >= 0:
+                weeks[:, week] = (state, previous, stage_no)
+        self.signals(account, people, *weeks)
 
     def progress(self, deal, week: int, stage_no: int, propensity: float, people) -> tuple:
         """A week of a deal: it may advance, be lost, or (past the last stage) close."""
@@ -291,41 +299,48 @@ class _History:
             deal.stays.append((closing, deal.closed_at))
             self.won += closing == "won"
             for person in people:
-                self.cycles[person.pk] = deal.closed_at
+                self.cycles[person.pk] = max(
+                    self.cycles.get(person.pk, deal.closed_at), deal.closed_at
+                )
         return DORMANT, 0
 
-    def signals(self, account, people, committee, noise, state, previous, stage_no, week):
+    def signals(self, account, people, state, previous, stage_no) -> None:
+        """Each person's events of each kind, week by week (arrays over the weeks)."""
         rng = self.rng
+        committee = [p for p in people if rng.random() < COMMITTEE_SHARE] or people[:1]
+        in_deal = state == IN_DEAL
         for person in people:
+            appetite = rng.gamma(2.0, 0.5)
             for kind, rate in NOISE_RATES.items():
-                for _ in range(rng.poisson(rate * noise[person.pk])):
-                    self.emit(account, person, kind, week)
+                self.emit(account, person, kind, rng.poisson(rate * appetite, self.weeks))
             for kind, rates in SELLER_RATES.items():
-                for _ in range(rng.poisson(rates[previous])):
-                    self.emit(account, person, kind, week)
+                self.emit(account, person, kind, rng.poisson(np.take(rates, previous)))
             acting = person in committee
             for kind, rates in INTENT_RATES.items():
-                rate = rates[state] if acting else rates[DORMANT]
-                if state == IN_DEAL and acting:
-                    rate *= self.deal_emphasis(kind, stage_no)
-                for _ in range(rng.poisson(rate)):
-                    extra = {"direction": Direction.BUYER} if kind == EventKind.MEETING else {}
-                    self.emit(account, person, kind, week, **extra)
-            self.mql(account, person, acting and state == EVALUATING, week)
-        for _ in range(rng.poisson(SURGE_RATES[state])):
-            self.emit(account, None, EventKind.INTENT_SURGE, week)
+                if not acting:
+                    self.emit(account, person, kind, rng.poisson(rates[DORMANT], self.weeks))
+                    continue
+                rate = np.take(rates, state) * np.where(
+                    in_deal, self.deal_emphasis(kind, stage_no), 1.0
+                )
+                self.emit(account, person, kind, rng.poisson(rate))
+            hot = (state == EVALUATING) & acting
+            raised = rng.random(self.weeks) < np.where(hot, MQL_RAISED, MQL_RANDOM)
+            for week in np.flatnonzero(raised):
+                self.mql(account, person, bool(hot[week]), int(week))
+        self.emit(account, None, EventKind.INTENT_SURGE, rng.poisson(np.take(SURGE_RATES, state)))
 
-    def deal_emphasis(self, kind: str, stage_no: int) -> float:
+    def deal_emphasis(self, kind: str, stage_no: np.ndarray) -> np.ndarray:
         """What a deal's stage brings out: demos while evaluating, meetings over the business
         case, pricing in negotiation (the starter pipeline's order)."""
         late = stage_no / max(1, len(self.pipeline) - 1)
         if kind == EventKind.PRICING_PAGE_VIEW:
             return 0.3 + 2 * late
         if kind == EventKind.DEMO_REQUEST:
-            return 3.0 if stage_no in (1, 2) else 0.5
+            return np.where((stage_no == 1) | (stage_no == 2), 3.0, 0.5)
         if kind == EventKind.MEETING:
             return 0.5 + late
-        return 1.0
+        return np.ones(len(stage_no))
 
     def mql(self, account, person, hot: bool, week: int) -> None:
         if self.rng.random() >= (MQL_RAISED if hot else MQL_RANDOM):

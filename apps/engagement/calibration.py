@@ -22,10 +22,12 @@ The method (`calibrate`), and why:
   chosen by validation AUC. A linear logit in capped evidence is exactly how the score adds
   rules, so a coefficient is a weight. Weights cannot be negative: a rule whose coefficient
   is negative gets weight 0 and the rest are refitted without it.
-- Coefficients become weights on the current scale: multiplied by the one factor that keeps
-  the average engagement of the training examples what it is today (so MQL thresholds and
-  stage thresholds keep their meaning), divided by the rule's phase multiplier (which the
-  recompute applies on top). Caps stay the same in events-worth.
+- The fit points (the rest of the score) are fitted beside the evidence, so their
+  coefficient says what a unit of log-odds is worth in points; coefficients become weights
+  at that rate, kept within `SCALE_BOUND` of the rate that leaves the average engagement of
+  the training examples where it is today (the current scale: MQL and stage thresholds keep
+  their meaning), divided by the rule's phase multiplier (the recompute applies it on top).
+  Caps stay the same in events-worth.
 - A rule with fewer than `MIN_EVENTS` events is kept as is: too little to tell.
 - Lift is the odds ratio of one typical event of the rule (an event worth the rule's mean
   decayed worth at the cutoffs), with a 90 % Wald interval from the fit's Hessian.
@@ -119,7 +121,7 @@ MIN_EVENTS = 30
 MAX_EXAMPLES = 120_000
 # The points a unit of log-odds is worth stay within this factor of the one that keeps the
 # average engagement as it is.
-SCALE_BOUND = 4
+SCALE_BOUND = 2
 # The stage threshold is picked among the current one times these.
 THRESHOLD_FACTORS = (0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16)
 # … and among these quantiles of the people's strongest stage evidence.
