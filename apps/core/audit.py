@@ -58,6 +58,15 @@ def history_user(request: HttpRequest | None = None, **_) -> Any:
     return user
 
 
+def acting_user() -> Any:
+    """Who the write happening now is made by, as the audit trail records it: the user a
+    system path acts for, else the signed-in user of the request; None when nobody is."""
+    from simple_history.models import HistoricalRecords
+
+    user = history_user(getattr(HistoricalRecords.context, "request", None))
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def request_path(request: HttpRequest) -> str:
     if request.path.startswith("/admin/"):
         return AuditPath.ADMIN

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
 from apps.core.admin import ReadOnlyAdminMixin, WaymarkAdmin
 from apps.core.exceptions import ApplicationError
@@ -7,11 +8,13 @@ from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
     Backtest,
+    Calibration,
     ContactScore,
     Event,
     Handoff,
     InferredStageChange,
     RecomputeRequest,
+    RuleSet,
     ScoringSettings,
     SignalRule,
     WebhookDelivery,
@@ -60,6 +63,27 @@ class SignalRuleAdmin(WaymarkAdmin):
     search_fields = ("url_pattern", "journey_stage__name")
     autocomplete_fields = ("journey_stage",)
     list_select_related = ("journey_stage__parent",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the services, so every change stores a rule set version."""
+        if change:
+            # The form already copied its values onto `obj`: compare with the stored row.
+            stored = SignalRule.objects.get(pk=obj.pk)
+            saved = services.signal_rule_update(rule=stored, data=form.cleaned_data)
+        else:
+            saved = services.signal_rule_create(data=form.cleaned_data)
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_model(self, request, obj) -> None:
+        services.signal_rule_delete(rule=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset) -> None:
+        with services.rule_changes(
+            origin=RuleSet.Origin.EDITED, summary=f"{queryset.count()} rules removed in the admin"
+        ):
+            for rule in queryset:
+                services.signal_rule_delete(rule=rule)
 
 
 @admin.register(ScoringSettings)
@@ -113,8 +137,10 @@ class ScoringSettingsAdmin(WaymarkAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
+        """Through the service, so a new stage threshold stores a rule set version."""
         obj.pk = ScoringSettings.SINGLETON_ID
-        super().save_model(request, obj, form, change)
+        services.scoring_settings_update(data=form.cleaned_data)
+        obj._state.adding = False
 
 
 class _ScoreAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
@@ -193,6 +219,22 @@ class BacktestAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     list_display = ("created_at", "as_of", "horizon_days", "outcome", "status", "requested_by")
     list_filter = ("status", "outcome")
     list_select_related = ("requested_by",)
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """Rule set versions: stored by the rule services, approved or declined on their page."""
+
+    list_display = ("version", "status", "origin", "summary", "decided_by", "activated_at")
+    list_filter = ("status", "origin")
+    list_select_related = ("decided_by",)
+
+
+@admin.register(Calibration)
+class CalibrationAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    list_display = ("created_at", "start", "end", "horizon_days", "outcome", "status", "proposal")
+    list_filter = ("status", "outcome")
+    list_select_related = ("requested_by", "proposal")
 
 
 @admin.register(RecomputeRequest)

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -409,6 +410,10 @@ class ScoreState(models.Model):
     stage_since = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField()
     score_week_ago = models.FloatField(null=True, blank=True)
+    # No foreign key: written in bulk by every recompute, like the rest of the row.
+    rule_set_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The rule set version the score was computed with."
+    )
 
     class Meta:
         abstract = True
@@ -547,6 +552,9 @@ class InferredStageChange(models.Model):
     threshold = models.FloatField(help_text="The evidence a stage needed at the time.")
     committee_coverage = models.PositiveIntegerField(null=True, blank=True)
     evidence = models.JSONField(default=list)
+    rule_set_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The rule set version the change was computed with."
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -757,12 +765,150 @@ class Backtest(TimeStampedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     results = models.JSONField(default=dict, blank=True)
     failure = models.TextField(blank=True)
+    compare_with = models.ForeignKey(
+        "engagement.RuleSet",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A proposal or an earlier version, scored beside the current rules.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Backtest as of {self.as_of:%Y-%m-%d}, {self.horizon_days} days"
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class RuleSet(TimeStampedModel):
+    """One version of the rules scores are computed with: every signal rule as a recompute reads
+    it and the stage threshold, kept whole so any past score can be worked out again.
+
+    Every change of the live rules stores a new active version (the one before is superseded);
+    a calibration stores a proposal instead, which changes nothing until a marketer approves it.
+    Exactly one version is active once any exists.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        SUPERSEDED = "superseded", "Superseded"
+        DECLINED = "declined", "Declined"
+
+    class Origin(models.TextChoices):
+        STARTER_KIT = "starter_kit", "Starter kit"
+        EDITED = "edited", "Rules edited"
+        TEMPLATE_RESET = "template_reset", "Reset to the template"
+        CALIBRATION = "calibration", "Calibration"
+        IN_PLACE = "in_place", "Rules in place when versions began"
+
+    version = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    origin = models.CharField(max_length=14, choices=Origin.choices)
+    summary = models.TextField(help_text="What changed, and who changed it.")
+    # Per rule: id, kind, url_pattern, property_name, property_value, journey_stage (id),
+    # weight, half_life_days, cap, repeat_count, repeat_window_days, is_active, label
+    # (`scoring.rule_snapshot`).
+    rules = models.JSONField(default=list)
+    stage_threshold = models.DecimalField(max_digits=6, decimal_places=2)
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version this one was made from.",
+    )
+    # A calibration's why: per rule its lift, interval, events and reason; the threshold's
+    # reason; the metrics; the history it learned from.
+    evidence = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="rule_set_version_positive"),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="active"),
+                name="rule_set_one_active",
+                violation_error_message="Only one rule set is active at a time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_at__isnull=False),
+                name="rule_set_decided_unless_proposed",
+                violation_error_message="A rule set that is no longer proposed records when it "
+                "was decided.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rule set v{self.version} ({self.get_status_display().lower()})"
+
+
+class Calibration(TimeStampedModel):
+    """One calibration run: weights, half-lives and the stage threshold learned from history
+    on a worker (apps/engagement/calibration.py), ending in a proposed rule set."""
+
+    Status = Backtest.Status
+
+    start = models.DateTimeField(help_text="The first moment buyers are scored at.")
+    end = models.DateTimeField(help_text="The last moment buyers are scored at.")
+    horizon_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="Days after each moment in which the outcome counts.",
+    )
+    outcome = models.CharField(
+        max_length=24,
+        choices=Backtest.Outcome.choices,
+        default=Backtest.Outcome.OPPORTUNITY_CREATED,
+    )
+    cutoffs = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(2), MaxValueValidator(24)],
+        help_text="Moments spread evenly from start to end; the later ones are held out.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    failure = models.TextField(blank=True)
+    proposal = models.ForeignKey(
+        RuleSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="calibrations"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Calibration {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}, {self.horizon_days} days"
 
     @property
     def is_working(self) -> bool:

@@ -74,19 +74,24 @@ class Rule:
 
     @classmethod
     def of(cls, rule: SignalRule) -> "Rule":
+        return cls.from_snapshot(rule_snapshot(rule))
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict) -> "Rule":
+        """The rule as a rule set stored it (`rule_snapshot`): live rules take the same path."""
         return cls(
-            id=rule.pk or 0,
-            kind=rule.kind,
-            url_pattern=rule.url_pattern.strip().translate(ASCII_LOWER),
-            property_name=rule.property_name,
-            property_value=rule.property_value,
-            stage_id=rule.journey_stage_id,
-            weight=float(rule.weight),
-            half_life_days=float(rule.half_life_days),
-            cap=None if rule.cap is None else float(rule.cap),
-            repeat_count=rule.repeat_count,
-            window_days=rule.repeat_window_days,
-            label=rule.label,
+            id=snapshot["id"] or 0,
+            kind=snapshot["kind"],
+            url_pattern=snapshot["url_pattern"].strip().translate(ASCII_LOWER),
+            property_name=snapshot["property_name"],
+            property_value=snapshot["property_value"],
+            stage_id=snapshot["journey_stage"],
+            weight=float(snapshot["weight"]),
+            half_life_days=float(snapshot["half_life_days"]),
+            cap=None if snapshot["cap"] is None else float(snapshot["cap"]),
+            repeat_count=snapshot["repeat_count"],
+            window_days=snapshot["repeat_window_days"],
+            label=snapshot["label"],
         )
 
     @property
@@ -131,6 +136,8 @@ class ScoringModel:
     mql_threshold: float
     mqa_threshold: float
     rejected_cooldown_days: int
+    # The rule set version the rules come from, recorded on every score and stage change.
+    rule_set_version: int | None = None
 
     def with_rules(self, rules: Iterable[Rule]) -> "ScoringModel":
         return replace(self, rules=tuple(rules))
@@ -152,12 +159,47 @@ def stage_order(stages: Iterable[JourneyStage]) -> dict[int, Stage]:
     }
 
 
-def load_scoring_model(*, settings: ScoringSettings, rules: Iterable[SignalRule]) -> ScoringModel:
-    stages = JourneyStage.objects.select_related("parent")
+def rule_snapshot(rule: SignalRule) -> dict:
+    """Everything a recompute reads of a rule, as a rule set stores it (JSON)."""
+    return {
+        "id": rule.pk,
+        "kind": rule.kind,
+        "url_pattern": rule.url_pattern,
+        "property_name": rule.property_name,
+        "property_value": rule.property_value,
+        "journey_stage": rule.journey_stage_id,
+        "weight": float(rule.weight),
+        "half_life_days": rule.half_life_days,
+        "cap": None if rule.cap is None else float(rule.cap),
+        "repeat_count": rule.repeat_count,
+        "repeat_window_days": rule.repeat_window_days,
+        "is_active": rule.is_active,
+        "label": rule.label,
+    }
+
+
+def load_scoring_model(
+    *,
+    settings: ScoringSettings,
+    rules: Iterable[SignalRule] = (),
+    snapshot: dict | None = None,
+) -> ScoringModel:
+    """The model of the live `rules`, or of a stored rule set: `snapshot` holds its `rules`
+    (`rule_snapshot`s), `stage_threshold` and `version`, and replaces the settings' threshold.
+    A stored rule whose stage was deleted since is left out: nothing can be placed there."""
+    stages = stage_order(JourneyStage.objects.select_related("parent"))
+    threshold = settings.stage_threshold
+    version = None
+    if snapshot is None:
+        read = [Rule.of(rule) for rule in rules if rule.is_active]
+    else:
+        read = [Rule.from_snapshot(rule) for rule in snapshot["rules"] if rule["is_active"]]
+        read = [rule for rule in read if rule.stage_id in stages]
+        threshold, version = snapshot["stage_threshold"], snapshot["version"]
     return ScoringModel(
-        rules=tuple(Rule.of(rule) for rule in rules if rule.is_active),
-        stages=stage_order(stages),
-        threshold=float(settings.stage_threshold),
+        rules=tuple(read),
+        stages=stages,
+        threshold=float(threshold),
         phase_multipliers={
             Phase.AWARENESS: float(settings.awareness_multiplier),
             Phase.CONSIDERATION: float(settings.consideration_multiplier),
@@ -185,6 +227,7 @@ def load_scoring_model(*, settings: ScoringSettings, rules: Iterable[SignalRule]
         mql_threshold=float(settings.mql_threshold),
         mqa_threshold=float(settings.mqa_threshold),
         rejected_cooldown_days=settings.rejected_handoff_cooldown_days,
+        rule_set_version=version,
     )
 
 
@@ -804,11 +847,12 @@ class _Run:
         return self.execute(
             f"""INSERT INTO engagement_inferredstagechange
                     (account_id, contact_id, from_stage_id, to_stage_id, is_forward, changed_at,
-                     score, stage_evidence, threshold, committee_coverage, evidence)
+                     score, stage_evidence, threshold, committee_coverage, evidence,
+                     rule_set_version)
                 SELECT {subject}, n.old_stage_id, n.stage_id,
                        (COALESCE(n.ordinal, 0) > COALESCE(n.old_ordinal, 0)), %s,
                        n.score, n.stage_evidence, %s, {coverage},
-                       COALESCE(x.evidence, {self.sql.empty_list})
+                       COALESCE(x.evidence, {self.sql.empty_list}), {self.version()}
                 FROM {moved} n
                 LEFT JOIN (
                     SELECT x.{key}, {self.evidence_json()} AS evidence
@@ -848,6 +892,7 @@ class _Run:
             for column in ("fit", "engagement", "score", "stage_id", "stage_evidence")
         }
         values["computed_at"] = "%s"
+        values["rule_set_version"] = self.version()
         kept_since = "CASE WHEN n.stage_id = o.stage_id THEN o.stage_since ELSE %s END"
         since = "CASE WHEN n.stage_id IS NULL THEN NULL ELSE {} END"
         assignments = ", ".join(f"{column} = {value}" for column, value in values.items())
@@ -865,6 +910,11 @@ class _Run:
                 ORDER BY n.{key}""",
             [self.at_db, self.at_db, *week_params],
         )
+
+    def version(self) -> str:
+        """The rule set version written on each row: a constant of the statement."""
+        version = self.model.rule_set_version
+        return "CAST(NULL AS INTEGER)" if version is None else f"{version:d}"
 
     def snapshot_accounts(self) -> None:
         day = connection.ops.adapt_datefield_value(self.at.date())

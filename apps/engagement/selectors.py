@@ -1,5 +1,5 @@
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -14,15 +14,18 @@ from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
     Backtest,
+    Calibration,
     ContactScore,
     Direction,
     Event,
     EventKind,
     Handoff,
     InferredStageChange,
+    RuleSet,
     ScoringSettings,
     SignalRule,
 )
+from apps.journeys.models import JourneyStage
 from apps.users.models import Role, User
 from apps.users.selectors import SELLING_ROLES, bound_to_own_records, user_role
 
@@ -52,6 +55,49 @@ def scoring_model(
     if rules is None:
         rules = SignalRule.objects.filter(is_active=True)
     return scoring.load_scoring_model(settings=settings, rules=rules)
+
+
+def rule_set_active() -> RuleSet | None:
+    return RuleSet.objects.filter(status=RuleSet.Status.ACTIVE).first()
+
+
+def rule_set_active_at(*, at: datetime) -> RuleSet | None:
+    """The version in force at `at`: the last one activated by then (None before the first)."""
+    return (
+        RuleSet.objects.filter(activated_at__lte=at)
+        .exclude(status__in=[RuleSet.Status.PROPOSED, RuleSet.Status.DECLINED])
+        .order_by("-activated_at", "-version")
+        .first()
+    )
+
+
+def rule_set_model(
+    *, rule_set: RuleSet, settings: ScoringSettings | None = None
+) -> scoring.ScoringModel:
+    """A stored version's rules and stage threshold, with today's other settings."""
+    snapshot = {
+        "rules": rule_set.rules,
+        "stage_threshold": rule_set.stage_threshold,
+        "version": rule_set.version,
+    }
+    return scoring.load_scoring_model(settings=settings or scoring_settings(), snapshot=snapshot)
+
+
+def recompute_model(*, rule_set: RuleSet | None = None, at: datetime | None = None):
+    """What a recompute runs with: the stored `rule_set`; else, replaying a moment `at` since
+    which the rules changed, the version in force then; else the live rules, marked with the
+    active version (before any version was kept: unmarked)."""
+    settings = scoring_settings()
+    if rule_set is None and at is not None:
+        then = rule_set_active_at(at=at)
+        if then is not None and then.status != RuleSet.Status.ACTIVE:
+            rule_set = then
+    if rule_set is not None:
+        return rule_set_model(rule_set=rule_set, settings=settings)
+    active = rule_set_active()
+    return replace(
+        scoring_model(settings=settings), rule_set_version=active.version if active else None
+    )
 
 
 def score_slices(*, parts: int = scoring.RECOMPUTE_SLICES) -> list[dict]:
@@ -507,3 +553,96 @@ def backtest_sections(*, backtest: Backtest) -> list[dict]:
             }
         )
     return sections
+
+
+# -- rule set versions -------------------------------------------------------------------------
+
+
+def rule_set_list() -> QuerySet[RuleSet]:
+    """Every version, newest first, without the rules they hold (the list does not show them)."""
+    return RuleSet.objects.select_related("proposed_by", "decided_by", "based_on").defer(
+        "rules", "evidence"
+    )
+
+
+RULE_NUMBERS = ("weight", "half_life_days", "cap")
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One rule from one version to the next: `old` and `new` are its stored snapshots (None
+    where the rule is not in that version); `evidence` the calibration's why, if any."""
+
+    rule_id: int
+    label: str
+    stage_name: str
+    old: dict | None
+    new: dict | None
+    evidence: dict | None
+
+    @property
+    def change(self) -> str:
+        if self.old is None:
+            return "added"
+        if self.new is None:
+            return "removed"
+        return "changed" if self.old != self.new else "unchanged"
+
+    @property
+    def changed_numbers(self) -> list[str]:
+        """Which of weight, half-life and cap moved."""
+        if self.old is None or self.new is None:
+            return []
+        return [name for name in RULE_NUMBERS if self.old[name] != self.new[name]]
+
+
+@dataclass(frozen=True)
+class RuleSetDiff:
+    old: RuleSet | None
+    new: RuleSet
+    rules: list[RuleChange]
+    threshold_reason: str
+
+    @property
+    def old_threshold(self):
+        return None if self.old is None else self.old.stage_threshold
+
+    @property
+    def new_threshold(self):
+        return self.new.stage_threshold
+
+    @property
+    def changed(self) -> list[RuleChange]:
+        return [rule for rule in self.rules if rule.change != "unchanged"]
+
+
+def rule_set_diff(*, rule_set: RuleSet, against: RuleSet | None = None) -> RuleSetDiff:
+    """Rule by rule, `against` (by default the version `rule_set` was made from) → `rule_set`:
+    weight, half-life and cap, with the calibration's lift, interval, events and reason; and the
+    stage threshold. One query whatever the number of rules (the stages, for their names)."""
+    old = against if against is not None else rule_set.based_on
+    old_rules = {rule["id"]: rule for rule in (old.rules if old else [])}
+    new_rules = {rule["id"]: rule for rule in rule_set.rules}
+    evidence = rule_set.evidence.get("rules", {})
+    stage_ids = {rule["journey_stage"] for rule in [*old_rules.values(), *new_rules.values()]}
+    stages = JourneyStage.objects.select_related("parent").in_bulk(stage_ids)
+    changes = []
+    for rule_id in sorted(old_rules.keys() | new_rules.keys()):
+        either = new_rules.get(rule_id) or old_rules[rule_id]
+        stage = stages.get(either["journey_stage"])
+        changes.append(
+            RuleChange(
+                rule_id=rule_id,
+                label=either["label"],
+                stage_name=str(stage) if stage else "a deleted stage",
+                old=old_rules.get(rule_id),
+                new=new_rules.get(rule_id),
+                evidence=evidence.get(str(rule_id)),
+            )
+        )
+    reason = rule_set.evidence.get("threshold_reason", "")
+    return RuleSetDiff(old=old, new=rule_set, rules=changes, threshold_reason=reason)
+
+
+def calibration_list() -> QuerySet[Calibration]:
+    return Calibration.objects.select_related("requested_by", "proposal")

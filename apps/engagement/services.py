@@ -1,29 +1,40 @@
 import io
+import json
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.services import contacts_buying_cycle_start
+from apps.core.audit import acting_user
 from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
-from apps.engagement import backtest, ingestion, scoring, webhooks
+from apps.engagement import backtest, calibration, ingestion, scoring, selectors, webhooks
+from apps.engagement.calibration import CalibrationResult, History, RuleProposal
 from apps.engagement.models import (
     AccountScoreSnapshot,
     Backtest,
+    Calibration,
     Event,
     Handoff,
     InferredStageChange,
     RecomputeRequest,
+    RuleSet,
     ScoringSettings,
     SignalRule,
     WebhookDelivery,
@@ -35,7 +46,12 @@ from apps.engagement.selectors import (
     scoring_model,
     scoring_settings,
 )
-from apps.engagement.tasks import recompute_pending_scores, run_backtest
+from apps.engagement.tasks import (
+    recompute_all_scores,
+    recompute_pending_scores,
+    run_backtest,
+    run_calibration,
+)
 from apps.users.models import User
 from apps.users.selectors import user_sells
 
@@ -64,6 +80,8 @@ WEBHOOK_SOURCE_FIELDS = ["name", "source", "tolerance_seconds", "is_active"]
 UNKNOWN_SOURCE_TOLERANCE = WebhookSource._meta.get_field("tolerance_seconds").default
 # The longest horizon a backtest looks ahead.
 BACKTEST_MAX_HORIZON_DAYS = 730
+# A calibration scores buyers at this many moments of its history.
+CALIBRATION_MIN_CUTOFFS, CALIBRATION_MAX_CUTOFFS = 2, 24
 # Accounts per incremental recompute transaction.
 RECOMPUTE_BATCH = 500
 SNAPSHOT_DAYS_KEPT = 90
@@ -71,28 +89,305 @@ NDJSON = "application/x-ndjson"
 
 
 # -- rules and settings -------------------------------------------------------------------------
+# Every change of the live rules (or of the stage threshold) stores a new rule set version in
+# the same transaction: nothing changes scores silently (see "rule set versions" below).
 
 
 @transaction.atomic
 def signal_rule_create(*, data: dict) -> SignalRule:
-    return model_create(model=SignalRule, data=data)
+    rule = model_create(model=SignalRule, data=data)
+    _rules_changed(summary=f"Rule added: {rule} (weight {rule.weight})")
+    return rule
 
 
 @transaction.atomic
 def signal_rule_update(*, rule: SignalRule, data: dict) -> SignalRule:
-    return model_update(instance=rule, fields=SIGNAL_RULE_FIELDS, data=data)[0]
+    before = scoring.rule_snapshot(rule)
+    rule, changed = model_update(instance=rule, fields=SIGNAL_RULE_FIELDS, data=data)
+    if changed:
+        moves = _moves(before, scoring.rule_snapshot(rule))
+        _rules_changed(summary=f"Rule changed: {rule}: {moves}")
+    return rule
 
 
 @transaction.atomic
 def signal_rule_delete(*, rule: SignalRule) -> None:
     """Remove a rule; stage changes it explained keep its description in their evidence."""
+    summary = f"Rule removed: {rule}"
     rule.delete()
+    _rules_changed(summary=summary)
 
 
 @transaction.atomic
 def scoring_settings_update(*, data: dict) -> ScoringSettings:
     settings, _ = ScoringSettings.objects.get_or_create(pk=ScoringSettings.SINGLETON_ID)
-    return model_update(instance=settings, fields=SCORING_SETTINGS_FIELDS, data=data)[0]
+    threshold = settings.stage_threshold
+    settings = model_update(instance=settings, fields=SCORING_SETTINGS_FIELDS, data=data)[0]
+    if settings.stage_threshold != threshold:
+        _rules_changed(summary=f"Stage threshold {threshold} → {settings.stage_threshold}")
+    return settings
+
+
+# -- rule set versions -------------------------------------------------------------------------
+
+# The summaries of the single rule changes of a larger change (a reset, the starter kit, an
+# approval) while it runs: they store no version of their own; the whole change stores one.
+_larger_change: ContextVar[list[str] | None] = ContextVar("rule_set_change", default=None)
+RULE_FIELD_NAMES = {"half_life_days": "half-life", "journey_stage": "stage", "is_active": "active"}
+
+
+def _moves(old: dict, new: dict) -> str:
+    """ "weight 5.0 → 8.0, half-life 30 → 20": what moved between two rule snapshots."""
+    return ", ".join(
+        f"{RULE_FIELD_NAMES.get(name, name.replace('_', ' '))} {old[name]} → {new[name]}"
+        for name in new
+        if name not in ("id", "label") and old[name] != new[name]
+    )
+
+
+def _by(summary: str, user: User | None) -> str:
+    return f"{summary} (by {user})" if user else summary
+
+
+def _live_rules() -> tuple[list[dict], Decimal]:
+    """The live rules as a rule set stores them, and the stage threshold."""
+    rules = [scoring.rule_snapshot(rule) for rule in SignalRule.objects.order_by("pk")]
+    return rules, scoring_settings().stage_threshold
+
+
+def _holds_live_rules(rule_set: RuleSet) -> bool:
+    rules, threshold = _live_rules()
+    return rule_set.rules == rules and rule_set.stage_threshold == threshold
+
+
+def _take_turn() -> None:
+    """Changes of the rule sets take turns: the settings row is the lock (when it exists)."""
+    list(ScoringSettings.objects.select_for_update().filter(pk=ScoringSettings.SINGLETON_ID))
+
+
+def _next_version() -> int:
+    return (RuleSet.objects.aggregate(last=Max("version"))["last"] or 0) + 1
+
+
+def _activate(rule_set: RuleSet, *, at: datetime) -> None:
+    RuleSet.objects.filter(status=RuleSet.Status.ACTIVE).exclude(pk=rule_set.pk).update(
+        status=RuleSet.Status.SUPERSEDED, updated_at=at
+    )
+    rule_set.status, rule_set.activated_at = RuleSet.Status.ACTIVE, at
+    rule_set.save()
+
+
+def rule_set_record(*, origin: str, summary: str, user: User | None = None) -> RuleSet | None:
+    """Store the live rules and threshold as the new active version (the one before is
+    superseded), in the caller's transaction; nothing when the active version holds them
+    already. Returns the active version (None if there are no rules and no version yet)."""
+    _take_turn()
+    active = selectors.rule_set_active()
+    if active is not None and _holds_live_rules(active):
+        return active
+    rules, threshold = _live_rules()
+    if active is None and not rules:
+        return None
+    now = timezone.now()
+    rule_set = RuleSet(
+        version=_next_version(),
+        origin=origin,
+        summary=_by(summary, user),
+        rules=rules,
+        stage_threshold=threshold,
+        based_on=active,
+        decided_by=user,
+        decided_at=now,
+    )
+    _activate(rule_set, at=now)
+    return rule_set
+
+
+def _rules_changed(*, summary: str) -> None:
+    """One change of the live rules: a version of its own, unless part of a larger change."""
+    larger = _larger_change.get()
+    if larger is not None:
+        larger.append(summary)
+    else:
+        rule_set_record(origin=RuleSet.Origin.EDITED, summary=summary, user=acting_user())
+
+
+@contextmanager
+def _one_change() -> Iterator[list[str]]:
+    """Collects the summaries of the rule changes made inside, which store no version."""
+    changes: list[str] = []
+    token = _larger_change.set(changes)
+    try:
+        yield changes
+    finally:
+        _larger_change.reset(token)
+
+
+@contextmanager
+def rule_changes(*, origin: str, summary: str, user: User | None = None) -> Iterator[None]:
+    """The rule and threshold changes inside make one version, stored at the end if anything
+    changed (run it in a transaction): a reset to the template, the starter kit."""
+    with _one_change() as changes:
+        yield
+    if changes:
+        rule_set_record(origin=origin, summary=summary, user=user or acting_user())
+
+
+def _to_decimal(value: float, *, least: str = "0") -> Decimal:
+    return max(Decimal(str(value)).quantize(Decimal("0.01")), Decimal(least))
+
+
+def _proposed(rule: dict, proposal: RuleProposal) -> dict:
+    """A live rule's snapshot with a proposal's numbers, rounded as the rule's fields store
+    them: approving it gives exactly these numbers, so its scores reproduce."""
+    half_life = SignalRule._meta.get_field("half_life_days")
+    longest = max(v.limit_value for v in half_life.validators if isinstance(v, MaxValueValidator))
+    return rule | {
+        "weight": float(_to_decimal(proposal.new_weight)),
+        "half_life_days": min(max(round(proposal.new_half_life_days), 1), longest),
+        "cap": None if proposal.new_cap is None else float(_to_decimal(proposal.new_cap)),
+    }
+
+
+class _FiguresEncoder(DjangoJSONEncoder):
+    """Times as ISO text, NumPy numbers (from the fitting) as plain ones."""
+
+    def default(self, o: Any) -> Any:
+        return o.item() if hasattr(o, "item") else super().default(o)
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=_FiguresEncoder))
+
+
+@transaction.atomic
+def rule_set_propose(
+    *, result: CalibrationResult, user: User | None = None, history: History | None = None
+) -> RuleSet:
+    """A calibration's result as a proposed version: the live rules with its weights,
+    half-lives and caps, and its stage threshold. Changes nothing live until approved."""
+    based_on = rule_set_record(
+        origin=RuleSet.Origin.IN_PLACE if not RuleSet.objects.exists() else RuleSet.Origin.EDITED,
+        summary="The rules as they stood when a calibration proposed changes",
+    )
+    rules, _ = _live_rules()
+    proposals = {proposal.rule_id: proposal for proposal in result.rules}
+    gone = proposals.keys() - {rule["id"] for rule in rules}
+    if gone:
+        raise ApplicationError(
+            "The signal rules changed while the calibration ran (a rule it weighed is gone): "
+            "run it again.",
+            fields={"rules": [f"No live rule {pk}." for pk in sorted(gone)]},
+        )
+    proposed = [_proposed(r, proposals[r["id"]]) if r["id"] in proposals else r for r in rules]
+    threshold = _to_decimal(result.new_threshold, least="0.01")
+    moved = sum(old != new for old, new in zip(rules, proposed, strict=True))
+    summary = f"Calibration proposes new numbers for {moved} of {len(rules)} rules"
+    if based_on is not None and threshold != based_on.stage_threshold:
+        summary += f" and stage threshold {based_on.stage_threshold} → {threshold}"
+    evidence = {
+        "rules": {
+            str(p.rule_id): {
+                "lift": p.lift,
+                "lift_low": p.lift_low,
+                "lift_high": p.lift_high,
+                "events": p.events,
+                "reason": p.reason,
+            }
+            for p in result.rules
+        },
+        "threshold_reason": result.threshold_reason,
+        "metrics": result.metrics,
+        "history": asdict(history) if history else None,
+    }
+    return RuleSet.objects.create(
+        version=_next_version(),
+        status=RuleSet.Status.PROPOSED,
+        origin=RuleSet.Origin.CALIBRATION,
+        summary=_by(summary, user),
+        rules=proposed,
+        stage_threshold=threshold,
+        based_on=based_on,
+        evidence=_json_safe(evidence),
+        proposed_by=user,
+    )
+
+
+def _proposal(rule_set: RuleSet) -> RuleSet:
+    locked = (
+        RuleSet.objects.select_for_update(of=("self",))
+        .select_related("based_on")
+        .get(pk=rule_set.pk)
+    )
+    if locked.status != RuleSet.Status.PROPOSED:
+        raise ApplicationError(
+            f"Version {locked.version} is {locked.get_status_display().lower()}, not a proposal "
+            "waiting for a decision.",
+            fields={"status": ["Only a proposed rule set can be approved or declined."]},
+        )
+    return locked
+
+
+@transaction.atomic
+def rule_set_approve(*, rule_set: RuleSet, user: User | None) -> RuleSet:
+    """Make a proposal the live rules: its numbers go onto the signal rules and the stage
+    threshold, it becomes the active version (the one before superseded) and every buyer is
+    rescored after commit. Refused when the live rules changed since it was made."""
+    _take_turn()
+    proposal = _proposal(rule_set)
+    based_on = proposal.based_on
+    if (
+        based_on is None
+        or based_on.status != RuleSet.Status.ACTIVE
+        or not (_holds_live_rules(based_on))
+    ):
+        active = selectors.rule_set_active()
+        raise ApplicationError(
+            f"The signal rules changed since this proposal was made from version "
+            f"{based_on.version if based_on else '?'} (now version "
+            f"{active.version if active else '?'}): approving it would undo those changes. "
+            "Run a new calibration to propose from the rules as they are now.",
+            fields={"based_on": ["The live rules changed since this version."]},
+        )
+    live = SignalRule.objects.in_bulk([rule["id"] for rule in proposal.rules])
+    with _one_change():
+        for rule in proposal.rules:
+            signal_rule_update(
+                rule=live[rule["id"]],
+                data={
+                    "weight": _to_decimal(rule["weight"]),
+                    "half_life_days": rule["half_life_days"],
+                    "cap": None if rule["cap"] is None else _to_decimal(rule["cap"]),
+                },
+            )
+        scoring_settings_update(data={"stage_threshold": proposal.stage_threshold})
+    now = timezone.now()
+    proposal.decided_by, proposal.decided_at = user, now
+    _activate(proposal, at=now)
+    transaction.on_commit(recompute_all_scores.delay)
+    return proposal
+
+
+@transaction.atomic
+def rule_set_decline(*, rule_set: RuleSet, user: User | None, reason: str) -> RuleSet:
+    """Turn a proposal down, saying why; the live rules stay as they are."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            "Say why the proposal is declined, so the next calibration can be judged against it.",
+            fields={"reason": ["Required when declining."]},
+        )
+    proposal = _proposal(rule_set)
+    return model_update(
+        instance=proposal,
+        fields=["status", "decided_by", "decided_at", "decline_reason"],
+        data={
+            "status": RuleSet.Status.DECLINED,
+            "decided_by": user,
+            "decided_at": timezone.now(),
+            "decline_reason": reason,
+        },
+    )[0]
 
 
 # -- intake ------------------------------------------------------------------------------------
@@ -225,19 +520,39 @@ def scores_recompute(
     through: int | None = None,
     at: datetime | None = None,
     known_then: bool = False,
+    rule_set: int | None = None,
 ) -> scoring.RecomputeResult:
     """Scores, stages, stage changes and handoffs for these accounts; with none named, for
     every account, or for one slice of a full run (`selectors.score_slices`).
 
     With `at` in the past it replays history: the events that had occurred by then, decayed to
     then (and, with `known_then`, only those Waymark had received by then), with the handoffs
-    raised by then; the stage changes and handoffs it writes are dated `at`."""
-    model = scoring_model(settings=scoring_settings())
+    raised by then, under the rule set version in force then; the stage changes and handoffs
+    it writes are dated `at`. `rule_set` (a version number) recomputes with that version's
+    rules instead of the live ones. Every score and change records its version."""
+    stored = None if rule_set is None else _applied_rule_set(rule_set)
+    model = selectors.recompute_model(rule_set=stored, at=at)
     ids = None if account_ids is None else tuple(account_ids)
     scope = scoring.Scope(account_ids=ids, part=part, parts=parts, after=after, through=through)
     return scoring.recompute(
         model=model, at=at or timezone.now(), scope=scope, known_then=known_then
     )
+
+
+def _applied_rule_set(version: int) -> RuleSet:
+    """A version scores may be recomputed with: one that was in force at some time."""
+    rule_set = RuleSet.objects.filter(version=version).first()
+    if rule_set is None:
+        raise ApplicationError(
+            f"There is no rule set version {version}.", fields={"rule_set": ["No such version."]}
+        )
+    if rule_set.activated_at is None:
+        raise ApplicationError(
+            f"Version {version} was never approved, so no score was computed with it: "
+            "backtest it instead.",
+            fields={"rule_set": ["Only an active or superseded version."]},
+        )
+    return rule_set
 
 
 def scores_recompute_pending(*, batch_size: int = RECOMPUTE_BATCH) -> int:
@@ -275,11 +590,21 @@ def signals_housekeeping(*, at: datetime | None = None) -> None:
 # -- backtests ---------------------------------------------------------------------------------
 
 
-def backtest_scorers() -> list[backtest.Scorer]:
-    """What a backtest compares: the current rules and the plain activity count. An earlier
-    rule set, once rule sets are kept, is one more `backtest.rules_scorer` here."""
-    model = scoring_model(settings=scoring_settings())
-    return [backtest.rules_scorer(model=model), backtest.activity_scorer()]
+def backtest_scorers(*, compare_with: RuleSet | None = None) -> list[backtest.Scorer]:
+    """What a backtest compares: the current rules and the plain activity count, and a
+    proposal or an earlier version (`compare_with`) beside them."""
+    settings = scoring_settings()
+    scorers = [backtest.rules_scorer(model=scoring_model(settings=settings))]
+    if compare_with is not None:
+        proposed = compare_with.status == RuleSet.Status.PROPOSED
+        scorers.append(
+            backtest.rules_scorer(
+                model=selectors.rule_set_model(rule_set=compare_with, settings=settings),
+                name="proposal" if proposed else f"v{compare_with.version:d}",
+                label=f"{'Proposal' if proposed else 'Rule set'} v{compare_with.version}",
+            )
+        )
+    return [*scorers, backtest.activity_scorer()]
 
 
 @transaction.atomic
@@ -289,12 +614,14 @@ def backtest_start(
     horizon_days: int,
     outcome: str = Backtest.Outcome.OPPORTUNITY_CREATED,
     known_then: bool = False,
+    compare_with: RuleSet | None = None,
     user: User | None = None,
     in_background: bool | None = None,
 ) -> Backtest:
     """A new backtest, run now when the contacts are few (up to
     `BACKTEST_BACKGROUND_CONTACTS`, or when `in_background` is False), else queued for a
-    Celery worker after commit (status `queued`; poll it for `status`)."""
+    Celery worker after commit (status `queued`; poll it for `status`). `compare_with` (a
+    proposal or an earlier rule set version) is scored beside the current rules."""
     at = as_of_moment(as_of=as_of)
     if outcome not in Backtest.Outcome.values:
         raise ApplicationError(
@@ -317,6 +644,7 @@ def backtest_start(
         horizon_days=horizon_days,
         outcome=outcome,
         known_then=known_then,
+        compare_with=compare_with,
         requested_by=user,
     )
     if in_background is None:
@@ -353,7 +681,8 @@ def _backtest_compute(run: Backtest) -> Backtest:
     )
     try:
         with transaction.atomic():
-            run.results = backtest.backtest(replay=replay, scorers=backtest_scorers())
+            scorers = backtest_scorers(compare_with=run.compare_with)
+            run.results = backtest.backtest(replay=replay, scorers=scorers)
     except Exception as error:  # kept on the run for the page; the log has the traceback
         logger.exception("Backtest %s failed", run.pk)
         run.status, run.failure = Backtest.Status.FAILED, str(error)
@@ -361,6 +690,106 @@ def _backtest_compute(run: Backtest) -> Backtest:
         return run
     run.status, run.finished_at = Backtest.Status.DONE, timezone.now()
     run.save(update_fields=["status", "finished_at", "results", "updated_at"])
+    return run
+
+
+# -- calibrations ------------------------------------------------------------------------------
+
+
+def _moment(value: date | datetime, field: str) -> datetime:
+    """A history bound as `as_of_moment` reads it, its error under this field's name."""
+    try:
+        return as_of_moment(as_of=value)
+    except ApplicationError as error:
+        raise ApplicationError(
+            error.message, fields={field: ["Must not be in the future."]}
+        ) from error
+
+
+@transaction.atomic
+def calibration_start(
+    *,
+    start: date | datetime,
+    end: date | datetime,
+    horizon_days: int,
+    outcome: str = Backtest.Outcome.OPPORTUNITY_CREATED,
+    cutoffs: int = History.cutoffs,
+    user: User | None = None,
+) -> Calibration:
+    """A calibration from the history between `start` and `end`, queued for a Celery worker
+    after commit (the fitting never runs in a request); it ends in a proposed rule set."""
+    start_at, end_at = _moment(start, "start"), _moment(end, "end")
+    if outcome not in Backtest.Outcome.values:
+        raise ApplicationError(
+            f"Unknown outcome {outcome!r}.",
+            fields={"outcome": [f"One of: {', '.join(Backtest.Outcome.values)}."]},
+        )
+    if not 1 <= horizon_days <= BACKTEST_MAX_HORIZON_DAYS:
+        raise ApplicationError(
+            f"The horizon is {horizon_days} days; it must be 1 to {BACKTEST_MAX_HORIZON_DAYS}.",
+            fields={"horizon_days": [f"From 1 to {BACKTEST_MAX_HORIZON_DAYS} days."]},
+        )
+    if not CALIBRATION_MIN_CUTOFFS <= cutoffs <= CALIBRATION_MAX_CUTOFFS:
+        raise ApplicationError(
+            f"{cutoffs} moments: a calibration scores buyers at {CALIBRATION_MIN_CUTOFFS} to "
+            f"{CALIBRATION_MAX_CUTOFFS} moments.",
+            fields={"cutoffs": [f"From {CALIBRATION_MIN_CUTOFFS} to {CALIBRATION_MAX_CUTOFFS}."]},
+        )
+    if start_at >= end_at:
+        raise ApplicationError(
+            "The history starts after it ends: pick a start before the end.",
+            fields={"start": ["Must be before the end."]},
+        )
+    if end_at + timedelta(days=horizon_days) > timezone.now():
+        raise ApplicationError(
+            "The horizon after the end of the history runs past today, so its outcomes are not "
+            "all known yet: pick an earlier end or a shorter horizon.",
+            fields={"end": ["The end plus the horizon must have passed."]},
+        )
+    run = Calibration.objects.create(
+        start=start_at,
+        end=end_at,
+        horizon_days=horizon_days,
+        outcome=outcome,
+        cutoffs=cutoffs,
+        requested_by=user,
+    )
+    transaction.on_commit(lambda: run_calibration.delay(run.pk))
+    return run
+
+
+def calibration_run(*, calibration_id: int) -> Calibration | None:
+    """Run a queued calibration (on a worker) and propose its result as a rule set; None when
+    it is no longer queued. A failure is kept on the run, with its message."""
+    with transaction.atomic():
+        run = (
+            Calibration.objects.select_for_update(skip_locked=True)
+            .filter(pk=calibration_id, status=Calibration.Status.QUEUED)
+            .first()
+        )
+        if run is None:
+            return None
+        run.status = Calibration.Status.RUNNING
+        run.save(update_fields=["status", "updated_at"])
+    history = History(
+        start=run.start,
+        end=run.end,
+        horizon_days=run.horizon_days,
+        outcome=run.outcome,
+        cutoffs=run.cutoffs,
+    )
+    try:
+        with transaction.atomic():
+            result = calibration.calibrate(model=selectors.recompute_model(), history=history)
+        run.proposal = rule_set_propose(result=result, user=run.requested_by, history=history)
+    except Exception as error:  # kept on the run for the page; the log has the traceback
+        logger.exception("Calibration %s failed", run.pk)
+        run.status, run.failure = Calibration.Status.FAILED, str(error)
+        run.save(update_fields=["status", "failure", "updated_at"])
+        return run
+    run.results = _json_safe(result.metrics)
+    run.status, run.finished_at = Calibration.Status.DONE, timezone.now()
+    run.save(update_fields=["status", "finished_at", "results", "proposal", "updated_at"])
     return run
 
 

@@ -56,3 +56,11 @@ def run_backtest(backtest_id: int) -> None:
     from apps.engagement.services import backtest_run
 
     backtest_run(backtest_id=backtest_id)
+
+
+@shared_task(name="engagement.run_calibration")
+def run_calibration(calibration_id: int) -> None:
+    """A queued calibration, run once (a second delivery finds it no longer queued)."""
+    from apps.engagement.services import calibration_run
+
+    calibration_run(calibration_id=calibration_id)

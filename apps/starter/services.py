@@ -11,8 +11,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from apps.engagement.models import RuleSet
 from apps.engagement.services import (
     SIGNAL_RULE_FIELDS,
+    rule_changes,
     scoring_settings_update,
     signal_rule_create,
     signal_rule_delete,
@@ -59,11 +61,13 @@ def starter_kit_install(*, at: datetime | None = None) -> InstallReport:
     stages = selectors.template_stages(journey=journey)
     if not in_place["pipeline stages"]:
         _install_pipeline(stages=stages)
-    if not in_place["signal rules"]:
-        for rule in selectors.template_signal_rules(stages=stages):
-            signal_rule_create(data={name: getattr(rule, name) for name in SIGNAL_RULE_FIELDS})
-    if not in_place["scoring settings"]:
-        scoring_settings_update(data=template.SCORING_SETTINGS)
+    # The kit's rules and threshold make one rule set version (version 1 on a new database).
+    with rule_changes(origin=RuleSet.Origin.STARTER_KIT, summary="Starter kit installed"):
+        if not in_place["signal rules"]:
+            for rule in selectors.template_signal_rules(stages=stages):
+                signal_rule_create(data={name: getattr(rule, name) for name in SIGNAL_RULE_FIELDS})
+        if not in_place["scoring settings"]:
+            scoring_settings_update(data=template.SCORING_SETTINGS)
     if not in_place["nurture sequences"]:
         _install_sequences(stages=stages)
     if not in_place["title rules"]:
@@ -161,13 +165,19 @@ def starter_journey_reset(*, journey: Journey, changed_by: User | None) -> Journ
 @transaction.atomic
 def starter_signal_rules_reset() -> RulesResetPlan:
     """Put the signal rules back to the template on the published starter journey: its rules
-    added or restored, every other rule removed. Returns what it did."""
+    added or restored, every other rule removed, as one new rule set version. Returns what
+    it did."""
     plan = selectors.signal_rules_reset_plan()
-    for rule in plan.removed:
-        signal_rule_delete(rule=rule)
-    for restore in plan.restored:
-        data = {name: getattr(restore.template, name) for name in RESTORED_FIELDS}
-        signal_rule_update(rule=restore.rule, data=data)
-    for rule in plan.added:
-        signal_rule_create(data={name: getattr(rule, name) for name in SIGNAL_RULE_FIELDS})
+    summary = (
+        f"Reset to the starter template: {len(plan.added)} added, "
+        f"{len(plan.restored)} restored, {len(plan.removed)} removed"
+    )
+    with rule_changes(origin=RuleSet.Origin.TEMPLATE_RESET, summary=summary):
+        for rule in plan.removed:
+            signal_rule_delete(rule=rule)
+        for restore in plan.restored:
+            data = {name: getattr(restore.template, name) for name in RESTORED_FIELDS}
+            signal_rule_update(rule=restore.rule, data=data)
+        for rule in plan.added:
+            signal_rule_create(data={name: getattr(rule, name) for name in SIGNAL_RULE_FIELDS})
     return plan

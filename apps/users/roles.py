@@ -86,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "engagement.backtest": ("add", "view"),
         # Train the fit model (the ideal-customer profile learned from won and lost deals).
         "fit.fitmodel": ("add", "view"),
+        # Calibrate the rules from history, and approve or decline the proposed rule sets.
+        "engagement.calibration": ("add", "view"),
+        "engagement.ruleset": ("change", "view"),
         "nurture.sequence": MANAGE,
         "nurture.step": MANAGE,
         "nurture.enrollment": MANAGE,

@@ -1,5 +1,6 @@
-"""`manage.py recompute_scores [--as-of DATE|TIME] [--known-then]`: rescore every buyer now, or
-replay history as it stood at a past moment."""
+"""`manage.py recompute_scores [--as-of DATE|TIME] [--known-then] [--rule-set N]`: rescore every
+buyer now, or replay history as it stood at a past moment (under the rule set version in force
+then, or version N)."""
 
 from datetime import date, datetime
 
@@ -20,7 +21,8 @@ def as_of_argument(text: str):
 class Command(BaseCommand):
     help = (
         "Rescore every contact and account, and store their scores, stages, stage changes and "
-        "handoffs; --as-of replays them as they stood at a past date or time."
+        "handoffs; --as-of replays them as they stood at a past date or time; --rule-set "
+        "computes them with a stored rule set version."
     )
 
     def add_arguments(self, parser):
@@ -34,15 +36,23 @@ class Command(BaseCommand):
             action="store_true",
             help="Count only the events Waymark had also received by then.",
         )
+        parser.add_argument(
+            "--rule-set",
+            type=int,
+            metavar="N",
+            help="Score with rule set version N instead of the live rules (with --as-of and no "
+            "version: the version in force then).",
+        )
 
-    def handle(self, *args, as_of, known_then, **options):
+    def handle(self, *args, as_of, known_then, rule_set, **options):
         try:
             at = None if as_of is None else as_of_moment(as_of=as_of)
+            result = scores_recompute(at=at, known_then=known_then, rule_set=rule_set)
         except ApplicationError as error:
             raise CommandError(error.message) from error
-        result = scores_recompute(at=at, known_then=known_then)
         self.stdout.write(
             f"Scored {result.contacts} contacts and {result.accounts} accounts"
-            f"{'' if at is None else f' as of {at:%Y-%m-%d %H:%M %Z}'}: "
+            f"{'' if at is None else f' as of {at:%Y-%m-%d %H:%M %Z}'}"
+            f"{'' if rule_set is None else f' with rule set v{rule_set}'}: "
             f"{result.stage_changes} stage changes, {result.handoffs} handoffs raised."
         )
