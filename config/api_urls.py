@@ -15,9 +15,11 @@ from apps.enablement.api.views import (
 from apps.engagement.api.views import (
     AccountScoreViewSet,
     BacktestViewSet,
+    CalibrationViewSet,
     ContactScoreViewSet,
     EventViewSet,
     HandoffViewSet,
+    RuleSetViewSet,
     SignalRuleViewSet,
     StageChangeViewSet,
     WebhookViewSet,
@@ -66,6 +68,8 @@ router.register("account-scores", AccountScoreViewSet, basename="account-score")
 router.register("stage-changes", StageChangeViewSet, basename="stage-change")
 router.register("handoffs", HandoffViewSet, basename="handoff")
 router.register("backtests", BacktestViewSet, basename="backtest")
+router.register("rule-sets", RuleSetViewSet, basename="rule-set")
+router.register("calibrations", CalibrationViewSet, basename="calibration")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("journeys", JourneyViewSet, basename="journey")
 router.register("journey-stages", JourneyStageViewSet, basename="journey-stage")

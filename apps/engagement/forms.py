@@ -1,8 +1,13 @@
 from django import forms
 
-from apps.engagement.models import Backtest, Handoff, SignalRule
+from apps.engagement.models import Backtest, Handoff, RuleSet, SignalRule
 from apps.engagement.selectors import handoff_assignees
-from apps.engagement.services import BACKTEST_MAX_HORIZON_DAYS, SIGNAL_RULE_FIELDS
+from apps.engagement.services import (
+    BACKTEST_MAX_HORIZON_DAYS,
+    CALIBRATION_MAX_CUTOFFS,
+    CALIBRATION_MIN_CUTOFFS,
+    SIGNAL_RULE_FIELDS,
+)
 from apps.journeys.models import JourneyStage
 from apps.journeys.selectors import DRAFTS_LAST
 from apps.users.models import User
@@ -102,6 +107,11 @@ class HandoffReassignForm(forms.Form):
         self.fields["owner"].queryset = handoff_assignees()
 
 
+class RuleSetChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: RuleSet) -> str:
+        return f"v{obj.version} ({obj.get_status_display().lower()}): {obj.summary}"
+
+
 class BacktestForm(forms.Form):
     as_of = forms.DateField(
         label="Scores as of",
@@ -124,4 +134,57 @@ class BacktestForm(forms.Form):
         required=False,
         label="Only events Waymark had received by then",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    compare_with = RuleSetChoiceField(
+        # The active version is the current rules already; a declined one is of no more use.
+        queryset=RuleSet.objects.filter(
+            status__in=[RuleSet.Status.PROPOSED, RuleSet.Status.SUPERSEDED]
+        ).defer("rules", "evidence"),
+        required=False,
+        label="Compare with rule set",
+        empty_label="No other rule set",
+        widget=forms.Select(attrs=SELECT),
+        help_text="A proposal or an earlier version, scored beside the current rules.",
+    )
+
+
+class CalibrationForm(forms.Form):
+    start = forms.DateField(
+        label="History from",
+        widget=forms.DateInput(attrs={**INPUT, "type": "date"}),
+        help_text="The first day buyers are scored at.",
+    )
+    end = forms.DateField(
+        label="History to",
+        widget=forms.DateInput(attrs={**INPUT, "type": "date"}),
+        help_text="The last day buyers are scored at; the later days are held out to check.",
+    )
+    horizon_days = forms.IntegerField(
+        label="Horizon (days)",
+        min_value=1,
+        max_value=BACKTEST_MAX_HORIZON_DAYS,
+        initial=90,
+        widget=forms.NumberInput(attrs=INPUT),
+        help_text="Days after each of those days in which the outcome counts.",
+    )
+    outcome = forms.ChoiceField(
+        choices=Backtest.Outcome.choices,
+        label="Outcome to foresee",
+        widget=forms.Select(attrs=SELECT),
+    )
+    cutoffs = forms.IntegerField(
+        label="Days scored",
+        min_value=CALIBRATION_MIN_CUTOFFS,
+        max_value=CALIBRATION_MAX_CUTOFFS,
+        initial=6,
+        widget=forms.NumberInput(attrs=INPUT),
+        help_text="Spread evenly from the first day to the last.",
+    )
+
+
+class RuleSetDeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why decline it?",
+        widget=forms.TextInput(attrs={**INPUT, "placeholder": "Too few deals to trust"}),
     )

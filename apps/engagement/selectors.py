@@ -34,6 +34,8 @@ TREND_DAYS = 30
 HOT_DAYS = 7
 RECENT_EVENTS = 20
 COVERAGE_DAYS = 90
+# A backtest of a version without a calibration's history looks a quarter back.
+BACKTEST_QUARTER_DAYS = 90
 
 
 def scoring_settings() -> ScoringSettings:
@@ -591,9 +593,22 @@ class RuleChange:
     @property
     def changed_numbers(self) -> list[str]:
         """Which of weight, half-life and cap moved."""
-        if self.old is None or self.new is None:
-            return []
-        return [name for name in RULE_NUMBERS if self.old[name] != self.new[name]]
+        return [number["name"] for number in self.numbers if number["moved"]]
+
+    @property
+    def numbers(self) -> list[dict]:
+        """Weight, half-life and cap as a page shows them: the value before and the value now
+        (a removed rule's last value), and whether it moved."""
+        both = self.old is not None and self.new is not None
+        return [
+            {
+                "name": name,
+                "old": self.old[name] if self.old else None,
+                "new": (self.new or self.old or {})[name],
+                "moved": both and self.old[name] != self.new[name],
+            }
+            for name in RULE_NUMBERS
+        ]
 
 
 @dataclass(frozen=True)
@@ -642,6 +657,20 @@ def rule_set_diff(*, rule_set: RuleSet, against: RuleSet | None = None) -> RuleS
         )
     reason = rule_set.evidence.get("threshold_reason", "")
     return RuleSetDiff(old=old, new=rule_set, rules=changes, threshold_reason=reason)
+
+
+def rule_set_backtest_replay(*, rule_set: RuleSet) -> dict:
+    """What a backtest of a version replays (keyword arguments of `services.backtest_start`):
+    the end of the history its calibration learned from, or else the last quarter."""
+    history = rule_set.evidence.get("history")
+    if history:
+        return {
+            "as_of": datetime.fromisoformat(history["end"]),
+            "horizon_days": history["horizon_days"],
+            "outcome": history["outcome"],
+        }
+    horizon = BACKTEST_QUARTER_DAYS
+    return {"as_of": timezone.now() - timedelta(days=horizon), "horizon_days": horizon}
 
 
 def calibration_list() -> QuerySet[Calibration]:

@@ -23,12 +23,14 @@ from apps.core.views import allowed, delete_confirmation
 from apps.engagement import selectors, services
 from apps.engagement.forms import (
     BacktestForm,
+    CalibrationForm,
     HandoffBulkDecisionForm,
     HandoffDecisionForm,
     HandoffReassignForm,
+    RuleSetDeclineForm,
     SignalRuleForm,
 )
-from apps.engagement.models import Backtest, Handoff, SignalRule
+from apps.engagement.models import Backtest, Calibration, Handoff, RuleSet, SignalRule
 
 PAGE_SIZE = 50
 CONTACT_PAGE = ("accounts.view_contact", "engagement.view_contactscore", "engagement.view_event")
@@ -37,6 +39,9 @@ READ_RULES = ("engagement.view_signalrule",)
 HANDOFFS = ("engagement.view_handoff",)
 BACKTESTS = ("engagement.view_backtest",)
 BACKTESTS_SHOWN = 20
+RULE_SETS = ("engagement.view_ruleset",)
+CALIBRATIONS = ("engagement.view_calibration",)
+CALIBRATIONS_SHOWN = 20
 
 
 def _found(read: Callable, **ids):
@@ -146,7 +151,11 @@ def backtest_list(request: HttpRequest) -> HttpResponse:
     a_quarter_ago = timezone.localdate() - timedelta(
         days=BacktestForm.base_fields["horizon_days"].initial
     )
-    form = BacktestForm(request.POST or None, initial={"as_of": a_quarter_ago})
+    # "Compare with" comes preselected from a rule set's page (`?compare_with=<version>`).
+    compare_with = RuleSet.objects.filter(version=request.GET.get("compare_with") or 0).first()
+    form = BacktestForm(
+        request.POST or None, initial={"as_of": a_quarter_ago, "compare_with": compare_with}
+    )
     if request.method == "POST":
         if not request.user.has_perm("engagement.add_backtest"):
             raise PermissionDenied
@@ -178,6 +187,126 @@ def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
         "sections": selectors.backtest_sections(backtest=run),
     }
     return render(request, template or "engagement/backtest_detail.html", context)
+
+
+# -- rule set versions ------------------------------------------------------------------------
+
+
+@allowed(*RULE_SETS)
+def rule_set_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.rule_set_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "engagement/rule_set_list.html", {"page_obj": page})
+
+
+def _rule_set(version: int) -> RuleSet:
+    return _found(
+        RuleSet.objects.select_related("based_on", "proposed_by", "decided_by").get, version=version
+    )
+
+
+@allowed(*RULE_SETS)
+def rule_set_detail(request: HttpRequest, version: int) -> HttpResponse:
+    """A version and what changed from the one it was made from (`?against=N`: from version
+    N); a proposal's Approve and Decline, and its backtest."""
+    rule_set = _rule_set(version)
+    against = request.GET.get("against", "")
+    other = _rule_set(int(against)) if against.isdigit() else None
+    context = {
+        "rule_set": rule_set,
+        "diff": selectors.rule_set_diff(rule_set=rule_set, against=other),
+        "decline_form": RuleSetDeclineForm(),
+        "RuleSet": RuleSet,
+    }
+    return render(request, "engagement/rule_set_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@allowed("engagement.change_ruleset")
+def rule_set_approve(request: HttpRequest, version: int) -> HttpResponse:
+    """Approving changes every score: the page says what changes first, the POST approves."""
+    rule_set = _rule_set(version)
+    if request.method == "POST":
+        try:
+            services.rule_set_approve(rule_set=rule_set, user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"Version {version} is live; every buyer is being rescored with it."
+            )
+        return redirect("signals:rule_set_detail", version=version)
+    diff = selectors.rule_set_diff(rule_set=rule_set)
+    return render(request, "engagement/rule_set_approve.html", {"rule_set": rule_set, "diff": diff})
+
+
+@require_POST
+@allowed("engagement.change_ruleset")
+def rule_set_decline(request: HttpRequest, version: int) -> HttpResponse:
+    rule_set = _rule_set(version)
+    form = RuleSetDeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the proposal is declined.")
+    else:
+        try:
+            services.rule_set_decline(
+                rule_set=rule_set, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Version {version} declined; the rules stay as they are.")
+    return redirect("signals:rule_set_detail", version=version)
+
+
+@require_POST
+@allowed("engagement.add_backtest")
+def rule_set_backtest(request: HttpRequest, version: int) -> HttpResponse:
+    """Backtest a version beside the current rules, over its calibration's history (or the
+    last quarter)."""
+    rule_set = _rule_set(version)
+    try:
+        run = services.backtest_start(
+            **selectors.rule_set_backtest_replay(rule_set=rule_set),
+            compare_with=rule_set,
+            user=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("signals:rule_set_detail", version=version)
+    return redirect("signals:backtest_detail", backtest_id=run.pk)
+
+
+@allowed(*CALIBRATIONS)
+def calibrate(request: HttpRequest) -> HttpResponse:
+    """The form that starts a calibration (marketers and admins), and the past runs."""
+    today = timezone.localdate()
+    horizon = CalibrationForm.base_fields["horizon_days"].initial
+    initial = {
+        "start": today - timedelta(days=365 + horizon),
+        "end": today - timedelta(days=horizon),
+    }
+    form = CalibrationForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not request.user.has_perm("engagement.add_calibration"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run = services.calibration_start(**form.cleaned_data, user=request.user)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("signals:calibration_detail", calibration_id=run.pk)
+    runs = selectors.calibration_list().defer("results")[:CALIBRATIONS_SHOWN]
+    return render(request, "engagement/calibrate.html", {"form": form, "runs": runs})
+
+
+@allowed(*CALIBRATIONS)
+def calibration_detail(request: HttpRequest, calibration_id: int) -> HttpResponse:
+    """A calibration run; while it runs, htmx polls the body (`HX-Request`)."""
+    run = _found(selectors.calibration_list().get, pk=calibration_id)
+    template = "engagement/partials/calibration_body.html" if request.htmx else None
+    context = {"run": run, "Calibration": Calibration}
+    return render(request, template or "engagement/calibration_detail.html", context)
 
 
 # -- handoffs ---------------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
-from apps.engagement.models import EventKind, ScoringSettings
+from apps.engagement import services
+from apps.engagement.calibration import CalibrationResult, RuleProposal
+from apps.engagement.models import EventKind, ScoringSettings, SignalRule
 from apps.engagement.services import scores_recompute
 from apps.journeys.models import JourneyStage, Phase
 from tests.factories import (
@@ -134,3 +137,51 @@ def planted(stages, scoring):
             account=account, contact=contact, kind=EventKind.DEMO_REQUEST, occurred_at=days_ago(50)
         )
     return buyers, browsers
+
+
+# -- rule sets ------------------------------------------------------------------------------------
+
+
+def rule_data(stage, kind=EventKind.DEMO_REQUEST, weight=10, **extra) -> dict:
+    return {"kind": kind, "journey_stage": stage, "weight": Decimal(weight), **extra}
+
+
+def proposal_for(
+    rules: list[SignalRule], *, weights: dict, old_threshold=5, new_threshold=5
+) -> CalibrationResult:
+    """A calibration's result by hand: new weights for some rules, every other number kept."""
+    return CalibrationResult(
+        rules=tuple(
+            RuleProposal(
+                rule_id=rule.pk,
+                label=rule.label,
+                old_weight=float(rule.weight),
+                new_weight=weights.get(rule.pk, float(rule.weight)),
+                old_half_life_days=float(rule.half_life_days),
+                new_half_life_days=float(rule.half_life_days),
+                old_cap=None,
+                new_cap=None,
+                lift=2.5,
+                lift_low=1.5,
+                lift_high=4.0,
+                events=40,
+                reason="Buyers with this signal opened deals 2.5 times as often.",
+            )
+            for rule in rules
+        ),
+        old_threshold=old_threshold,
+        new_threshold=new_threshold,
+        threshold_reason="Best agreement with the stages of open deals.",
+        metrics={"examples": 120, "positives": 12},
+    )
+
+
+@pytest.fixture
+def two_rules(stages, scoring) -> list[SignalRule]:
+    """A demo request says decision (version 1), a pricing-page view consideration (version 2)."""
+    return [
+        services.signal_rule_create(data=rule_data(stages.decision)),
+        services.signal_rule_create(
+            data=rule_data(stages.consideration, kind=EventKind.PRICING_PAGE_VIEW, weight=6)
+        ),
+    ]

@@ -10,8 +10,7 @@ from apps.core.exceptions import ApplicationError
 from apps.engagement import calibration, services
 from apps.engagement.models import Backtest, Calibration, RuleSet, SignalRule
 from apps.engagement.tasks import run_calibration
-from tests.engagement.conftest import BACKTEST_AS_OF
-from tests.engagement.test_rule_sets import proposal_for, rule_data
+from tests.engagement.conftest import BACKTEST_AS_OF, proposal_for, rule_data
 
 TODAY = timezone.localdate()
 

@@ -11,56 +11,11 @@ from django.core.management.base import CommandError
 
 from apps.core.exceptions import ApplicationError
 from apps.engagement import selectors, services
-from apps.engagement.calibration import CalibrationResult, History, RuleProposal
+from apps.engagement.calibration import History
 from apps.engagement.models import ContactScore, EventKind, RuleSet, SignalRule
 from apps.engagement.tasks import recompute_all_scores
-from tests.engagement.conftest import NOW, days_ago
+from tests.engagement.conftest import NOW, days_ago, proposal_for, rule_data
 from tests.factories import AccountFactory, ContactFactory, EventFactory
-
-
-def rule_data(stage, kind=EventKind.DEMO_REQUEST, weight=10, **extra) -> dict:
-    return {"kind": kind, "journey_stage": stage, "weight": Decimal(weight), **extra}
-
-
-def proposal_for(
-    rules: list[SignalRule], *, weights: dict, old_threshold=5, new_threshold=5
-) -> CalibrationResult:
-    """A calibration's result by hand: new weights for some rules, every other number kept."""
-    return CalibrationResult(
-        rules=tuple(
-            RuleProposal(
-                rule_id=rule.pk,
-                label=rule.label,
-                old_weight=float(rule.weight),
-                new_weight=weights.get(rule.pk, float(rule.weight)),
-                old_half_life_days=float(rule.half_life_days),
-                new_half_life_days=float(rule.half_life_days),
-                old_cap=None,
-                new_cap=None,
-                lift=2.5,
-                lift_low=1.5,
-                lift_high=4.0,
-                events=40,
-                reason="Buyers with this signal opened deals 2.5 times as often.",
-            )
-            for rule in rules
-        ),
-        old_threshold=old_threshold,
-        new_threshold=new_threshold,
-        threshold_reason="Best agreement with the stages of open deals.",
-        metrics={"examples": 120, "positives": 12},
-    )
-
-
-@pytest.fixture
-def two_rules(stages, scoring) -> list[SignalRule]:
-    """A demo request says decision (version 1), a pricing-page view consideration (version 2)."""
-    return [
-        services.signal_rule_create(data=rule_data(stages.decision)),
-        services.signal_rule_create(
-            data=rule_data(stages.consideration, kind=EventKind.PRICING_PAGE_VIEW, weight=6)
-        ),
-    ]
 
 
 def versions() -> list[tuple[int, str]]:

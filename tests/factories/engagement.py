@@ -7,6 +7,7 @@ from apps.engagement.models import (
     AccountScore,
     AccountScoreSnapshot,
     Backtest,
+    Calibration,
     ContactScore,
     Event,
     EventKind,
@@ -14,6 +15,7 @@ from apps.engagement.models import (
     Handoff,
     InferredStageChange,
     RecomputeRequest,
+    RuleSet,
     ScoringSettings,
     SignalRule,
     WebhookDelivery,
@@ -114,6 +116,30 @@ class BacktestFactory(factory.django.DjangoModelFactory):
     as_of = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=120))
     horizon_days = 90
     status = Backtest.Status.DONE
+
+
+class RuleSetFactory(factory.django.DjangoModelFactory):
+    """A proposed rule set version holding no rules (store real ones through the services)."""
+
+    class Meta:
+        model = RuleSet
+
+    version = factory.Sequence(lambda n: n + 1)
+    status = RuleSet.Status.PROPOSED
+    origin = RuleSet.Origin.CALIBRATION
+    summary = "Calibration proposes new numbers for 0 of 0 rules"
+    stage_threshold = 5
+
+
+class CalibrationFactory(factory.django.DjangoModelFactory):
+    """A queued calibration of last year's history."""
+
+    class Meta:
+        model = Calibration
+
+    start = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=500))
+    end = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=200))
+    horizon_days = 90
 
 
 class RecomputeRequestFactory(factory.django.DjangoModelFactory):

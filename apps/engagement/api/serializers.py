@@ -9,6 +9,7 @@ from apps.engagement.models import (
     SELLER_KINDS,
     AccountScore,
     Backtest,
+    Calibration,
     ContactScore,
     Direction,
     Event,
@@ -16,8 +17,10 @@ from apps.engagement.models import (
     EventSource,
     Handoff,
     InferredStageChange,
+    RuleSet,
     SignalRule,
 )
+from apps.engagement.selectors import rule_set_diff
 from apps.users.models import User
 
 
@@ -310,11 +313,24 @@ class BacktestInputSerializer(serializers.Serializer):
         choices=Backtest.Outcome.choices, default=Backtest.Outcome.OPPORTUNITY_CREATED
     )
     known_then = serializers.BooleanField(default=False)
+    compare_with = serializers.SlugRelatedField(
+        slug_field="version",
+        queryset=RuleSet.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A rule set version (a proposal or an earlier one) scored beside the current "
+        "rules.",
+    )
 
 
 class BacktestSerializer(serializers.ModelSerializer):
     requested_by_name = serializers.CharField(
         source="requested_by", read_only=True, allow_null=True
+    )
+    compare_with = serializers.SlugRelatedField(
+        slug_field="version",
+        read_only=True,
+        help_text="The rule set version scored beside the current rules.",
     )
 
     class Meta:
@@ -325,6 +341,7 @@ class BacktestSerializer(serializers.ModelSerializer):
             "horizon_days",
             "outcome",
             "known_then",
+            "compare_with",
             "status",
             "requested_by",
             "requested_by_name",
@@ -332,5 +349,115 @@ class BacktestSerializer(serializers.ModelSerializer):
             "finished_at",
             "failure",
             "results",
+        ]
+        read_only_fields = fields
+
+
+class RuleSetSerializer(serializers.ModelSerializer):
+    """A rule set version as the list shows it (id = version)."""
+
+    based_on = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, help_text="The version it was made from."
+    )
+    proposed_by_name = serializers.CharField(source="proposed_by", read_only=True, allow_null=True)
+    decided_by_name = serializers.CharField(source="decided_by", read_only=True, allow_null=True)
+
+    class Meta:
+        model = RuleSet
+        fields = [
+            "version",
+            "status",
+            "origin",
+            "summary",
+            "stage_threshold",
+            "based_on",
+            "proposed_by",
+            "proposed_by_name",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "activated_at",
+            "decline_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RuleChangeSerializer(serializers.Serializer):
+    rule = serializers.IntegerField(source="rule_id")
+    label = serializers.CharField()
+    stage_name = serializers.CharField()
+    change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
+    old = serializers.DictField(allow_null=True, help_text="The rule in the older version.")
+    new = serializers.DictField(allow_null=True, help_text="The rule as this version holds it.")
+    evidence = serializers.DictField(
+        allow_null=True, help_text="The calibration's lift, lift_low, lift_high, events, reason."
+    )
+
+
+class RuleSetDiffSerializer(serializers.Serializer):
+    against = serializers.IntegerField(source="old.version", allow_null=True, default=None)
+    old_threshold = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    new_threshold = serializers.DecimalField(max_digits=6, decimal_places=2)
+    threshold_reason = serializers.CharField()
+    rules = RuleChangeSerializer(many=True)
+
+
+class RuleSetDetailSerializer(RuleSetSerializer):
+    """A version with every rule it holds and, rule by rule, what changed from the version it
+    was made from."""
+
+    rules = serializers.ListField(child=serializers.DictField(), read_only=True)
+    evidence = serializers.DictField(read_only=True)
+    diff = serializers.SerializerMethodField()
+
+    class Meta(RuleSetSerializer.Meta):
+        fields = [*RuleSetSerializer.Meta.fields, "rules", "evidence", "diff"]
+        read_only_fields = fields
+
+    @extend_schema_field(RuleSetDiffSerializer)
+    def get_diff(self, rule_set: RuleSet) -> dict:
+        return RuleSetDiffSerializer(rule_set_diff(rule_set=rule_set)).data
+
+
+class RuleSetDeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CalibrationInputSerializer(serializers.Serializer):
+    start = AsOfField(help_text="The first moment buyers are scored at (a date: its end).")
+    end = AsOfField(help_text="The last moment buyers are scored at (a date: its end).")
+    horizon_days = serializers.IntegerField(min_value=1)
+    outcome = serializers.ChoiceField(
+        choices=Backtest.Outcome.choices, default=Backtest.Outcome.OPPORTUNITY_CREATED
+    )
+    cutoffs = serializers.IntegerField(default=6, help_text="Moments from start to end, 2 to 24.")
+
+
+class CalibrationSerializer(serializers.ModelSerializer):
+    requested_by_name = serializers.CharField(
+        source="requested_by", read_only=True, allow_null=True
+    )
+    proposal = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, help_text="The rule set version it proposes."
+    )
+
+    class Meta:
+        model = Calibration
+        fields = [
+            "id",
+            "start",
+            "end",
+            "horizon_days",
+            "outcome",
+            "cutoffs",
+            "status",
+            "requested_by",
+            "requested_by_name",
+            "created_at",
+            "finished_at",
+            "failure",
+            "results",
+            "proposal",
         ]
         read_only_fields = fields

@@ -22,6 +22,8 @@ from apps.engagement.api.serializers import (
     AccountScoreSerializer,
     BacktestInputSerializer,
     BacktestSerializer,
+    CalibrationInputSerializer,
+    CalibrationSerializer,
     ContactScoreSerializer,
     EventInputSerializer,
     EventSerializer,
@@ -33,6 +35,9 @@ from apps.engagement.api.serializers import (
     InferredStageChangeSerializer,
     IngestReportSerializer,
     RulePreviewSerializer,
+    RuleSetDeclineSerializer,
+    RuleSetDetailSerializer,
+    RuleSetSerializer,
     SignalRuleSerializer,
     StageExplanationSerializer,
     StageShiftSerializer,
@@ -42,6 +47,7 @@ from apps.engagement.models import (
     ContactScore,
     Event,
     InferredStageChange,
+    RuleSet,
     SignalRule,
     WebhookSource,
 )
@@ -383,3 +389,63 @@ class BacktestViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         given.is_valid(raise_exception=True)
         run = services.backtest_start(**given.validated_data, user=request.user)
         return Response(BacktestSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class RuleSetViewSet(ReadOnlyApiViewSet):
+    """Rule set versions, newest first (id = version): every change of the rules stores one,
+    a calibration proposes one. A proposal's detail shows, rule by rule, what it changes;
+    marketers and admins approve or decline it."""
+
+    lookup_field = "version"
+    lookup_value_regex = r"[0-9]+"
+    filterset_fields = ["status", "origin"]
+    ordering_fields = ["version", "created_at"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.rule_set_list()
+        return RuleSet.objects.select_related("based_on", "proposed_by", "decided_by")
+
+    def get_serializer_class(self):
+        return RuleSetSerializer if self.action == "list" else RuleSetDetailSerializer
+
+    def _answer(self, rule_set) -> Response:
+        return Response(RuleSetDetailSerializer(self.get_queryset().get(pk=rule_set.pk)).data)
+
+    @extend_schema(request=None, responses=RuleSetDetailSerializer)
+    @action(detail=True, methods=["post"], model_permission="change")
+    def approve(self, request, version=None):
+        """Make a proposal the live rules and rescore every buyer; refused (400) when the
+        rules changed since it was made."""
+        rule_set = services.rule_set_approve(rule_set=self.get_object(), user=request.user)
+        return self._answer(rule_set)
+
+    @extend_schema(request=RuleSetDeclineSerializer, responses=RuleSetDetailSerializer)
+    @action(detail=True, methods=["post"], model_permission="change")
+    def decline(self, request, version=None):
+        """Turn a proposal down, saying why; the live rules stay as they are."""
+        given = RuleSetDeclineSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        rule_set = services.rule_set_decline(
+            rule_set=self.get_object(), user=request.user, reason=given.validated_data["reason"]
+        )
+        return self._answer(rule_set)
+
+
+class CalibrationViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
+    """Calibrations of the rules from history: `POST` queues one for a worker (poll
+    `GET /api/v1/calibrations/<id>/` until `status` is `done`, then review its `proposal` under
+    /api/v1/rule-sets/); marketers and admins."""
+
+    serializer_class = CalibrationSerializer
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return selectors.calibration_list()
+
+    @extend_schema(request=CalibrationInputSerializer, responses={201: CalibrationSerializer})
+    def create(self, request, *args, **kwargs):
+        given = CalibrationInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        run = services.calibration_start(**given.validated_data, user=request.user)
+        return Response(CalibrationSerializer(run).data, status=status.HTTP_201_CREATED)
