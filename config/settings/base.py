@@ -237,6 +237,9 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "apps.nurture.models.Step.Kind",
         "EnrollmentStatusEnum": "apps.nurture.models.Enrollment.Status",
         "BacktestOutcomeEnum": "apps.engagement.models.Backtest.Outcome",
+        "RuleSetStatusEnum": "apps.engagement.models.RuleSet.Status",
+        # Backtests and calibrations: queued, running, done, failed.
+        "BacktestStatusEnum": "apps.engagement.models.Backtest.Status",
         "PipelineOutcomeEnum": "apps.pipeline.models.PipelineStage.Outcome",
     },
 }

@@ -330,6 +330,7 @@ class BacktestSerializer(serializers.ModelSerializer):
     compare_with = serializers.SlugRelatedField(
         slug_field="version",
         read_only=True,
+        allow_null=True,
         help_text="The rule set version scored beside the current rules.",
     )
 
@@ -357,7 +358,10 @@ class RuleSetSerializer(serializers.ModelSerializer):
     """A rule set version as the list shows it (id = version)."""
 
     based_on = serializers.SlugRelatedField(
-        slug_field="version", read_only=True, help_text="The version it was made from."
+        slug_field="version",
+        read_only=True,
+        allow_null=True,
+        help_text="The version it was made from.",
     )
     proposed_by_name = serializers.CharField(source="proposed_by", read_only=True, allow_null=True)
     decided_by_name = serializers.CharField(source="decided_by", read_only=True, allow_null=True)
@@ -439,7 +443,10 @@ class CalibrationSerializer(serializers.ModelSerializer):
         source="requested_by", read_only=True, allow_null=True
     )
     proposal = serializers.SlugRelatedField(
-        slug_field="version", read_only=True, help_text="The rule set version it proposes."
+        slug_field="version",
+        read_only=True,
+        allow_null=True,
+        help_text="The rule set version it proposes.",
     )
 
     class Meta:

@@ -1,0 +1,48 @@
+"""Rule set proposals in a real browser: a marketer opens a calibration's proposal from the
+signal rules, reads its diff rule by rule, approves it after the confirmation, and the rules
+page shows the new weight."""
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.engagement import services
+from apps.engagement.models import RuleSet
+
+# Two rules made through the services (versions 1 and 2) on a small journey.
+from tests.engagement.conftest import proposal_for, scoring, stages, two_rules  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_marketer_reviews_a_proposal_and_approves_it(page, log_in, marketer, two_rules):  # noqa: F811
+    demo = two_rules[0]
+    result = proposal_for(two_rules, weights={demo.pk: 4.0}, new_threshold=6)
+    services.rule_set_propose(result=result)
+
+    log_in(marketer)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    page.get_by_role("link", name="Versions and proposals").click()
+    versions = page.get_by_test_id("rule-sets")
+    expect(versions.locator("tbody tr")).to_have_count(3)
+    versions.get_by_role("link", name="v3").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rule set v3")
+    expect(page.get_by_test_id("rule-set-status")).to_have_text("Proposed")
+    expect(page.get_by_test_id("threshold-change")).to_contain_text("5.00 → 6.00")
+    demo_row = page.get_by_test_id("rule-set-diff").locator("tbody tr", has_text="Demo request")
+    expect(demo_row).to_contain_text("Changed")
+    expect(demo_row).to_contain_text("10.0 → 4.0")
+    expect(demo_row).to_contain_text("2.50 (1.50–4.00)")
+    expect(demo_row).to_contain_text("opened deals 2.5 times as often")
+
+    page.get_by_role("link", name="Approve…").click()
+    expect(page.get_by_test_id("approve-confirmation")).to_contain_text("1 rule change")
+    page.get_by_role("button", name="Approve and rescore").click()
+
+    expect(page.get_by_test_id("rule-set-status")).to_have_text("Active")
+    expect(page.get_by_role("alert").first).to_contain_text("Version 3 is live")
+    assert RuleSet.objects.get(version=2).status == RuleSet.Status.SUPERSEDED
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    expect(
+        page.get_by_test_id("rule-table").locator("tbody tr", has_text="Demo request")
+    ).to_contain_text("4.00")
