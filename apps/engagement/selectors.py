@@ -673,5 +673,28 @@ def rule_set_backtest_replay(*, rule_set: RuleSet) -> dict:
     return {"as_of": timezone.now() - timedelta(days=horizon), "horizon_days": horizon}
 
 
+def calibration_figures(*, metrics: dict) -> list[tuple[str, object]]:
+    """A calibration's figures a page lists: its numbers and, one level down, named numbers
+    (the validation AUC per scorer); longer tables stay in the API."""
+
+    def name(key: str) -> str:
+        return "Validation AUC" if key == "auc" else key.replace("_", " ").capitalize()
+
+    def shown(value: object) -> bool:
+        return value is None or isinstance(value, int | float | str)
+
+    rows = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            rows += [
+                (f"{name(key)}: {part.replace('_', ' ')}", figure)
+                for part, figure in value.items()
+                if shown(figure)
+            ]
+        elif shown(value):
+            rows.append((name(key), value))
+    return rows
+
+
 def calibration_list() -> QuerySet[Calibration]:
     return Calibration.objects.select_related("requested_by", "proposal")

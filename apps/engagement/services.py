@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -24,8 +24,7 @@ from apps.core.audit import acting_user
 from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
 from apps.core.services import model_create, model_update
-from apps.engagement import backtest, calibration, ingestion, scoring, selectors, webhooks
-from apps.engagement.calibration import CalibrationResult, History, RuleProposal
+from apps.engagement import backtest, ingestion, scoring, selectors, webhooks
 from apps.engagement.models import (
     AccountScoreSnapshot,
     Backtest,
@@ -54,6 +53,9 @@ from apps.engagement.tasks import (
 )
 from apps.users.models import User
 from apps.users.selectors import user_sells
+
+if TYPE_CHECKING:  # the module imports scikit-learn: only a worker's calibration loads it
+    from apps.engagement.calibration import CalibrationResult, History, RuleProposal
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +239,7 @@ def _to_decimal(value: float, *, least: str = "0") -> Decimal:
     return max(Decimal(str(value)).quantize(Decimal("0.01")), Decimal(least))
 
 
-def _proposed(rule: dict, proposal: RuleProposal) -> dict:
+def _proposed(rule: dict, proposal: "RuleProposal") -> dict:
     """A live rule's snapshot with a proposal's numbers, rounded as the rule's fields store
     them: approving it gives exactly these numbers, so its scores reproduce."""
     half_life = SignalRule._meta.get_field("half_life_days")
@@ -262,7 +264,7 @@ def _json_safe(value: Any) -> Any:
 
 @transaction.atomic
 def rule_set_propose(
-    *, result: CalibrationResult, user: User | None = None, history: History | None = None
+    *, result: "CalibrationResult", user: User | None = None, history: "History | None" = None
 ) -> RuleSet:
     """A calibration's result as a proposed version: the live rules with its weights,
     half-lives and caps, and its stage threshold. Changes nothing live until approved."""
@@ -713,7 +715,7 @@ def calibration_start(
     end: date | datetime,
     horizon_days: int,
     outcome: str = Backtest.Outcome.OPPORTUNITY_CREATED,
-    cutoffs: int = History.cutoffs,
+    cutoffs: int = Calibration._meta.get_field("cutoffs").default,
     user: User | None = None,
 ) -> Calibration:
     """A calibration from the history between `start` and `end`, queued for a Celery worker
@@ -771,7 +773,9 @@ def calibration_run(*, calibration_id: int) -> Calibration | None:
             return None
         run.status = Calibration.Status.RUNNING
         run.save(update_fields=["status", "updated_at"])
-    history = History(
+    from apps.engagement import calibration  # scikit-learn: on the worker only
+
+    history = calibration.History(
         start=run.start,
         end=run.end,
         horizon_days=run.horizon_days,

@@ -215,6 +215,7 @@ def rule_set_detail(request: HttpRequest, version: int) -> HttpResponse:
         "rule_set": rule_set,
         "diff": selectors.rule_set_diff(rule_set=rule_set, against=other),
         "decline_form": RuleSetDeclineForm(),
+        "figures": selectors.calibration_figures(metrics=rule_set.evidence.get("metrics") or {}),
         "RuleSet": RuleSet,
     }
     return render(request, "engagement/rule_set_detail.html", context)
@@ -305,7 +306,8 @@ def calibration_detail(request: HttpRequest, calibration_id: int) -> HttpRespons
     """A calibration run; while it runs, htmx polls the body (`HX-Request`)."""
     run = _found(selectors.calibration_list().get, pk=calibration_id)
     template = "engagement/partials/calibration_body.html" if request.htmx else None
-    context = {"run": run, "Calibration": Calibration}
+    figures = selectors.calibration_figures(metrics=run.results)
+    context = {"run": run, "figures": figures, "Calibration": Calibration}
     return render(request, template or "engagement/calibration_detail.html", context)
 
 

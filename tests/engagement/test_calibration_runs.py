@@ -124,3 +124,42 @@ def test_a_backtest_scores_an_earlier_version(planted):
         ("rules", "Current rules", 0.5),
         ("v1", "Rule set v1", 1.0),
     ]
+
+
+def test_a_run_with_the_real_calibration_proposes_a_rule_set(stages, scoring, marketer):
+    """The worker's path end to end on the planted world of the calibration tests."""
+    from tests.engagement.test_calibration import HISTORY, _planted_world
+
+    demo, webinar = _planted_world(stages, accounts=60)
+    run = Calibration.objects.create(
+        start=HISTORY.start,
+        end=HISTORY.end,
+        horizon_days=HISTORY.horizon_days,
+        outcome=HISTORY.outcome,
+        requested_by=marketer,
+    )
+    run_calibration(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.failure) == ("done", "")
+    proposal = run.proposal
+    assert (proposal.status, proposal.origin) == ("proposed", RuleSet.Origin.CALIBRATION)
+    assert proposal.based_on.origin == RuleSet.Origin.IN_PLACE
+    assert {rule["id"] for rule in proposal.rules} == {demo.pk, webinar.pk}
+    assert set(proposal.evidence["rules"]) == {str(demo.pk), str(webinar.pk)}
+    assert run.results["auc"]["current"] is not None and run.results["examples"] > 0
+
+
+def test_a_calibration_page_lists_its_figures(client_for_role, stages, scoring, monkeypatch):
+    rule = services.signal_rule_create(data=rule_data(stages.decision))
+    result = proposal_for([rule], weights={rule.pk: 3.0})
+    result.metrics.update(auc={"calibrated": 0.81, "current": 0.74}, cutoffs=["2026-01-01"])
+    monkeypatch.setattr(calibration, "calibrate", lambda **_: result, raising=False)
+    run = start()
+    run_calibration(run.pk)
+
+    page = client_for_role("marketer").get(f"/signals/calibrate/{run.pk}/")
+    text = " ".join(page.text.split())
+    assert "Validation AUC: calibrated</dt>" in text and "0.81" in text and "2026-01-01" not in text
+    assert f"rule set v{RuleSet.objects.get(status='proposed').version}" in text
+    assert "hx-trigger" not in text
