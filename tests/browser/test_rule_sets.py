@@ -1,15 +1,26 @@
 """Rule set proposals in a real browser: a marketer opens a calibration's proposal from the
 signal rules, reads its diff rule by rule, approves it after the confirmation, and the rules
-page shows the new weight."""
+page shows the new weight; "Backtest this proposal" draws its curve beside the current rules'."""
+
+import datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from apps.engagement import services
-from apps.engagement.models import RuleSet
+from apps.engagement.calibration import History
+from apps.engagement.models import RuleSet, SignalRule
 
-# Two rules made through the services (versions 1 and 2) on a small journey.
-from tests.engagement.conftest import proposal_for, scoring, stages, two_rules  # noqa: F401
+# Two rules made through the services (versions 1 and 2) on a small journey; the planted
+# world of the backtest tests (three buyers asked for a demo, then opened deals).
+from tests.engagement.conftest import (  # noqa: F401
+    BACKTEST_AS_OF,
+    planted,
+    proposal_for,
+    scoring,
+    stages,
+    two_rules,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +57,36 @@ def test_a_marketer_reviews_a_proposal_and_approves_it(page, log_in, marketer, t
     expect(
         page.get_by_test_id("rule-table").locator("tbody tr", has_text="Demo request")
     ).to_contain_text("4.00")
+
+
+def test_backtest_this_proposal_draws_its_curve_beside_the_current_rules(
+    page,
+    log_in,
+    marketer,
+    planted,  # noqa: F811
+):
+    """Three buyers asked for a demo, then opened deals: a proposal weighing demos at 0 tells
+    no one apart, and its ROC curve shows it beside the current rules'."""
+    demo = SignalRule.objects.get()
+    history = History(
+        start=BACKTEST_AS_OF - datetime.timedelta(days=200),
+        end=BACKTEST_AS_OF,
+        horizon_days=30,
+        outcome="opportunity_created",
+    )
+    result = proposal_for([demo], weights={demo.pk: 0})
+    proposal = services.rule_set_propose(result=result, history=history)
+
+    log_in(marketer)
+    page.goto(f"/signals/rule-sets/{proposal.version}/")
+    page.get_by_role("button", name="Backtest this proposal").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Backtest as of")
+    roc = page.get_by_test_id("backtest-contacts").locator('canvas[data-chart="roc"]')
+    expect(roc).to_have_attribute("data-drawn", "true")
+    assert roc.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.label)") == [
+        "Current rules (AUC 1.000)",
+        f"Proposal v{proposal.version} (AUC 0.500)",
+        "Activity count (90 days) (AUC 0.000)",
+        "Chance",
+    ]
