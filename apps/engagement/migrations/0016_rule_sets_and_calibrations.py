@@ -44,7 +44,7 @@ def rules_in_place_become_version_1(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engagement", "0014_handoff_owner"),
+        ("engagement", "0015_rule_cap_not_negative"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
