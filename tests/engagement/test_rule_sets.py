@@ -2,9 +2,13 @@
 changes nothing until a marketer approves it, and any version's scores can be worked out again."""
 
 import datetime
+import subprocess
+import sys
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,9 +17,10 @@ from apps.core.exceptions import ApplicationError
 from apps.engagement import selectors, services
 from apps.engagement.calibration import History
 from apps.engagement.models import ContactScore, EventKind, RuleSet, SignalRule
+from apps.engagement.scoring import rule_snapshot
 from apps.engagement.tasks import recompute_all_scores
 from tests.engagement.conftest import NOW, days_ago, proposal_for, rule_data
-from tests.factories import AccountFactory, ContactFactory, EventFactory
+from tests.factories import AccountFactory, ContactFactory, EventFactory, SignalRuleFactory
 
 
 def versions() -> list[tuple[int, str]]:
@@ -347,3 +352,28 @@ def test_with_no_version_in_force_then_the_live_rules_run(two_rules):
     assert model.rule_set_version == 2
     assert sorted(r.weight for r in model.rules) == [6.0, 10.0]
     assert selectors.recompute_model(at=NOW - datetime.timedelta(days=1)).rule_set_version == 2
+
+
+def test_the_rules_in_place_become_version_1_when_versions_begin(stages, scoring):
+    """Migration 0016 on a database that has rules already (and on one that has none)."""
+    migration = import_module("apps.engagement.migrations.0016_rule_sets_and_calibrations")
+    migration.rules_in_place_become_version_1(apps, None)
+    assert not RuleSet.objects.exists()
+
+    rule = SignalRuleFactory(kind=EventKind.DEMO_REQUEST, journey_stage=stages.decision)
+    migration.rules_in_place_become_version_1(apps, None)
+    first = RuleSet.objects.get()
+    assert (first.version, first.status, first.origin) == (1, "active", RuleSet.Origin.IN_PLACE)
+    assert first.rules == [rule_snapshot(SignalRule.objects.get(pk=rule.pk))]
+    assert selectors.recompute_model().rule_set_version == 1
+
+
+def test_pages_and_the_api_load_no_scikit_learn():
+    """The fitting runs on a worker: a web process never imports scikit-learn."""
+    code = (
+        "import sys, django; django.setup(); import config.urls, config.api_urls;"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
