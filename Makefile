@@ -23,7 +23,6 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 run: install
-	mkdir -p var/celery/queue var/celery/processed var/celery/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py install_starter_kit
 	$(BIN)/python manage.py seed_demo

@@ -284,7 +284,11 @@ class ScoringSettings(models.Model):
         decimal_places=2,
         default=Decimal("10"),
         validators=[MinValueValidator(0)],
-        help_text="Points for a contact whose persona is a target persona (any persona if none).",
+        help_text=(
+            "Points for a person with a learned person fit of 100, less in proportion; until a "
+            "fit model is trained, for a contact whose persona is a target persona (any "
+            "persona if none)."
+        ),
     )
     target_personas = models.ManyToManyField("personas.Persona", blank=True, related_name="+")
     buying_role_points = models.JSONField(

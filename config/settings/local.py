@@ -15,9 +15,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     )
 
 # Celery's filesystem transport: worker and beat talk through a folder, no broker server.
+# The folders are made here, not by `make run` alone, so that any command that queues a task
+# (`seed_demo`, `train_fit_model`…) works in a fresh checkout.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = BASE_DIR / "var" / "celery"
+    for _folder in ("queue", "processed", "control"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),
