@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from apps.engagement import services
 from apps.engagement.calibration import History
 from apps.engagement.models import RuleSet, SignalRule
+from tests.browser.navigation import follow_menu
 
 # Two rules made through the services (versions 1 and 2) on a small journey; the planted
 # world of the backtest tests (three buyers asked for a demo, then opened deals).
@@ -31,7 +32,7 @@ def test_a_marketer_reviews_a_proposal_and_approves_it(page, log_in, marketer, t
     services.rule_set_propose(result=result)
 
     log_in(marketer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    follow_menu(page, "Signal rules")
     page.get_by_role("link", name="Versions and proposals").click()
     versions = page.get_by_test_id("rule-sets")
     expect(versions.locator("tbody tr")).to_have_count(3)
@@ -53,7 +54,7 @@ def test_a_marketer_reviews_a_proposal_and_approves_it(page, log_in, marketer, t
     expect(page.get_by_test_id("rule-set-status")).to_have_text("Active")
     expect(page.get_by_role("alert").first).to_contain_text("Version 3 is live")
     assert RuleSet.objects.get(version=2).status == RuleSet.Status.SUPERSEDED
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Signal rules").click()
+    follow_menu(page, "Signal rules")
     expect(
         page.get_by_test_id("rule-table").locator("tbody tr", has_text="Demo request")
     ).to_contain_text("4.00")
