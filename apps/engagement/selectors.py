@@ -591,6 +591,16 @@ class RuleChange:
         return "changed" if self.old != self.new else "unchanged"
 
     @property
+    def unclear(self) -> bool:
+        """Whether the calibration moved this rule's weight although its 90 % interval of lift
+        includes 1 (no effect): a change a marketer should look at twice before approving."""
+        evidence = self.evidence or {}
+        low, high = evidence.get("lift_low"), evidence.get("lift_high")
+        if low is None or high is None or self.change != "changed":
+            return False
+        return "weight" in self.changed_numbers and low <= 1 <= high
+
+    @property
     def changed_numbers(self) -> list[str]:
         """Which of weight, half-life and cap moved."""
         return [number["name"] for number in self.numbers if number["moved"]]
@@ -629,6 +639,10 @@ class RuleSetDiff:
     @property
     def changed(self) -> list[RuleChange]:
         return [rule for rule in self.rules if rule.change != "unchanged"]
+
+    @property
+    def unclear(self) -> list[RuleChange]:
+        return [rule for rule in self.rules if rule.unclear]
 
 
 def rule_set_diff(*, rule_set: RuleSet, against: RuleSet | None = None) -> RuleSetDiff:

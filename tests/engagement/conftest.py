@@ -147,9 +147,11 @@ def rule_data(stage, kind=EventKind.DEMO_REQUEST, weight=10, **extra) -> dict:
 
 
 def proposal_for(
-    rules: list[SignalRule], *, weights: dict, old_threshold=5, new_threshold=5
+    rules: list[SignalRule], *, weights: dict, old_threshold=5, new_threshold=5, intervals=None
 ) -> CalibrationResult:
-    """A calibration's result by hand: new weights for some rules, every other number kept."""
+    """A calibration's result by hand: new weights for some rules, every other number kept;
+    each rule's lift interval is 1.5–4.0 unless `intervals` gives it another (low, high)."""
+    intervals = intervals or {}
     return CalibrationResult(
         rules=tuple(
             RuleProposal(
@@ -162,8 +164,8 @@ def proposal_for(
                 old_cap=None,
                 new_cap=None,
                 lift=2.5,
-                lift_low=1.5,
-                lift_high=4.0,
+                lift_low=intervals.get(rule.pk, (1.5, 4.0))[0],
+                lift_high=intervals.get(rule.pk, (1.5, 4.0))[1],
                 events=40,
                 reason="Buyers with this signal opened deals 2.5 times as often.",
             )

@@ -234,3 +234,31 @@ def test_the_api_backtests_a_version_beside_the_current_rules(api_client, market
     assert body["compare_with"] == 3
     names = [s["name"] for s in body["results"]["buyers"]["contact"]["scorers"]]
     assert names == ["rules", "proposal", "activity"]
+
+
+def test_a_weight_moved_on_unclear_evidence_is_flagged(
+    client_for_role, api_client, marketer, two_rules
+):
+    """A rule whose lift interval includes 1 (no effect) but whose weight moves is marked on
+    the page and in the API; a rule with a clear lift, or whose weight stays, is not."""
+    demo, other = two_rules
+    result = proposal_for(
+        two_rules,
+        weights={demo.pk: 4.0, other.pk: float(other.weight) + 3},
+        intervals={demo.pk: (1.5, 4.0), other.pk: (0.8, 1.3)},
+    )
+    proposal = services.rule_set_propose(result=result)
+    page = client_for_role("marketer").get(
+        reverse("signals:rule_set_detail", args=[proposal.version])
+    )
+    text = " ".join(page.text.split())
+    assert text.count('data-testid="unclear-evidence"') == 1
+    assert '2 of 2 rules change; <span class="text-warning-emphasis">1 on unclear evidence' in text
+    row = next(part for part in text.split("<tr") if 'data-testid="unclear-evidence"' in part)
+    assert other.label in row and demo.label not in row
+
+    shown = api_client(marketer).get(f"/api/v1/rule-sets/{proposal.version}/").json()
+    assert {r["label"]: r["unclear"] for r in shown["diff"]["rules"]} == {
+        demo.label: False,
+        other.label: True,
+    }

@@ -397,6 +397,9 @@ class RuleChangeSerializer(serializers.Serializer):
     evidence = serializers.DictField(
         allow_null=True, help_text="The calibration's lift, lift_low, lift_high, events, reason."
     )
+    unclear = serializers.BooleanField(
+        help_text="The weight moved although the lift's 90 % interval includes 1 (no effect)."
+    )
 
 
 class RuleSetDiffSerializer(serializers.Serializer):
