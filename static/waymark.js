@@ -19,10 +19,13 @@
     });
   }
   // [data-focus-on-load]: a panel swapped in (the journey map's cell editor) takes the focus,
-  // on its first field, so keyboard users carry on where they are.
+  // so keyboard users carry on where they are: on the first field it refused, else its first.
   function focusPanel(root) {
     var panel = root.querySelector("[data-focus-on-load]");
-    var field = panel && panel.querySelector("textarea, input:not([type=hidden]), select, button");
+    var field = panel && (
+      panel.querySelector("[aria-invalid=true]") ||
+      panel.querySelector("textarea, input:not([type=hidden]), select, button")
+    );
     if (field) field.focus();
   }
   if (window.htmx) {

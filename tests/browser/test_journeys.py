@@ -41,6 +41,7 @@ def test_marketer_edits_a_cell_in_place_and_the_coverage_count_changes(page, log
     expect(cell.locator('[data-field="objections"]')).to_have_text(
         "Objections: Each suggested response needs the objection it answers."
     )
+    expect(cell.get_by_label("Objections")).to_be_focused()  # the refused field, to fix it
     assert not PlaybookCell.objects.exists()
 
     cell.get_by_label("Objections").fill("Too expensive | Payback within nine months")
