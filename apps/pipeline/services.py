@@ -159,6 +159,17 @@ ACTIVITY_KINDS = {
     "meeting": EventKind.MEETING,
     "note": EventKind.CRM_ACTIVITY,
 }
+# How a logged activity went, as the form offers it and the deal's timeline shows it (the API
+# may send other words, shown as sent).
+ACTIVITY_OUTCOMES = {
+    "connected": "Connected",
+    "held": "Held",
+    "voicemail": "Left a voicemail",
+    "no_answer": "No answer",
+    "rescheduled": "Rescheduled",
+    "no_show": "No-show",
+    "noted": "Noted",
+}
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from apps.accounts.models import Account, Contact
 from apps.core.forms import SELECT, search_field
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.pipeline.selectors import opportunity_owner_list, pipeline_stage_list
+from apps.pipeline.services import ACTIVITY_OUTCOMES
 
 
 class AccountFilterForm(forms.Form):
@@ -130,16 +131,6 @@ class DealDetailsForm(forms.Form):
 class ActivityForm(forms.Form):
     """A call, meeting or note a rep logs on the deal (stored as seller-initiated activity)."""
 
-    OUTCOMES = [
-        ("connected", "Connected"),
-        ("held", "Held"),
-        ("voicemail", "Left a voicemail"),
-        ("no_answer", "No answer"),
-        ("rescheduled", "Rescheduled"),
-        ("no_show", "No-show"),
-        ("noted", "Noted"),
-    ]
-
     kind = forms.ChoiceField(
         label="Activity",
         choices=[("call", "Call"), ("meeting", "Meeting"), ("note", "Note")],
@@ -149,7 +140,9 @@ class ActivityForm(forms.Form):
         label="Date",
         widget=forms.DateInput(attrs={**INPUT, "type": "date"}),
     )
-    outcome = forms.ChoiceField(label="Outcome", choices=OUTCOMES, widget=forms.Select(SELECT))
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=ACTIVITY_OUTCOMES.items(), widget=forms.Select(SELECT)
+    )
     contact = forms.ModelChoiceField(
         label="With",
         queryset=Contact.objects.none(),

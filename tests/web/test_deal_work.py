@@ -152,6 +152,7 @@ def test_a_logged_call_is_seller_initiated_activity_on_the_deal_s_timeline(
     assert event.properties["opportunity"] == deal.pk
     timeline = response.text.split('data-testid="activity-timeline"', 1)[1]
     assert "Ines Moreau" in timeline and "Budget confirmed for Q2" in timeline
+    assert "<td>Connected</td>" in timeline  # the outcome in words, not its code
 
     refused = client_for(sales_rep).post(
         _url("opportunity_log_activity", deal),
