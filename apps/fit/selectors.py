@@ -18,6 +18,14 @@ def fit_model_list() -> QuerySet[FitModel]:
     return FitModel.objects.select_related("trained_by")
 
 
+def fit_model_shown(*, models: list[FitModel], version: str | None) -> FitModel | None:
+    """The version a page shows: the one asked for (None if there is no such version), else
+    the active one."""
+    if version:
+        return next((m for m in models if str(m.version) == version), None)
+    return next((m for m in models if m.status == FitModel.Status.ACTIVE), None)
+
+
 def persona_names() -> dict[str, str]:
     """Persona id (as the models key it) → name."""
     return {str(pk): name for pk, name in Persona.objects.values_list("pk", "name")}

@@ -13,11 +13,10 @@ from apps.fit import selectors, services
 @allowed("fit.view_fitmodel")
 def fit_model_list(request: HttpRequest) -> HttpResponse:
     models = list(selectors.fit_model_list())
-    shown = next((m for m in models if m.status == m.Status.ACTIVE), None)
-    if version := request.GET.get("version"):
-        shown = next((m for m in models if str(m.version) == version), None)
-        if shown is None:
-            raise Http404("No such fit model version.")
+    version = request.GET.get("version")
+    shown = selectors.fit_model_shown(models=models, version=version)
+    if version and shown is None:
+        raise Http404("No such fit model version.")
     points = (
         selectors.fit_model_points(model=shown, names=selectors.persona_names()) if shown else []
     )
