@@ -45,5 +45,6 @@ urlpatterns = [
     path("starter/", include("apps.starter.urls")),
     path("imports/", include("apps.imports.urls")),
     path("fit/", include("apps.fit.urls")),
+    path("analytics/", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),
 ]

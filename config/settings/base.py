@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.starter",
     "apps.imports",
     "apps.privacy",
+    "apps.analytics",
     "apps.demo",
     "apps.web",
 ]
