@@ -295,3 +295,21 @@ def asset_usage(*, asset: Asset) -> AssetUsage:
         opportunities_advanced=advanced,
         **totals,
     )
+
+
+def asset_get(*, asset_id: int, with_archived: bool = False) -> Asset:
+    """One asset with what its page shows; an archived one only `with_archived` (for the
+    people who may restore it). Raises `Asset.DoesNotExist`."""
+    assets = Asset.objects.all() if with_archived else Asset.objects.active()
+    return assets.select_related(
+        "journey_stage__journey", "journey_stage__parent", "owner", "archived_by"
+    ).get(pk=asset_id)
+
+
+def asset_archive_impact(*, asset: Asset) -> dict[str, int]:
+    """What still points at an asset about to be archived, and keeps pointing at it."""
+    counts = {
+        "campaigns with it in their content mix": asset.campaigns.count(),
+        "shares with buyers (kept as history)": asset.shares.count(),
+    }
+    return {name: count for name, count in counts.items() if count}

@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import Contact
 from apps.content.models import Asset, AssetShare, EnablementRequest
+from apps.core.deletion import record_archive, record_restore
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions
 from apps.core.services import model_create, model_update
@@ -41,6 +42,18 @@ def asset_create(*, data: dict) -> Asset:
 @transaction.atomic
 def asset_update(*, asset: Asset, data: dict) -> Asset:
     return model_update(instance=asset, fields=ASSET_FIELDS, data=data)[0]
+
+
+@transaction.atomic
+def asset_archive(*, asset: Asset, by: User) -> Asset:
+    """Take an asset out of the library, pickers, recommendations and cell mappings; its
+    shares, requests and the steps that sent it keep their history. Restorable."""
+    return record_archive(instance=asset, by=by)
+
+
+@transaction.atomic
+def asset_restore(*, asset: Asset) -> Asset:
+    return record_restore(instance=asset)
 
 
 @transaction.atomic

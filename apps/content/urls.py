@@ -5,7 +5,11 @@ from apps.content import views
 app_name = "content"
 urlpatterns = [
     path("assets/", views.asset_list, name="asset_list"),
+    path("assets/new/", views.asset_create, name="asset_create"),
     path("assets/<int:asset_id>/", views.asset_detail, name="asset_detail"),
+    path("assets/<int:asset_id>/edit/", views.asset_edit, name="asset_edit"),
+    path("assets/<int:asset_id>/archive/", views.asset_archive, name="asset_archive"),
+    path("assets/<int:asset_id>/restore/", views.asset_restore, name="asset_restore"),
     path("assets/<int:asset_id>/file/", views.asset_file, name="asset_file"),
     path("files/<str:token>/", views.asset_file_shared, name="asset_file_shared"),
 ]

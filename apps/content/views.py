@@ -1,24 +1,35 @@
-"""The content library page: assets filtered by journey stage, persona, type and status.
+"""The content library page: assets filtered by journey stage, persona, type and status; and
+the pages marketers create, edit, archive and restore assets with.
 
 Coverage counts on the journey pages link here with the matching filters.
 """
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.content import services
 from apps.content.files import attachment_response, shared_asset_id
+from apps.content.forms import AssetForm
 from apps.content.models import Asset, AssetType
 from apps.content.selectors import (
     ASSET_CSV_COLUMNS,
+    asset_archive_impact,
     asset_export_rows,
+    asset_get,
     asset_list_filtered,
     asset_usage,
 )
 from apps.core.csv_export import csv_download, csv_requested
+from apps.core.exceptions import ApplicationError
 from apps.core.forms import SELECT, search_field
+from apps.core.views import allowed, archive_confirmation, errors_onto_form
 from apps.journeys.models import JourneyStage
 from apps.personas.models import Persona
 
@@ -78,14 +89,88 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     return render(request, "content/asset_list.html", {"form": form, "page_obj": page})
 
 
+def _asset(request: HttpRequest, asset_id: int) -> Asset:
+    """The asset; an archived one only for those who may restore it."""
+    try:
+        return asset_get(asset_id=asset_id, with_archived=request.user.has_perm(EDIT))
+    except Asset.DoesNotExist as error:
+        raise Http404("No such asset.") from error
+
+
 @login_required
 @permission_required("content.view_asset", raise_exception=True)
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     """An asset with its content usage: recommended, shared, requested, deals it helped move."""
-    asset = get_object_or_404(asset_list_filtered(filters={}), pk=asset_id)
-    return render(
-        request, "content/asset_detail.html", {"asset": asset, "usage": asset_usage(asset=asset)}
+    asset = _asset(request, asset_id)
+    context = {
+        "asset": asset,
+        "usage": asset_usage(asset=asset),
+        "can_edit": request.user.has_perm(EDIT),
+    }
+    return render(request, "content/asset_detail.html", context)
+
+
+# --- marketers' edits ------------------------------------------------------------------------
+EDIT = "content.change_asset"
+
+
+def _asset_form(request: HttpRequest, asset: Asset | None) -> HttpResponse:
+    # The form works on its own copy: the service compares the stored asset with the input.
+    copy = asset_get(asset_id=asset.pk, with_archived=True) if asset else Asset()
+    form = AssetForm(request.POST or None, request.FILES or None, instance=copy)
+    if request.method == "POST" and form.is_valid():
+        data = form.asset_data()
+        try:
+            if asset is None:
+                saved = services.asset_create(data=data | {"owner": request.user})
+            else:
+                saved = services.asset_update(asset=asset, data=data)
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"“{saved.title}” saved.")
+            return redirect("content:asset_detail", saved.pk)
+    status = 400 if form.errors else 200
+    context = {"form": form, "asset": asset}
+    return render(request, "content/asset_form.html", context, status=status)
+
+
+@allowed("content.view_asset", "content.add_asset")
+def asset_create(request: HttpRequest) -> HttpResponse:
+    return _asset_form(request, None)
+
+
+@allowed("content.view_asset", EDIT)
+def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
+    return _asset_form(request, _asset(request, asset_id))
+
+
+@require_http_methods(["GET", "POST"])
+@allowed("content.view_asset", EDIT)
+def asset_archive(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = _asset(request, asset_id)
+    detail = reverse("content:asset_detail", args=[asset.pk])
+    if asset.is_archived:
+        return redirect(detail)
+    return archive_confirmation(
+        request,
+        instance=asset,
+        archive=lambda: services.asset_archive(asset=asset, by=request.user),
+        back=detail,
+        done=detail,
+        success=f"“{asset.title}” archived: restore it from this page.",
+        leaves="the content library, stage pickers, recommendations and the journey map",
+        still_using=asset_archive_impact(asset=asset),
     )
+
+
+@require_POST
+@allowed("content.view_asset", EDIT)
+def asset_restore(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = _asset(request, asset_id)
+    services.asset_restore(asset=asset)
+    messages.success(request, f"“{asset.title}” is back in the library.")
+    return redirect("content:asset_detail", asset.pk)
 
 
 @login_required

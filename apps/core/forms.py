@@ -27,3 +27,19 @@ def active_choices(field: forms.ModelChoiceField, *, chosen) -> None:
     values = chosen if isinstance(chosen, list | tuple | set) else [chosen]
     kept = [value.pk if hasattr(value, "pk") else value for value in values if value]
     field.queryset = field.queryset.filter(Q(archived_at__isnull=True) | Q(pk__in=kept))
+
+
+class Styled:
+    """Bootstrap's classes on every widget of a form (mixed in before `forms.Form`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs.setdefault("class", css)

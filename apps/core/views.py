@@ -62,6 +62,36 @@ def delete_confirmation(
     return render(request, "core/delete_confirm.html", context)
 
 
+def archive_confirmation(
+    request: HttpRequest,
+    *,
+    instance: Model,
+    archive: Callable[[], object],
+    back: str,
+    done: str,
+    success: str,
+    leaves: str,
+    still_using: dict[str, int] | None = None,
+) -> HttpResponse:
+    """An archive button's page, the sibling of `delete_confirmation`: GET says where the
+    record disappears from (`leaves`) and what still points at it; the POST archives."""
+    if request.method == "POST":
+        try:
+            archive()
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect(back)
+        messages.success(request, success)
+        return redirect(done)
+    context = {
+        "object": instance,
+        "leaves": leaves,
+        "still_using": still_using or {},
+        "back": back,
+    }
+    return render(request, "core/archive_confirm.html", context)
+
+
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever a page links; the icon is a static file."""
     return redirect(static("favicon.svg"))
