@@ -77,6 +77,7 @@ def committed_db(transactional_db):
 def celery_worker_process(committed_db, tmp_path):
     """`celery_worker_process(name)` starts a real Celery worker (a subprocess) on the configured
     broker and this test's database, and waits until it is ready; all are stopped after the test.
+    `queues` limits it to those queues, as a cluster's workers are (all of them by default).
 
     The worker must see the test's rows, hence `committed_db`.
     """
@@ -86,10 +87,14 @@ def celery_worker_process(committed_db, tmp_path):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
-    celery_app.connection_for_write().default_channel.queue_purge("celery")
+    channel = celery_app.connection_for_write().default_channel
+    for queue in settings.CELERY_TASK_QUEUES:
+        channel.queue_purge(queue.name)
     workers: list[subprocess.Popen] = []
 
-    def start(name: str = "w1", *, concurrency: int = 2) -> subprocess.Popen:
+    def start(
+        name: str = "w1", *, concurrency: int = 2, queues: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
         log = tmp_path / f"{name}.log"
         process = subprocess.Popen(
             [
@@ -106,6 +111,7 @@ def celery_worker_process(committed_db, tmp_path):
                 "--without-mingle",
                 "--without-gossip",
                 f"--logfile={log}",
+                *([f"--queues={','.join(queues)}"] if queues else []),
             ],
             env=env,
         )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Exchange, Queue
 
 from config.env import BASE_DIR, env
 
@@ -274,6 +275,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Four queues, so a cluster can give each kind of work its own workers (README, "Scaling
+# out"): a worker started without `-Q` takes all four, as `make run` and the tests do.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("ingestion", "scoring", "dispatch", "housekeeping")
+]
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "imports.*": {"queue": "ingestion"},
+    "engagement.*": {"queue": "scoring"},
+    "fit.*": {"queue": "scoring"},
+    "nurture.dispatch_due_steps": {"queue": "dispatch"},
+    # Anything else (sweeps, reminders, alerts, snapshots) is housekeeping, the default queue.
+}
+# On Redis an unacknowledged task (its worker lost with the machine) goes back to its queue after
+# this long; it must outlast the longest task (a nightly rescore, a calibration), or a task still
+# running would be handed to a second worker. Tasks are idempotent, so a redelivery is safe.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+}
 # Periodic sweeps, synced into django-celery-beat's tables when beat starts.
 CELERY_BEAT_SCHEDULE: dict = {
     # Daily; safe to run more often or twice at once: one email per journey and due date.
