@@ -38,6 +38,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("journeys/", include("apps.journeys.urls")),
     path("content/", include("apps.content.urls")),
+    path("personas/", include("apps.personas.urls")),
     path("campaigns/", include("apps.campaigns.urls")),
     path("nurture/", include("apps.nurture.urls")),
     path("signals/", include("apps.engagement.urls")),

@@ -3,6 +3,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.db.models import Count, QuerySet
+
 from apps.personas.models import Persona, TitleRule
 
 
@@ -47,3 +49,22 @@ def title_rule_matcher() -> Callable[[str], TitleMatch]:
         return TitleMatch(persona, role, seniority)
 
     return match
+
+
+def persona_list(*, archived: bool = False) -> QuerySet[Persona]:
+    """Active personas (or the archived ones) with how many contacts and assets each has."""
+    personas = Persona.objects.archived() if archived else Persona.objects.active()
+    return personas.annotate(
+        contact_count=Count("contacts", distinct=True),
+        asset_count=Count("assets", distinct=True),
+    ).order_by("name")
+
+
+def persona_archive_impact(*, persona: Persona) -> dict[str, int]:
+    """What keeps pointing at a persona about to be archived."""
+    counts = {
+        "contacts keep it as their persona": persona.contacts.count(),
+        "assets keep it among the personas they serve": persona.assets.count(),
+        "journey map cells keep their entries for it": persona.playbook_cells.count(),
+    }
+    return {name: count for name, count in counts.items() if count}

@@ -91,6 +91,7 @@ MENUS: tuple[tuple[str, tuple[Link, ...]], ...] = (
         "Plan",
         (
             Link("Journeys", "journeys:list", JOURNEYS),
+            Link("Personas", "personas:list", ("personas.view_persona",)),
             Link("Campaigns", "campaigns:list", ("campaigns.view_campaign",)),
             Link("Campaign calendar", "campaigns:calendar", ("campaigns.view_campaign",)),
             Link("Stage board", "campaigns:board", ("campaigns.view_campaign",)),
