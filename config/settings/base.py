@@ -327,6 +327,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 60 * 60},
     },
+    # The dashboards' daily snapshots: today so far, hourly; yesterday made final from the
+    # stage history just after midnight. A second run of a day replaces its rows.
+    "analytics-snapshot-today": {
+        "task": "analytics.snapshot_day",
+        "schedule": crontab(minute=20),
+        "kwargs": {"days_ago": 0},
+        "options": {"expires": 50 * 60},
+    },
+    "analytics-snapshot-yesterday": {
+        "task": "analytics.snapshot_day",
+        "schedule": crontab(hour=0, minute=10),
+        "kwargs": {"days_ago": 1},
+        "options": {"expires": 12 * 60 * 60},
+    },
 }
 
 LOGGING = {
