@@ -3,7 +3,9 @@
 from django import forms
 
 from apps.content.models import Asset, AssetType
-from apps.journeys.models import JourneyReviewTrigger, PlaybookCell
+from apps.core.forms import Styled
+from apps.journeys.models import Journey, JourneyReviewTrigger, JourneyStage, PlaybookCell
+from apps.journeys.phases import Phase
 from apps.personas.models import BuyingRole
 
 OBJECTION_SEPARATOR = "|"
@@ -138,3 +140,74 @@ class ReviewTriggerForm(forms.ModelForm):
         fields = ["kind", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
         labels = {"kind": "What changed"}
+
+
+# --- the structure editor: a journey, its stages and the moves between them ------------------
+
+
+class JourneyCreateForm(Styled, forms.ModelForm):
+    class Meta:
+        model = Journey
+        fields = ["name", "scope", "review_cadence_months"]
+
+
+class StageNameField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: JourneyStage) -> str:
+        return str(obj)
+
+
+class StageAddForm(Styled, forms.ModelForm):
+    """A new stage, or a sub-stage of one of the version's top-level stages."""
+
+    parent = StageNameField(
+        queryset=JourneyStage.objects.none(),
+        required=False,
+        empty_label="None: a top-level stage",
+        label="Sub-stage of",
+    )
+    phase = forms.ChoiceField(
+        choices=[("", "Its parent's (for a sub-stage)"), *Phase.choices], required=False
+    )
+
+    class Meta:
+        model = JourneyStage
+        fields = ["name", "parent", "phase", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, journey: Journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = journey.stages.filter(parent=None).order_by("position")
+
+    def _post_clean(self):
+        """The service validates the stage (slug and position are its to give)."""
+
+    def stage_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if value != ""}
+
+
+class StageEditForm(Styled, forms.ModelForm):
+    class Meta:
+        model = JourneyStage
+        fields = ["name", "phase", "description", "entry_criteria", "exit_triggers"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("description", "entry_criteria", "exit_triggers")
+        }
+
+
+class TransitionAddForm(Styled, forms.Form):
+    """An allowed move. Any stage id is accepted here, so that one from another journey is
+    refused by the service with a message on its field; the version's stages are offered."""
+
+    from_stage = StageNameField(queryset=JourneyStage.objects.all(), label="From")
+    to_stage = StageNameField(queryset=JourneyStage.objects.all(), label="To")
+    trigger = forms.CharField(
+        max_length=200, required=False, help_text="What makes the move happen (optional)."
+    )
+
+    def __init__(self, *args, stages: list[JourneyStage], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("from_stage", "to_stage"):
+            self.fields[name].widget.choices = [("", "---------")] + [
+                (stage.pk, str(stage)) for stage in stages
+            ]

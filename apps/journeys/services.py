@@ -10,9 +10,10 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Model, ProtectedError
+from django.db.models import F, Max, Model, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.models import Account
@@ -231,13 +232,136 @@ def _map_assets(*, cell: PlaybookCell, assets: set[Asset], changed_by: User | No
         _log(cell.stage.journey, changed_by, f"content for {cell}: {', '.join(moves)}")
 
 
+# --- the structure of a draft: stages, sub-stages and allowed moves --------------------------
+STAGE_EDIT_FIELDS = ["name", "phase", "description", "entry_criteria", "exit_triggers"]
+
+
+def _unique_slug(*, journey: Journey, name: str) -> str:
+    base = slugify(name)[:70] or "stage"
+    taken = set(journey.stages.values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def journey_stage_add(*, journey: Journey, data: dict, changed_by: User | None) -> JourneyStage:
+    """A stage (a sub-stage with `parent`) at the end of its siblings in a draft version; its
+    slug comes from its name and is kept from then on, from version to version."""
+    journey = _lock_draft(journey.pk)
+    parent: JourneyStage | None = data.get("parent")
+    if parent is not None and parent.journey_id != journey.pk:
+        message = "This stage belongs to another journey."
+        raise ApplicationError(message, fields={"parent": [message]})
+    siblings = journey.stages.filter(parent=parent)
+    last = siblings.aggregate(last=Max("position"))["last"]
+    fields = {name: data[name] for name in STAGE_EDIT_FIELDS if name in data}
+    if parent is not None:
+        fields.setdefault("phase", parent.phase)
+    return journey_part_create(
+        model=JourneyStage,
+        data=fields
+        | {
+            "journey": journey,
+            "parent": parent,
+            "slug": _unique_slug(journey=journey, name=data.get("name", "")),
+            "position": (last or 0) + 1,
+        },
+        changed_by=changed_by,
+    )
+
+
+def journey_stage_update(
+    *, stage: JourneyStage, data: dict, changed_by: User | None
+) -> JourneyStage:
+    """Rename a stage or change its phase, description, entry criteria and exit triggers; its
+    slug, journey and place stay (reorder with `journey_stage_move`)."""
+    fields = {name: data[name] for name in STAGE_EDIT_FIELDS if name in data}
+    return journey_part_update(part=stage, data=fields, changed_by=changed_by)
+
+
+@transaction.atomic
+def journey_stage_move(*, stage: JourneyStage, up: bool, changed_by: User | None) -> JourneyStage:
+    """Swap a stage with the sibling before (`up`) or after it; at either end nothing moves."""
+    journey = _lock_draft(stage.journey_id)
+    siblings = list(journey.stages.filter(parent_id=stage.parent_id).order_by("position", "pk"))
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == stage.pk)
+    other_index = index - 1 if up else index + 1
+    if not 0 <= other_index < len(siblings):
+        return stage
+    this, other = siblings[index], siblings[other_index]
+    # Positions are unique among siblings: park one past the end while the other takes its place.
+    spare = max(sibling.position for sibling in siblings) + 1
+    this_position, other_position = this.position, other.position
+    for row, position in ((this, spare), (other, this_position), (this, other_position)):
+        row.position = position
+        row.save(update_fields=["position"])
+    _log(journey, changed_by, f"stage {this}: moved {'up' if up else 'down'}")
+    return this
+
+
+def journey_stage_remove(*, stage: JourneyStage, changed_by: User | None) -> None:
+    """Remove a draft's stage with its sub-stages, moves, playbook cells and KPIs; refused while
+    content or campaigns are mapped to it (they point at it, not at a later version's)."""
+    journey_part_delete(part=stage, changed_by=changed_by)
+
+
+@transaction.atomic
+def journey_transition_add(
+    *,
+    journey: Journey,
+    from_stage: JourneyStage,
+    to_stage: JourneyStage,
+    trigger: str = "",
+    changed_by: User | None,
+) -> StageTransition:
+    """Allow a move between two stages of a draft version (a graph: skips and moves back are
+    fine); each problem is named on the field it is about."""
+    journey = _lock_draft(journey.pk)
+    errors: dict[str, list[str]] = {}
+    for name, stage in (("from_stage", from_stage), ("to_stage", to_stage)):
+        if stage.journey_id != journey.pk:
+            errors[name] = [f"{stage} belongs to another journey ({stage.journey})."]
+    if not errors and from_stage.pk == to_stage.pk:
+        errors["to_stage"] = ["A move leads to another stage: pick a different one."]
+    elif (
+        not errors and journey.transitions.filter(from_stage=from_stage, to_stage=to_stage).exists()
+    ):
+        errors["to_stage"] = [f"The move {from_stage} → {to_stage} is already allowed."]
+    if errors:
+        raise ApplicationError("The move cannot be added.", fields=errors)
+    return journey_part_create(
+        model=StageTransition,
+        data={
+            "journey": journey,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "trigger": trigger,
+        },
+        changed_by=changed_by,
+    )
+
+
 # --- journeys and their versions -------------------------------------------------------------
+
+
+def _unique_key(name: str) -> str:
+    base = slugify(name)[:70] or "journey"
+    taken = set(Journey.objects.filter(key__startswith=base).values_list("key", flat=True))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
 
 
 @transaction.atomic
 def journey_create(*, data: dict, changed_by: User | None) -> Journey:
-    """A new journey: draft version 1 under a key no other journey uses."""
-    if Journey.objects.filter(key=data.get("key")).exists():
+    """A new journey: draft version 1 under a key no other journey uses (without `key`, one
+    made from its name)."""
+    if not data.get("key"):
+        data = {**data, "key": _unique_key(data.get("name", ""))}
+    elif Journey.objects.filter(key=data.get("key")).exists():
         message = "A journey with this key exists: start a new version of it instead."
         raise ApplicationError(message, fields={"key": [message]})
     fields = ["key", *JOURNEY_FIELDS]

@@ -1,5 +1,6 @@
 """Journey pages: the map (edited in place with htmx), its printable view and CSV export,
-content coverage, history, and the publish, new-version and review actions.
+content coverage, history, the publish, new-version and review actions, and the structure
+editor (new journeys; a draft's stages, sub-stages and allowed moves).
 
 Everyone with a role reads journeys; marketers and admins edit drafts. Views read through the
 selectors and write through the services.
@@ -10,18 +11,27 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import Account
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
-from apps.core.views import allowed
+from apps.core.views import allowed, delete_confirmation, errors_onto_form
 from apps.journeys import selectors, services
-from apps.journeys.forms import CellEditForm, ReviewForm, ReviewTriggerForm
-from apps.journeys.models import Journey
+from apps.journeys.forms import (
+    CellEditForm,
+    JourneyCreateForm,
+    ReviewForm,
+    ReviewTriggerForm,
+    StageAddForm,
+    StageEditForm,
+    TransitionAddForm,
+)
+from apps.journeys.models import Journey, JourneyStage, StageTransition
 from apps.starter.views import JOURNEY_RESET as STARTER_JOURNEY_RESET
 
 READ = ("journeys.view_journey", "journeys.view_journeystage", "journeys.view_playbookcell")
@@ -57,7 +67,8 @@ def journey_list(request: HttpRequest) -> HttpResponse:
     statuses = selectors.journey_review_statuses(journeys=journeys)
     today = timezone.localdate()
     rows = [(status.journey, status, status.is_due(today=today)) for status in statuses]
-    return render(request, "journeys/journey_list.html", {"rows": rows})
+    context = {"rows": rows, "can_create": request.user.has_perm("journeys.add_journey")}
+    return render(request, "journeys/journey_list.html", context)
 
 
 def _map_context(request: HttpRequest, journey: Journey) -> dict:
@@ -257,3 +268,186 @@ def journey_review_trigger(request: HttpRequest, journey_id: int) -> HttpRespons
         "Review trigger recorded: the review is due now.",
     )
     return redirect("journeys:map", journey.pk)
+
+
+# --- the structure editor --------------------------------------------------------------------
+EDIT_STAGES = (
+    "journeys.add_journeystage",
+    "journeys.change_journeystage",
+    "journeys.delete_journeystage",
+)
+EDIT_MOVES = ("journeys.add_stagetransition", "journeys.delete_stagetransition")
+
+
+@allowed(*READ, "journeys.add_journey")
+def journey_create(request: HttpRequest) -> HttpResponse:
+    """A new journey: draft version 1, owned by its creator, stages added next."""
+    form = JourneyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            journey = services.journey_create(
+                data=form.cleaned_data | {"owner": request.user}, changed_by=request.user
+            )
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"{journey} created as a draft: add its stages.")
+            return redirect("journeys:structure", journey.pk)
+    status = 400 if form.errors else 200
+    return render(request, "journeys/journey_create.html", {"form": form}, status=status)
+
+
+def _structure_page(
+    request: HttpRequest,
+    journey: Journey,
+    *,
+    stage_form: StageAddForm | None = None,
+    transition_form: TransitionAddForm | None = None,
+) -> HttpResponse:
+    user = request.user
+    stages = selectors.journey_stages(journey=journey)
+    versions = selectors.journey_versions(journey=journey)
+    context = {
+        "journey": journey,
+        "versions": versions,
+        "draft": next((v for v in versions if v.is_draft), None),
+        "stages": stages,
+        "transitions": selectors.journey_transitions(journey=journey),
+        "problems": selectors.journey_structure_problems(journey=journey),
+        "can_edit_stages": journey.is_draft and user.has_perms(EDIT_STAGES),
+        "can_edit_moves": journey.is_draft and user.has_perms(EDIT_MOVES),
+        "can_start_version": journey.status == Journey.Status.PUBLISHED
+        and user.has_perm("journeys.add_journey")
+        and not any(version.is_draft for version in versions),
+        "stage_form": stage_form or StageAddForm(journey=journey, prefix="stage"),
+        "transition_form": transition_form or TransitionAddForm(stages=stages, prefix="move"),
+    }
+    bound = (stage_form, transition_form)
+    status = 400 if any(form is not None and form.errors for form in bound) else 200
+    return render(request, "journeys/structure.html", context, status=status)
+
+
+@allowed(*READ, "journeys.view_stagetransition")
+def journey_structure(request: HttpRequest, journey_id: int) -> HttpResponse:
+    """A version's stages, sub-stages and allowed moves; a draft's are edited here."""
+    return _structure_page(request, _journey(journey_id))
+
+
+def _stage(journey: Journey, stage_id: int) -> JourneyStage:
+    return get_object_or_404(journey.stages.select_related("parent", "journey"), pk=stage_id)
+
+
+@require_POST
+@allowed(*READ, *EDIT_STAGES)
+def stage_add(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    form = StageAddForm(request.POST, journey=journey, prefix="stage")
+    if form.is_valid():
+        try:
+            stage = services.journey_stage_add(
+                journey=journey, data=form.stage_data(), changed_by=request.user
+            )
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"Stage {stage} added.")
+            return redirect("journeys:structure", journey.pk)
+    return _structure_page(request, journey, stage_form=form)
+
+
+@allowed(*READ, *EDIT_STAGES)
+def stage_edit(request: HttpRequest, journey_id: int, stage_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    stage = _stage(journey, stage_id)
+    if not journey.is_draft:
+        return redirect("journeys:structure", journey.pk)
+    # The form works on its own copy: the service compares the stored stage with the input.
+    form = StageEditForm(request.POST or None, instance=_stage(journey, stage_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journey_stage_update(
+                stage=stage, data=form.cleaned_data, changed_by=request.user
+            )
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"Stage {stage} saved.")
+            return redirect("journeys:structure", journey.pk)
+    context = {"journey": journey, "stage": stage, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "journeys/stage_edit.html", context, status=status)
+
+
+@require_POST
+@allowed(*READ, *EDIT_STAGES)
+def stage_move(request: HttpRequest, journey_id: int, stage_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    stage = _stage(journey, stage_id)
+    up = request.POST.get("direction") != "down"
+    _act(
+        request,
+        lambda: services.journey_stage_move(stage=stage, up=up, changed_by=request.user),
+        f"Stage {stage} moved {'up' if up else 'down'}.",
+    )
+    return redirect("journeys:structure", journey.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(*READ, *EDIT_STAGES)
+def stage_remove(request: HttpRequest, journey_id: int, stage_id: int) -> HttpResponse:
+    """Asks first, naming the sub-stages, moves, playbook cells and KPIs that go with it and
+    what (content, campaigns) keeps it from being removed."""
+    journey = _journey(journey_id)
+    stage = _stage(journey, stage_id)
+    page = reverse("journeys:structure", args=[journey.pk])
+    if not journey.is_draft:
+        return redirect(page)
+    return delete_confirmation(
+        request,
+        instance=stage,
+        delete=lambda: services.journey_stage_remove(stage=stage, changed_by=request.user),
+        back=page,
+        done=page,
+        success=f"Stage {stage} removed.",
+    )
+
+
+@require_POST
+@allowed(*READ, *EDIT_MOVES)
+def transition_add(request: HttpRequest, journey_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    stages = selectors.journey_stages(journey=journey)
+    form = TransitionAddForm(request.POST, stages=stages, prefix="move")
+    if form.is_valid():
+        try:
+            move = services.journey_transition_add(
+                journey=journey, **form.cleaned_data, changed_by=request.user
+            )
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"Move {move} allowed.")
+            return redirect("journeys:structure", journey.pk)
+    return _structure_page(request, journey, transition_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(*READ, *EDIT_MOVES)
+def transition_remove(request: HttpRequest, journey_id: int, transition_id: int) -> HttpResponse:
+    journey = _journey(journey_id)
+    move = get_object_or_404(
+        StageTransition.objects.select_related("from_stage__parent", "to_stage__parent"),
+        pk=transition_id,
+        journey=journey,
+    )
+    page = reverse("journeys:structure", args=[journey.pk])
+    if not journey.is_draft:
+        return redirect(page)
+    return delete_confirmation(
+        request,
+        instance=move,
+        delete=lambda: services.journey_part_delete(part=move, changed_by=request.user),
+        back=page,
+        done=page,
+        success=f"Move {move} removed.",
+    )
