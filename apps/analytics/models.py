@@ -64,3 +64,22 @@ class CampaignKpiSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Campaign {self.campaign_id} KPI on {self.day}"
+
+
+class StageKpiSnapshot(models.Model):
+    """A journey stage's KPI (`journeys.StageKpi`) measured across every buyer over the
+    `KPI_WINDOW_DAYS` days ending with `day`, beside its target."""
+
+    day = models.DateField()
+    stage_kpi = models.ForeignKey("journeys.StageKpi", on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["day", "stage_kpi"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "stage_kpi"], name="stage_kpi_snapshot_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Stage KPI {self.stage_kpi_id} on {self.day}"

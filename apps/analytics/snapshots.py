@@ -9,12 +9,14 @@
 - opportunities per pipeline stage with their amount: for today from the deals themselves, for a
   past day from the stage history (`pipeline.StageChange`: the stay that covered the end of D),
   each deal at its amount now (amounts have no history); archived deals are left out;
+- each journey stage's KPIs (`journeys.StageKpi`), measured across every buyer over the
+  `KPI_WINDOW_DAYS` days up to D, beside their targets;
 - each campaign's KPI, measured from its start to the end of D (or its end date), beside its
   target: the live campaigns for today, for a past day those that ran on D and went live.
 
-The first two are one `INSERT … SELECT … GROUP BY` each; the campaigns a couple of queries
-each (`apps.campaigns.kpi_progress`). Two runs of the same day at once queue behind an
-advisory lock on PostgreSQL (SQLite writes one at a time anyway).
+The first two are one `INSERT … SELECT … GROUP BY` each; each KPI a couple of queries
+(`apps.campaigns.kpi_progress`). Two runs of the same day at once queue behind an advisory lock
+on PostgreSQL (SQLite writes one at a time anyway).
 """
 
 from dataclasses import dataclass
@@ -24,13 +26,22 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
-from apps.analytics.models import CampaignKpiSnapshot, JourneyStageSnapshot, PipelineStageSnapshot
+from apps.analytics.models import (
+    CampaignKpiSnapshot,
+    JourneyStageSnapshot,
+    PipelineStageSnapshot,
+    StageKpiSnapshot,
+)
 from apps.campaigns.kpi_progress import MEASURES, Window
 from apps.campaigns.models import Campaign
+from apps.campaigns.segments import Segment
 from apps.campaigns.selectors import campaign_segment
 from apps.engagement.models import AccountScore, ContactScore, InferredStageChange
-from apps.journeys.models import JourneyStage
+from apps.journeys.models import JourneyStage, StageKpi
 from apps.pipeline.models import Opportunity, StageChange
+
+# A stage's KPIs are measured over this many days up to the snapshot's day.
+KPI_WINDOW_DAYS = 30
 
 # pg_advisory_xact_lock key: one snapshot write at a time.
 SNAPSHOT_LOCK_KEY = 7_150_001
@@ -55,6 +66,7 @@ class SnapshotCounts:
     journey_stages: int
     pipeline_stages: int
     campaigns: int
+    stage_kpis: int
 
 
 def day_end(day: date) -> datetime:
@@ -169,18 +181,40 @@ def _write_campaigns(day: date) -> int:
     return len(rows)
 
 
+def _write_stage_kpis(day: date) -> int:
+    window = Window.for_dates(day - timedelta(days=KPI_WINDOW_DAYS - 1), day)
+    everyone = Segment()
+    rows = [
+        StageKpiSnapshot(
+            day=day,
+            stage_kpi=stage_kpi,
+            value=MEASURES[stage_kpi.kpi](segment=everyone, window=window).value,
+            target=stage_kpi.target,
+        )
+        for stage_kpi in StageKpi.objects.order_by("pk")
+    ]
+    StageKpiSnapshot.objects.bulk_create(rows)
+    return len(rows)
+
+
 def snapshot_day(*, day: date) -> SnapshotCounts:
     """Write (or rewrite) every snapshot of `day`; returns how many rows of each kind."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SNAPSHOT_LOCK_KEY])
-        for model in (JourneyStageSnapshot, PipelineStageSnapshot, CampaignKpiSnapshot):
+        for model in (
+            JourneyStageSnapshot,
+            PipelineStageSnapshot,
+            CampaignKpiSnapshot,
+            StageKpiSnapshot,
+        ):
             model.objects.filter(day=day).delete()
         return SnapshotCounts(
             day=day,
             journey_stages=_write_journey(cursor, day),
             pipeline_stages=_write_pipeline(cursor, day),
             campaigns=_write_campaigns(day),
+            stage_kpis=_write_stage_kpis(day),
         )
 
 

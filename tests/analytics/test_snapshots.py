@@ -6,10 +6,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from apps.analytics.models import CampaignKpiSnapshot, JourneyStageSnapshot, PipelineStageSnapshot
-from apps.analytics.snapshots import snapshot_backfill, snapshot_day
+from apps.analytics.models import (
+    CampaignKpiSnapshot,
+    JourneyStageSnapshot,
+    PipelineStageSnapshot,
+    StageKpiSnapshot,
+)
+from apps.analytics.snapshots import KPI_WINDOW_DAYS, snapshot_backfill, snapshot_day
 from apps.analytics.tasks import snapshot_day as snapshot_task
 from apps.campaigns.models import Campaign
+from apps.engagement.models import EventKind
 from apps.journeys.kpis import Kpi
 from tests.factories import (
     AccountFactory,
@@ -17,11 +23,13 @@ from tests.factories import (
     CampaignFactory,
     ContactFactory,
     ContactScoreFactory,
+    EventFactory,
     InferredStageChangeFactory,
     JourneyStageFactory,
     OpportunityFactory,
     PipelineStageFactory,
     StageChangeFactory,
+    StageKpiFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +161,29 @@ def test_campaign_kpis_are_measured_up_to_the_day():
     row = CampaignKpiSnapshot.objects.get()
     assert (row.campaign_id, row.day, row.kpi) == (live.pk, today, Kpi.REACH)
     assert (row.value, row.target, row.baseline) == (Decimal(0), Decimal(50), Decimal(5))
+
+
+def test_stage_kpis_are_measured_over_the_window_before_the_day():
+    today = timezone.now().date()
+    stage_kpi = StageKpiFactory(kpi=Kpi.REACH, target=10)
+    contact = ContactFactory()
+    EventFactory(
+        account=contact.account,
+        contact=contact,
+        kind=EventKind.EMAIL_OPEN,
+        occurred_at=timezone.now() - timedelta(days=3),
+    )
+    old = ContactFactory()
+    EventFactory(
+        account=old.account,
+        contact=old,
+        kind=EventKind.EMAIL_OPEN,
+        occurred_at=timezone.now() - timedelta(days=KPI_WINDOW_DAYS + 2),
+    )
+
+    assert snapshot_day(day=today).stage_kpis == 1
+    row = StageKpiSnapshot.objects.get()
+    assert (row.stage_kpi_id, row.value, row.target) == (stage_kpi.pk, Decimal(1), Decimal(10))
 
 
 def test_the_command_writes_one_day_or_every_day_from_a_date(capsys):
