@@ -14,9 +14,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from apps.accounts.models import Account
+from apps.content.models import Asset
 from apps.demo import world
 from apps.demo.services import demo_world_seed
 from apps.journeys.models import Journey
+from apps.journeys.services import journey_new_version
+from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity
 from apps.users.models import User
 from apps.web.navigation import visible_links
@@ -57,16 +60,34 @@ PAGE_WIDER_THAN_SCREEN = "document.documentElement.scrollWidth > window.innerWid
 
 
 def _pages(user: User) -> list[tuple[str, bool]]:
-    """The menus' pages, and a page of each kind of record the menus lead to; with each,
-    whether axe checks it (the main pages and the journey map)."""
+    """The menus' pages, a page of each kind of record the menus lead to, and the editing
+    forms the user's role opens; with each, whether axe checks it (the main pages, the journey
+    map and structure editor, and the forms)."""
     journey = Journey.objects.filter(status=Journey.Status.PUBLISHED).first()
+    draft = Journey.objects.filter(status=Journey.Status.DRAFT).first()
+    asset = Asset.objects.active().first()
+    persona = Persona.objects.active().first()
     menu = [(link.href, link.href in MAIN_PAGES) for link in visible_links(user=user)]
+    forms = [
+        ("content.add_asset", reverse("content:asset_create")),
+        ("content.change_asset", reverse("content:asset_edit", args=[asset.pk])),
+        ("journeys.add_journey", reverse("journeys:create")),
+        (
+            "journeys.change_journeystage",
+            reverse("journeys:stage_edit", args=[draft.pk, draft.stages.first().pk]),
+        ),
+        ("personas.add_persona", reverse("personas:create")),
+    ]
     return [
         ("/", True),
         *menu,
         (reverse("journeys:map", args=[journey.pk]), True),
+        (reverse("journeys:structure", args=[draft.pk]), True),
+        (reverse("content:asset_detail", args=[asset.pk]), False),
+        (reverse("personas:detail", args=[persona.pk]), True),
         (reverse("web:account_detail", args=[Account.objects.first().pk]), False),
         (reverse("web:opportunity_detail", args=[Opportunity.objects.first().pk]), False),
+        *((url, True) for perm, url in forms if user.has_perm(perm)),
     ]
 
 
@@ -110,6 +131,9 @@ def _walk(browser, base_url: str, user: User) -> list[str]:
 
 def test_every_menu_page_fits_the_screen_and_passes_axe_for_every_role(browser, live_server):
     demo_world_seed()  # seeded once for the three walks: it takes a while
+    # A draft version, so that the structure editor's forms are walked too.
+    published = Journey.objects.filter(status=Journey.Status.PUBLISHED).first()
+    journey_new_version(journey=published, changed_by=None)
     problems = []
     for username in ("marketer", "sales", "manager", "admin"):
         problems += _walk(browser, live_server.url, User.objects.get(username=username))
