@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from apps.campaigns.models import CalendarFeed, Campaign, CampaignTemplate
 from apps.campaigns.periods import QUARTER, Period
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.listing import list_page
 from apps.core.views import allowed
 from apps.journeys.models import Journey
 
@@ -43,6 +43,18 @@ def _today():
     return timezone.localdate()
 
 
+CAMPAIGN_SORTS = {
+    "name": "name",
+    "status": "status",
+    "stage": ("goal_stage__position", "goal_stage__name"),
+    "kpi": ("kpi", "kpi_target"),
+    "start": ("start_date", "end_date"),
+    "assets": "asset_count",
+    "budget": "budget",
+    "owner": ("owner__first_name", "owner__last_name", "owner__username"),
+}
+
+
 @allowed(VIEW)
 def campaign_list(request: HttpRequest) -> HttpResponse:
     form = CampaignFilterForm(request.GET)
@@ -61,12 +73,14 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             header=selectors.CAMPAIGN_CSV_COLUMNS,
             rows=selectors.campaign_export_rows(campaigns=campaigns),
         )
-    page_obj = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = list_page(
+        request, campaigns, sorts=CAMPAIGN_SORTS, per_page=PAGE_SIZE, htmx_target="#campaign-table"
+    )
     return _fragment_or_page(
         request,
         page="campaigns/list.html",
         fragment="campaigns/partials/campaign_table.html",
-        context={"form": form, "page_obj": page_obj},
+        context={"form": form, "listing": listing, "page_obj": listing.page_obj},
     )
 
 

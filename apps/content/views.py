@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,11 +28,19 @@ from apps.content.selectors import (
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import SELECT, search_field
+from apps.core.listing import list_page
 from apps.core.views import allowed, archive_confirmation, errors_onto_form
 from apps.journeys.models import JourneyStage
 from apps.personas.models import Persona
 
 PAGE_SIZE = 50
+ASSET_SORTS = {
+    "title": "title",
+    "type": "asset_type",
+    "stage": ("journey_stage__journey__name", "journey_stage__position"),
+    "status": "status",
+    "owner": ("owner__first_name", "owner__last_name", "owner__username"),
+}
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -85,8 +92,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         return csv_download(
             filename="assets", header=ASSET_CSV_COLUMNS, rows=asset_export_rows(assets=assets)
         )
-    page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "content/asset_list.html", {"form": form, "page_obj": page})
+    listing = list_page(request, assets, sorts=ASSET_SORTS, per_page=PAGE_SIZE)
+    context = {"form": form, "listing": listing, "page_obj": listing.page_obj}
+    return render(request, "content/asset_list.html", context)
 
 
 def _asset(request: HttpRequest, asset_id: int) -> Asset:

@@ -384,10 +384,13 @@ def handoff_list(
     queue: str = HandoffQueue.ALL,
     user: User | None = None,
 ) -> QuerySet[Handoff]:
-    """Handoffs, newest first; `queue` MINE needs the `user` whose handoffs they are."""
+    """Handoffs, newest first; `queue` MINE needs the `user` whose handoffs they are. A sales
+    rep's `user` sees only their own, whatever the queue (`handoffs_visible_to`)."""
     handoffs = Handoff.objects.select_related(
         "account", "contact", "stage__parent", "decided_by", "owner"
     )
+    if user is not None:
+        handoffs = handoffs_visible_to(handoffs, user=user)
     if status:
         handoffs = handoffs.filter(status=status)
     if kind:
@@ -407,6 +410,23 @@ def handoff_labels(*, handoff_ids: Iterable[int]) -> dict[int, str]:
         + (f"{h.contact.full_name} at {h.account.name}" if h.contact else h.account.name)
         for h in rows
     }
+
+
+def handoffs_visible_to(handoffs: QuerySet[Handoff], *, user: User) -> QuerySet[Handoff]:
+    """What a user may read: a sales rep their own queue (they decide only those); a sales
+    manager, marketing and admins all (they reassign, and managers decide any). The pages and
+    the API read through this; a rep who asks for another's handoff by id to decide it is told
+    whose it is (403), not given it."""
+    if bound_to_own_records(user=user):
+        return handoffs.filter(owner=user)
+    return handoffs
+
+
+def handoff_queues(*, user: User) -> tuple[tuple[str, str], ...]:
+    """The queues a user may open: a rep only their own."""
+    if bound_to_own_records(user=user):
+        return ((HandoffQueue.MINE, "My handoffs"),)
+    return HandoffQueue.CHOICES
 
 
 def handoff_default_queue(*, user: User) -> str:

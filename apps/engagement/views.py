@@ -19,8 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError, NotPermitted
+from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
 from apps.engagement import selectors, services
+from apps.engagement.filters import HandoffFilter, SignalRuleFilter
 from apps.engagement.forms import (
     BacktestForm,
     CalibrationForm,
@@ -75,10 +77,27 @@ def hot_accounts(request: HttpRequest) -> HttpResponse:
 # -- signal rules -----------------------------------------------------------------------------
 
 
+RULE_SORTS = {
+    "signal": "kind",
+    "url": "url_pattern",
+    "property": ("property_name", "property_value"),
+    "repeat": ("repeat_count", "repeat_window_days"),
+    "stage": ("journey_stage__phase", "journey_stage__position"),
+    "weight": "weight",
+    "half_life": "half_life_days",
+    "cap": "cap",
+    "active": "is_active",
+}
+
+
 @allowed(*READ_RULES)
 def rule_list(request: HttpRequest) -> HttpResponse:
-    rules = selectors.signal_rule_list()
-    return render(request, "engagement/rule_list.html", {"rules": rules})
+    listing = list_page(
+        request, selectors.signal_rule_list(), sorts=RULE_SORTS, filterset=SignalRuleFilter
+    )
+    return render(
+        request, "engagement/rule_list.html", {"listing": listing, "page_obj": listing.page_obj}
+    )
 
 
 def _rule(rule_id: int) -> SignalRule:
@@ -314,6 +333,17 @@ def calibration_detail(request: HttpRequest, calibration_id: int) -> HttpRespons
 # -- handoffs ---------------------------------------------------------------------------------
 
 
+HANDOFF_SORTS = {
+    "raised": "raised_at",
+    "kind": "kind",
+    "who": ("account__name", "contact__last_name", "contact__first_name"),
+    "stage": ("stage__phase", "stage__position"),
+    "score": "score",
+    "owner": ("owner__first_name", "owner__last_name", "owner__username"),
+    "decision": ("status", "decided_at"),
+}
+
+
 @allowed(*HANDOFFS)
 def handoff_list(request: HttpRequest) -> HttpResponse:
     """Handoffs by status, in a queue: a rep's own by default, the marketing-ops queue (no
@@ -321,17 +351,19 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Handoff.Status.PENDING)
     if status not in Handoff.Status.values:
         status = Handoff.Status.PENDING
+    queues = selectors.handoff_queues(user=request.user)
     queue = request.GET.get("queue") or selectors.handoff_default_queue(user=request.user)
-    if queue not in dict(selectors.HandoffQueue.CHOICES):
-        queue = selectors.HandoffQueue.ALL
+    if queue not in dict(queues):
+        queue = selectors.handoff_default_queue(user=request.user)
     handoffs = selectors.handoff_list(status=status, queue=queue, user=request.user)
     if csv_requested(request):
         return csv_download(
             filename=f"handoffs-{status}",
             header=selectors.HANDOFF_CSV_COLUMNS,
-            rows=selectors.handoff_export_rows(handoffs=handoffs),
+            rows=selectors.handoff_export_rows(handoffs=HandoffFilter(request.GET, handoffs).qs),
         )
-    page = Paginator(handoffs, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = list_page(request, handoffs, sorts=HANDOFF_SORTS, filterset=HandoffFilter)
+    page = listing.page_obj
     for handoff in page:
         handoff.decidable = selectors.handoff_decidable_by(handoff=handoff, user=request.user)
     reassign_form = None
@@ -340,11 +372,12 @@ def handoff_list(request: HttpRequest) -> HttpResponse:
         # Every row repeats the select: read its options once.
         reassign_form.fields["owner"].choices = list(reassign_form.fields["owner"].choices)
     context = {
+        "listing": listing,
         "page_obj": page,
         "status": status,
         "statuses": Handoff.Status.choices,
         "queue": queue,
-        "queues": selectors.HandoffQueue.CHOICES,
+        "queues": queues,
         "reassign_form": reassign_form,
         "any_decidable": any(h.decidable and h.status == Handoff.Status.PENDING for h in page),
     }

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
+from apps.core.listing import list_page
 from apps.core.views import allowed
 from apps.imports import selectors, services
+from apps.imports.filters import ImportRunFilter
 from apps.imports.forms import MappingForm, UploadForm
 from apps.imports.models import ImportRun, SavedMapping
 
@@ -37,10 +39,31 @@ def _show_errors(form: Form, error: ApplicationError) -> None:
         form.add_error(name if name in form.fields else None, problems)
 
 
+RUN_SORTS = {
+    "when": "created_at",
+    "file": "file_name",
+    "kind": "kind",
+    "by": "created_by__username",
+    "status": "status",
+    "creates": "creates",
+    "updates": "updates",
+    "unchanged": "unchanged",
+    "errors": "errors",
+}
+
+
 @allowed(*READ)
 def run_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.import_run_list(), RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "imports/run_list.html", {"page_obj": page})
+    listing = list_page(
+        request,
+        selectors.import_run_list(),
+        sorts=RUN_SORTS,
+        filterset=ImportRunFilter,
+        per_page=RUNS_PER_PAGE,
+    )
+    return render(
+        request, "imports/run_list.html", {"listing": listing, "page_obj": listing.page_obj}
+    )
 
 
 @allowed("imports.add_importrun")

@@ -14,9 +14,11 @@ from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
+from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
 from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
+from apps.nurture.filters import SequenceFilter
 from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
 from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity
@@ -53,6 +55,16 @@ def _own_deal_or_403(user, opportunity: Opportunity | None) -> None:
 # -- marketers: sequences ---------------------------------------------------------------------
 
 
+SEQUENCE_SORTS = {
+    "name": "name",
+    "stage": ("journey_stage__journey__name", "journey_stage__position"),
+    "for": ("persona__name", "buying_role"),
+    "steps": "step_count",
+    "active": "active_count",
+    "status": "is_active",
+}
+
+
 @allowed("nurture.view_sequence")
 def sequence_list(request: HttpRequest) -> HttpResponse:
     form = SequenceForm(request.POST or None)
@@ -63,10 +75,13 @@ def sequence_list(request: HttpRequest) -> HttpResponse:
         if created:
             messages.success(request, "Sequence created: add its steps, then activate it.")
             return redirect("nurture:sequence_detail", created.pk)
+    listing = list_page(
+        request, selectors.sequence_list(), sorts=SEQUENCE_SORTS, filterset=SequenceFilter
+    )
     return render(
         request,
         "nurture/sequence_list.html",
-        {"sequences": selectors.sequence_list(), "form": form},
+        {"listing": listing, "page_obj": listing.page_obj, "form": form},
     )
 
 

@@ -66,8 +66,10 @@ def opportunity_list(
     stage: PipelineStage | None = None,
     outcome: str | None = None,
     account_id: int | None = None,
+    search: str = "",
 ) -> QuerySet[Opportunity]:
-    """Stalled opportunities first (`STALLED`), then the longest in their stage.
+    """Stalled opportunities first (`STALLED`), then the longest in their stage; `search`
+    matches the deal's or its account's name.
 
     `outcome` is a `PipelineStage.Outcome` value (open, won, lost); None means any.
     """
@@ -80,6 +82,10 @@ def opportunity_list(
         opportunities = opportunities.filter(stage__outcome=outcome)
     if account_id is not None:
         opportunities = opportunities.filter(account_id=account_id)
+    if search:
+        opportunities = opportunities.filter(
+            Q(name__icontains=search) | Q(account__name__icontains=search)
+        )
     stalled_first = Case(When(STALLED, then=Value(0)), default=Value(1))
     return opportunities.annotate(stalled_first=stalled_first).order_by(
         "stalled_first", "stage_entered_at", "pk"

@@ -41,6 +41,7 @@ class AccountFilterForm(forms.Form):
 class OpportunityFilterForm(forms.Form):
     ANY_STATUS = "any"
 
+    q = search_field(placeholder="Deal or account")
     stage = forms.ModelChoiceField(
         queryset=pipeline_stage_list(),
         required=False,

@@ -3,7 +3,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts import selectors as account_selectors
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError, NotPermitted
+from apps.core.listing import list_page
 from apps.core.views import allowed, errors_onto_form
 from apps.engagement import selectors as engagement_selectors
 from apps.pipeline import selectors as pipeline_selectors
@@ -52,8 +52,26 @@ def _found(read: Callable, **ids: int):
         raise Http404("No such record.") from error
 
 
-def _page(request: HttpRequest, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+OWNER_SORT = ("owner__first_name", "owner__last_name", "owner__username")
+ACCOUNT_SORTS = {
+    "name": "name",
+    "domain": "domain",
+    "tier": "tier",
+    "target": "is_target",
+    "fit": "fit_score",
+    "owner": OWNER_SORT,
+    "contacts": "contact_count",
+    "opportunities": "open_opportunity_count",
+}
+OPPORTUNITY_SORTS = {
+    "name": "name",
+    "account": "account__name",
+    "owner": OWNER_SORT,
+    "stage": ("stage__position", "stage__name"),
+    "amount": "amount",
+    "days": "-stage_entered_at",
+    "stalled": "stalled_first",
+}
 
 
 def _page_or_fragment(
@@ -112,11 +130,12 @@ def account_list(request: HttpRequest) -> HttpResponse:
             header=account_selectors.ACCOUNT_CSV_COLUMNS,
             rows=account_selectors.account_export_rows(accounts=accounts),
         )
+    listing = list_page(request, accounts, sorts=ACCOUNT_SORTS, htmx_target="#account-table")
     return _page_or_fragment(
         request,
         page="web/account_list.html",
         fragment="web/partials/account_table.html",
-        context={"form": form, "page_obj": _page(request, accounts)},
+        context={"form": form, "listing": listing, "page_obj": listing.page_obj},
     )
 
 
@@ -136,6 +155,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         owner=request.user if mine else form.cleaned_data.get("owner"),
         stage=form.cleaned_data.get("stage"),
         outcome=form.outcome,
+        search=form.cleaned_data.get("q", ""),
     )
     if csv_requested(request):
         return csv_download(
@@ -143,10 +163,12 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             header=pipeline_selectors.OPPORTUNITY_CSV_COLUMNS,
             rows=pipeline_selectors.opportunity_export_rows(opportunities=opportunities),
         )
+    listing = list_page(request, opportunities, sorts=OPPORTUNITY_SORTS)
     context = {
         "form": form,
         "mine": mine,
-        "page_obj": _page(request, opportunities),
+        "listing": listing,
+        "page_obj": listing.page_obj,
         "stalled_count": opportunities.filter(pipeline_selectors.STALLED).count(),
     }
     return render(request, "web/opportunity_list.html", context)

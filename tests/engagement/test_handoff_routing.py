@@ -57,7 +57,7 @@ def test_a_raised_handoff_goes_to_the_account_owner_else_to_the_ops_queue(
 
 
 def test_the_list_starts_on_each_role_s_own_queue(
-    client_for_role, sales_rep, other_sales_rep, marketer
+    client_for_role, client, sales_rep, other_sales_rep, marketer, sales_manager
 ):
     mine = HandoffFactory(owner=sales_rep)
     theirs = HandoffFactory(owner=other_sales_rep)
@@ -70,15 +70,36 @@ def test_the_list_starts_on_each_role_s_own_queue(
     assert shown("sales")[0] == {mine.pk}
     assert shown("marketer")[0] == {queued.pk}
     assert shown("admin")[0] == {mine.pk, theirs.pk, queued.pk}
-    assert shown("sales", "?queue=all")[0] == {mine.pk, theirs.pk, queued.pk}
+    # A rep reads only their own queue: no "All" or ops tab, and asking for them shows theirs.
+    for query in ("?queue=all", "?queue=ops"):
+        assert shown("sales", query)[0] == {mine.pk}
     _, response = shown("sales", "?queue=all")
     text = response.text
-    assert 'data-testid="owner"' in text and str(other_sales_rep) in text
-    assert "Marketing-ops queue" in text
-    # A rep may decide only their own: only that row has the buttons and a checkbox.
+    assert 'data-testid="queue-all"' not in text and 'data-testid="queue-ops"' not in text
+    assert str(other_sales_rep) not in text
     assert text.count('name="decision" value="accepted"') == 1
     assert f'value="{mine.pk}" form="bulk-handoffs"' in text
-    assert f'value="{theirs.pk}" form="bulk-handoffs"' not in text
+    # A manager sees all, with the owner column, and decides any.
+    client.force_login(sales_manager)
+    response = client.get(HANDOFFS + "?queue=all")
+    assert {h.pk for h in response.context["page_obj"]} == {mine.pk, theirs.pk, queued.pk}
+    assert str(other_sales_rep) in response.text and "Marketing-ops queue" in response.text
+    assert f'value="{theirs.pk}" form="bulk-handoffs"' in response.text
+
+
+def test_the_api_reads_a_rep_s_own_handoffs_like_the_page(
+    api_client, sales_rep, other_sales_rep, sales_manager
+):
+    mine = HandoffFactory(owner=sales_rep)
+    theirs = HandoffFactory(owner=other_sales_rep)
+    queued = HandoffFactory(owner=None)
+
+    def listed(user) -> set[int]:
+        return {row["id"] for row in api_client(user).get("/api/v1/handoffs/").json()["results"]}
+
+    assert listed(sales_rep) == {mine.pk}
+    assert listed(sales_manager) == {mine.pk, theirs.pk, queued.pk}
+    assert api_client(sales_rep).get(f"/api/v1/handoffs/{theirs.pk}/").status_code == 404
 
 
 def test_a_rep_cannot_decide_another_rep_s_handoff_in_the_ui(client_for_role, other_sales_rep):
@@ -131,7 +152,7 @@ def test_reassign_by_marketing_or_a_manager_not_by_a_rep(
     assert to_a_marketer.status_code == 400
     assert "owner" in to_a_marketer.json()["errors"]
     assert (
-        api_client(sales_rep).get(f"/api/v1/handoffs/?owner={other_sales_rep.pk}").json()["count"]
+        api_client(marketer).get(f"/api/v1/handoffs/?owner={other_sales_rep.pk}").json()["count"]
         == 1
     )
 

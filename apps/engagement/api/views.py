@@ -312,6 +312,10 @@ class HandoffViewSet(ReadOnlyApiViewSet):
     ordering_fields = ["raised_at", "score"]
 
     def get_queryset(self):
+        """A rep reads their own handoffs (as on the page); deciding or reassigning another's
+        looks it up among all, to answer 403 with whose it is rather than a bare 404."""
+        if self.action in ("list", "retrieve"):
+            return selectors.handoff_list(user=self.request.user)
         return selectors.handoff_list()
 
     def _decide(self, request, *, accept: bool) -> Response:
