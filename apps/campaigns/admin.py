@@ -98,7 +98,7 @@ class CampaignAdmin(ArchivableAdmin):
                 )
             },
         ),
-        ("Money", {"fields": ("budget", "actual_spend")}),
+        ("Money and tracking", {"fields": ("budget", "actual_spend", "utm_code")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 

@@ -49,6 +49,7 @@ class CampaignForm(forms.ModelForm):
             "end_date",
             "budget",
             "actual_spend",
+            "utm_code",
             "assets",
             "segment_tiers",
             "segment_industries",

@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -42,6 +42,9 @@ def kpi_misfit(*, kpi: str, phase: str) -> str | None:
 CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(14)]
 CADENCE_HELP = "The most touches one contact gets from this campaign in a week."
 TARGET_NOT_NEGATIVE = MinValueValidator(0, "The KPI target cannot be negative.")
+UTM_CODE = RegexValidator(
+    r"^[A-Za-z0-9._-]+\Z", "A UTM code holds only letters, digits, dots, dashes and underscores."
+)
 
 
 class Campaign(TimeStampedModel, ArchivableModel):
@@ -98,6 +101,14 @@ class Campaign(TimeStampedModel, ArchivableModel):
         max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    utm_code = models.CharField(
+        "UTM code",
+        max_length=80,
+        blank=True,
+        validators=[UTM_CODE],
+        help_text="The utm_campaign value on this campaign's links (letters, digits, - _ .): "
+        "visits and clicks carrying it count as the campaign's touches in attribution.",
+    )
 
     segment_tiers = ListField("tiers", item_choices=Account.Tier.choices, blank=True)
     segment_industries = ListField("industries", blank=True)
@@ -134,6 +145,12 @@ class Campaign(TimeStampedModel, ArchivableModel):
                 condition=Q(budget__gte=0) & Q(actual_spend__gte=0),
                 name="campaign_money_non_negative",
                 violation_error_message="Budget and actual spend cannot be negative.",
+            ),
+            models.UniqueConstraint(
+                fields=["utm_code"],
+                condition=~Q(utm_code=""),
+                name="campaign_utm_code_unique",
+                violation_error_message="Another campaign already uses this UTM code.",
             ),
             models.CheckConstraint(
                 condition=Q(cadence__gte=1, cadence__lte=14),

@@ -27,6 +27,7 @@ CAMPAIGN_FIELDS = [
     "end_date",
     "budget",
     "actual_spend",
+    "utm_code",
     "segment_tiers",
     "segment_industries",
     "segment_regions",

@@ -40,7 +40,7 @@ class SequenceAdmin(ArchivableAdmin):
     )
     list_filter = ("is_active", "buying_role", "journey_stage__phase")
     search_fields = ("name", "journey_stage__name")
-    autocomplete_fields = ("journey_stage", "persona")
+    autocomplete_fields = ("journey_stage", "persona", "campaign")
     list_select_related = ("journey_stage__parent", "persona")
     inlines = (StepInline,)
 

@@ -27,11 +27,12 @@ class _Styled:
 class SequenceForm(_Styled, forms.ModelForm):
     class Meta:
         model = Sequence
-        fields = ["name", "journey_stage", "buying_role", "persona", "is_active"]
+        fields = ["name", "journey_stage", "buying_role", "persona", "campaign", "is_active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         active_choices(self.fields["persona"], chosen=self.instance.persona_id)
+        active_choices(self.fields["campaign"], chosen=self.instance.campaign_id)
 
 
 class StepForm(_Styled, forms.ModelForm):

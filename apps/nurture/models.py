@@ -40,6 +40,14 @@ class Sequence(TimeStampedModel, ArchivableModel):
     is_active = models.BooleanField(
         default=False, help_text="Only active sequences enrol and send; needs at least one step."
     )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sequences",
+        help_text="The campaign its touches count for in attribution; empty: none.",
+    )
 
     history = audit_trail()
 

@@ -57,6 +57,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "end_date",
             "budget",
             "actual_spend",
+            "utm_code",
             "status",
             "segment_tiers",
             "segment_industries",

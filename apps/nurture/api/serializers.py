@@ -26,6 +26,7 @@ class SequenceSerializer(serializers.ModelSerializer):
             "journey_stage_name",
             "buying_role",
             "persona",
+            "campaign",
             "is_active",
             "created_at",
             "updated_at",

@@ -1,0 +1,350 @@
+"""Attribution paths read from the database: one set-based statement per run, then numpy.
+
+How a touch is found and linked (the README repeats these rules):
+
+- A *touch* is a marketing contact with an account: an event that carries a `utm_campaign`
+  (in its properties, or in its URL's query string) or names an asset, or a nurture touch (an
+  email sent or a rep task from a sequence). Events of the account's contacts and the account's
+  anonymous visits both count.
+- *Campaign* of a touch, first rule that applies: the campaign whose UTM code equals the
+  event's `utm_campaign` (exactly, case included); the campaign the nurture touch's sequence is
+  linked to; the campaign whose content mix holds the touch's asset and which ran that day
+  (start to end date, UTC; the one that started last when several did). None of these: "no
+  campaign".
+- *Channel*: the event's `utm_medium` when it is one of Waymark's campaign channels (`email`,
+  `webinar`, `event`, `paid_social`, `direct_mail`, `sales_outreach`,
+  `content_syndication`), else the event's source (website, email, intent feed, CRM,
+  Waymark); a nurture email is `email`, a nurture rep task `sales_outreach`.
+- *Asset*: the event's asset, or the asset the nurture step sent; none: "no asset".
+- *Paths* for a period (its first to last day):
+  - goal `created` (opportunities created, 1 each) and `pipeline` (the same, valued at their
+    amount): every opportunity created in the period is a converting path of the account's
+    touches in the lookback window before its creation; accounts with touches in the period
+    and no opportunity created in it are the non-converting paths (for the Markov model);
+  - goal `won` (revenue won): every opportunity closed won in the period is a converting path
+    of the touches in the lookback window before its close, worth its amount; those closed
+    lost in the period are the non-converting ones.
+  - The lead-creation moment (W-shaped) is the account's first MQL or MQA handoff in the
+    window and at or before the deal was opened; the opportunity-creation moment is its
+    `created_at`.
+
+On PostgreSQL the rows come back through `COPY … TO STDOUT (FORMAT binary)` with fixed-width
+columns, read by numpy in one go; elsewhere (SQLite under `make run`) through a cursor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from django.db import connection
+
+from apps.analytics.attribution import Paths
+from apps.campaigns.models import Campaign, Channel
+from apps.content.models import Asset
+from apps.engagement.models import EventSource
+from apps.nurture.models import Step
+
+CREATED, PIPELINE, WON = "created", "pipeline", "won"
+GOALS = {
+    CREATED: "Opportunities created",
+    PIPELINE: "Pipeline created (amount)",
+    WON: "Revenue won",
+}
+CAMPAIGN, CHANNEL, ASSET = "campaign", "channel", "asset"
+DIMENSIONS = {CAMPAIGN: "Campaigns", CHANNEL: "Channels", ASSET: "Assets"}
+
+# Channel codes: 1.. in this order; 0 is "no channel" (never produced: a source always exists).
+CHANNELS: list[str] = list(Channel.values) + [
+    s for s in EventSource.values if s not in Channel.values
+]
+CHANNEL_LABELS = {**dict(EventSource.choices), **dict(Channel.choices)}
+
+# Binary COPY row: int16 field count, then per field int32 length + big-endian value.
+_COLUMNS = (
+    ("path_key", ">i8"),
+    ("converted", ">i4"),
+    ("value", ">f8"),
+    ("converted_at", ">f8"),
+    ("opened_at", ">f8"),
+    ("lead_at", ">f8"),
+    ("at", ">f8"),
+    ("campaign", ">i8"),
+    ("channel", ">i4"),
+    ("asset", ">i8"),
+)
+_ROW = np.dtype(
+    [("fields", ">i2")]
+    + [item for name, kind in _COLUMNS for item in ((f"{name}_len", ">i4"), (name, kind))]
+)
+_HEADER = 19  # "PGCOPY\n\377\r\n\0", flags, header extension length
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime  # included
+    end: datetime  # excluded
+
+    @classmethod
+    def for_dates(cls, first: date, last: date) -> Window:
+        return cls(
+            datetime.combine(first, time.min, tzinfo=UTC),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC),
+        )
+
+
+@dataclass
+class Extracted:
+    """Paths plus, per touch, its campaign id, channel code and asset id (0: none)."""
+
+    paths: Paths
+    campaign: np.ndarray
+    channel: np.ndarray
+    asset: np.ndarray
+    untouched_value: float = 0.0
+    untouched_count: int = 0
+    converting_value: float = 0.0
+    converting_count: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class _Sql:
+    """The few expressions that differ between PostgreSQL and SQLite."""
+
+    def __init__(self, vendor: str) -> None:
+        self.pg = vendor == "postgresql"
+
+    def epoch(self, expr: str) -> str:
+        if self.pg:
+            return f"EXTRACT(EPOCH FROM {expr})::float8"
+        return f"((julianday({expr}) - 2440587.5) * 86400.0)"
+
+    def after_lookback(self, later: str, earlier: str) -> str:
+        """`later` happened within the lookback window before (or at) `earlier`."""
+        if self.pg:
+            return (
+                f"{later} > {earlier} - make_interval(days => %(lookback)s) "
+                f"AND {later} <= {earlier}"
+            )
+        return (
+            f"julianday({later}) > julianday({earlier}) - %(lookback)s "
+            f"AND julianday({later}) <= julianday({earlier})"
+        )
+
+    def prop(self, name: str) -> str:
+        if self.pg:
+            return f"NULLIF(e.properties ->> '{name}', '')"
+        return f"NULLIF(json_extract(e.properties, '$.{name}'), '')"
+
+    def url_param(self, name: str) -> str:
+        if self.pg:
+            return f"substring(e.url from '[?&]{name}=([^&#]+)')"
+        rest = f"substr(e.url, instr(e.url, '{name}=') + {len(name) + 1})"
+        return (
+            f"CASE WHEN instr(e.url, '?{name}=') + instr(e.url, '&{name}=') > 0 THEN "
+            f"CASE WHEN instr({rest}, '&') > 0 THEN substr({rest}, 1, instr({rest}, '&') - 1) "
+            f"ELSE {rest} END END"
+        )
+
+    def utm(self, name: str) -> str:
+        return (
+            f"COALESCE({self.prop(name)}, CASE WHEN e.url LIKE '%%{name}=%%' "
+            f"THEN {self.url_param(name)} END)"
+        )
+
+    def nan(self) -> str:
+        return "'NaN'::float8" if self.pg else "NULL"
+
+
+def _channel_case(medium: str, source: str) -> str:
+    codes = {name: n for n, name in enumerate(CHANNELS, start=1)}
+    by_medium = " ".join(f"WHEN '{c}' THEN {codes[c]}" for c in Channel.values)
+    by_source = " ".join(f"WHEN '{s}' THEN {codes[s]}" for s in EventSource.values)
+    return f"COALESCE(CASE {medium} {by_medium} END, CASE {source} {by_source} ELSE 0 END)"
+
+
+def _statement(sql: _Sql, goal: str) -> str:
+    if goal == WON:
+        conversions = """
+        SELECT o.id AS path_key, o.account_id, o.closed_at AS converted_at,
+            o.created_at AS opened_at, CAST(o.amount AS float) AS value,
+            CASE WHEN s.outcome = 'won' THEN 1 ELSE 0 END AS converted
+        FROM pipeline_opportunity o JOIN pipeline_pipelinestage s ON s.id = o.stage_id
+        WHERE s.outcome IN ('won', 'lost') AND o.closed_at >= %(start)s AND o.closed_at < %(end)s
+        """
+    else:
+        value = "CAST(o.amount AS float)" if goal == PIPELINE else "1.0"
+        conversions = f"""
+        SELECT o.id AS path_key, o.account_id, o.created_at AS converted_at,
+            o.created_at AS opened_at, {value} AS value, 1 AS converted
+        FROM pipeline_opportunity o
+        WHERE o.created_at >= %(start)s AND o.created_at < %(end)s
+        """
+    channel = _channel_case(sql.utm("utm_medium"), "e.source")
+    email, task = CHANNELS.index(Channel.EMAIL) + 1, CHANNELS.index(Channel.SALES_OUTREACH) + 1
+    # Non-converting accounts: only for the created goals (won: the lost deals).
+    idle = ""
+    if goal != WON:
+        idle = f"""
+        UNION ALL
+        SELECT -t.account_id, 0, 0.0, CAST(%(end_epoch)s AS float), CAST(%(end_epoch)s AS float),
+            {sql.nan()}, {sql.epoch("t.at")}, t.campaign_id, t.channel, t.asset_id
+        FROM touch t
+        WHERE t.at >= %(start)s
+            AND NOT EXISTS (SELECT 1 FROM conversion p WHERE p.account_id = t.account_id)
+        """
+    return f"""
+    WITH conversion AS ({conversions}),
+    touch AS (
+        SELECT e.account_id, e.occurred_at AS at, COALESCE(c.id, 0) AS campaign_id,
+            COALESCE(e.asset_id, 0) AS asset_id, {channel} AS channel
+        FROM engagement_event e
+        LEFT JOIN campaigns_campaign c ON c.utm_code = {sql.utm("utm_campaign")}
+            AND c.utm_code <> ''
+        WHERE e.occurred_at >= %(touch_start)s AND e.occurred_at < %(end)s
+            AND (e.asset_id IS NOT NULL OR {sql.utm("utm_campaign")} IS NOT NULL)
+        UNION ALL
+        SELECT ct.account_id, t.sent_at, COALESCE(sq.campaign_id, 0), COALESCE(st.asset_id, 0),
+            CASE WHEN t.kind = '{Step.Kind.EMAIL}' THEN {email} ELSE {task} END
+        FROM nurture_touch t
+        JOIN nurture_enrollment en ON en.id = t.enrollment_id
+        JOIN accounts_contact ct ON ct.id = en.contact_id
+        JOIN nurture_sequence sq ON sq.id = en.sequence_id
+        JOIN nurture_step st ON st.id = t.step_id
+        WHERE t.sent_at >= %(touch_start)s AND t.sent_at < %(end)s
+    ),
+    lead AS (
+        SELECT p.path_key, MIN(h.raised_at) AS lead_at
+        FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
+            AND {sql.after_lookback("h.raised_at", "p.converted_at")}
+            AND h.raised_at <= p.opened_at
+        GROUP BY p.path_key
+    )
+    SELECT CAST(p.path_key AS bigint), CAST(p.converted AS integer), CAST(p.value AS float),
+        {sql.epoch("p.converted_at")}, {sql.epoch("p.opened_at")},
+        COALESCE({sql.epoch("l.lead_at")}, {sql.nan()}),
+        COALESCE({sql.epoch("t.at")}, {sql.nan()}), CAST(COALESCE(t.campaign_id, -1) AS bigint),
+        CAST(COALESCE(t.channel, 0) AS integer), CAST(COALESCE(t.asset_id, 0) AS bigint)
+    FROM conversion p
+    LEFT JOIN lead l ON l.path_key = p.path_key
+    LEFT JOIN touch t ON t.account_id = p.account_id
+        AND {sql.after_lookback("t.at", "p.converted_at")}
+    {idle}
+    """
+
+
+def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
+    names = [name for name, _ in _COLUMNS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = bytearray()
+            with cursor.copy(
+                f"COPY ({statement}) TO STDOUT (FORMAT binary)",
+                params,
+            ) as copy:
+                for block in copy:
+                    buffer += block
+            body = memoryview(buffer)[_HEADER:-2]  # the trailer is int16 −1
+            rows = np.frombuffer(body, dtype=_ROW)
+            return {name: rows[name].astype(kind.replace(">", "=")) for name, kind in _COLUMNS}
+        cursor.execute(statement, params)
+        fetched = cursor.fetchall()
+    columns = list(zip(*fetched, strict=True)) if fetched else [[] for _ in names]
+    out = {}
+    for (name, kind), values in zip(_COLUMNS, columns, strict=True):
+        if kind.endswith("f8"):
+            out[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            out[name] = np.array(values, dtype=np.int64)
+    return out
+
+
+def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extracted:
+    """Every path of the goal in the window, with each touch's campaign, channel and asset."""
+    if goal not in GOALS:
+        raise ValueError(f"Unknown goal {goal!r}; use one of {sorted(GOALS)}.")
+    sql = _Sql(connection.vendor)
+    params = {
+        "start": window.start,
+        "end": window.end,
+        "touch_start": window.start - timedelta(days=lookback_days),
+        "end_epoch": window.end.timestamp(),
+        "lookback": lookback_days,
+    }
+    rows = _read(_statement(sql, goal), params)
+    order = np.lexsort((rows["at"], rows["path_key"]))
+    rows = {name: column[order] for name, column in rows.items()}
+    keys, first, path = np.unique(rows["path_key"], return_index=True, return_inverse=True)
+    touched = rows["campaign"] >= 0  # −1: a deal without a touch in its window
+    converted = rows["converted"][first].astype(bool)
+    value = rows["value"][first]
+    untouched_paths = np.ones(len(keys), dtype=bool)
+    untouched_paths[path[touched]] = False
+    # Renumber the touched paths 0..n−1 (untouched ones have nothing to credit).
+    keep = ~untouched_paths
+    renumber = np.cumsum(keep) - 1
+    paths = Paths.build(
+        path=renumber[path[touched]],
+        at=rows["at"][touched],
+        value=value[keep],
+        converted=converted[keep],
+        converted_at=rows["converted_at"][first][keep],
+        lead_at=rows["lead_at"][first][keep],
+        opened_at=rows["opened_at"][first][keep],
+    )
+    campaign = rows["campaign"][touched]
+    asset = rows["asset"][touched]
+    _campaigns_by_content_mix(campaign=campaign, asset=asset, at=paths.at)
+    return Extracted(
+        paths=paths,
+        campaign=campaign,
+        channel=rows["channel"][touched],
+        asset=asset,
+        untouched_value=float(value[untouched_paths & converted].sum()),
+        untouched_count=int((untouched_paths & converted).sum()),
+        converting_value=float(value[converted].sum()),
+        converting_count=int(converted.sum()),
+    )
+
+
+def _campaigns_by_content_mix(*, campaign: np.ndarray, asset: np.ndarray, at: np.ndarray) -> None:
+    """Give asset touches without a campaign the campaign whose content mix holds the asset and
+    which ran that day (the one that started last, then the newest, when several did)."""
+    open_touches = np.flatnonzero((campaign == 0) & (asset > 0))
+    if not len(open_touches):
+        return
+    mix = list(
+        Campaign.assets.through.objects.filter(asset_id__in=np.unique(asset[open_touches]).tolist())
+        .order_by("campaign__start_date", "campaign_id")
+        .values_list("asset_id", "campaign_id", "campaign__start_date", "campaign__end_date")
+    )
+    if not mix:
+        return
+    order = open_touches[np.argsort(asset[open_touches], kind="stable")]
+    sorted_assets = asset[order]
+    for asset_id, campaign_id, first_day, last_day in mix:
+        lo, hi = np.searchsorted(sorted_assets, [asset_id, asset_id + 1])
+        if lo == hi:
+            continue
+        window = Window.for_dates(first_day, last_day)
+        chosen = order[lo:hi]
+        running = (at[chosen] >= window.start.timestamp()) & (at[chosen] < window.end.timestamp())
+        # Later campaigns (by start) come later in `mix` and overwrite earlier ones.
+        campaign[chosen[running]] = campaign_id
+
+
+def state_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes for ids (0 stays "none" at code 0): (codes per touch, id per code)."""
+    ids, codes = np.unique(np.concatenate(([0], values)), return_inverse=True)
+    return codes[1:], ids
+
+
+def asset_labels(ids) -> dict[int, str]:
+    return dict(Asset.objects.filter(pk__in=[int(i) for i in ids if i]).values_list("pk", "title"))
+
+
+def campaign_labels(ids) -> dict[int, str]:
+    return dict(
+        Campaign.objects.filter(pk__in=[int(i) for i in ids if i]).values_list("pk", "name")
+    )
