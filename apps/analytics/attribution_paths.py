@@ -238,11 +238,12 @@ def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
     names = [name for name, _ in _COLUMNS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            import psycopg
+
+            # COPY takes no server-side parameters: bind them client-side.
+            bound = psycopg.ClientCursor(connection.connection).mogrify(statement, params)
             buffer = bytearray()
-            with cursor.copy(
-                f"COPY ({statement}) TO STDOUT (FORMAT binary)",
-                params,
-            ) as copy:
+            with cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT binary)") as copy:
                 for block in copy:
                     buffer += block
             body = memoryview(buffer)[_HEADER:-2]  # the trailer is int16 −1

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401  (pages are added here as the app grows)
+from django.urls import path
+
+from apps.analytics import attribution_views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("attribution/", attribution_views.attribution_page, name="attribution"),
+]

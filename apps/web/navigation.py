@@ -16,6 +16,8 @@ from apps.users.selectors import SELLING_ROLES, user_role
 
 SELLERS_AND_ADMIN = frozenset({*SELLING_ROLES, Role.ADMIN})
 MARKETING_AND_ADMIN = frozenset({Role.MARKETER, Role.ADMIN})
+# Team-wide figures (attribution, marketing–sales alignment): marketing, sales managers, admins.
+ANALYSTS = frozenset({Role.MARKETER, Role.MANAGER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ MENUS: tuple[tuple[str, tuple[Link, ...]], ...] = (
             Link("Campaign calendar", "campaigns:calendar", ("campaigns.view_campaign",)),
             Link("Stage board", "campaigns:board", ("campaigns.view_campaign",)),
             Link("Nurture sequences", "nurture:sequence_list", ("nurture.view_sequence",)),
+            Link(
+                "Attribution",
+                "analytics:attribution",
+                ("campaigns.view_campaign", "pipeline.view_opportunity"),
+                ANALYSTS,
+            ),
         ),
     ),
     (
