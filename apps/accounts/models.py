@@ -8,7 +8,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from apps.core.audit import audit_trail
-from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
+from apps.core.models import (
+    ArchivableModel,
+    ExternalRecord,
+    TimeStampedModel,
+    active_ordering_indexes,
+)
 from apps.core.time_zones import time_zone_choices
 from apps.core.validators import single_line
 from apps.personas.models import BuyingRole, Seniority
@@ -109,7 +114,12 @@ class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
                 violation_error_message="Fit score goes from 0 to 100.",
             ),
         ]
-        indexes = [models.Index(fields=["tier", "is_target"])]
+        indexes = [
+            models.Index(fields=["tier", "is_target"]),
+            # One per ordering that lists offer, over the active rows they show; the id keeps
+            # the order stable (and pages disjoint) between equal values.
+            *active_ordering_indexes("account", ["name"], ["tier"], ["fit_score"], ["created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -167,6 +177,9 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = active_ordering_indexes(
+            "contact", ["last_name", "first_name"], ["first_name"], ["created_at"]
+        )
         constraints = [
             *ExternalRecord.Meta.constraints,
             models.CheckConstraint(

@@ -11,6 +11,10 @@ Every benchmark runs against a throw-away PostgreSQL database of its own.
 """
 
 import importlib
+import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 
 _REGISTRY: list[Callable[["BenchReport"], None]] = []
@@ -61,6 +66,67 @@ def timed_copy(*, table: str, columns: Iterable[str], path: Path) -> float:
         while block := source.read(1 << 20):
             copy.write(block)
     return elapsed()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class GunicornServer:
+    """gunicorn serving Waymark on the bench database, with a broker that only collects (the
+    enqueued tasks stay in the workers: background work is not what a bench of requests
+    measures). Database connections persist across requests, as in production."""
+
+    def __init__(self, *, workers: int = 2, settings_module: str = "config.settings.test") -> None:
+        db = connection.settings_dict
+        self.port = _free_port()
+        env = os.environ | {
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DATABASE_CONN_MAX_AGE": "600",
+            "CELERY_BROKER_URL": "memory://",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                f"--bind=127.0.0.1:{self.port}",
+                f"--workers={workers}",
+                "--timeout=300",
+                "--log-level=warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def rss_mb(self, field: str) -> float:
+        """`VmRSS` (now) or `VmHWM` (peak) of the largest worker, in MB."""
+        sizes = []
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return max(sizes)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 def discover() -> list[Callable[[BenchReport], None]]:

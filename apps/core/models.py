@@ -86,6 +86,19 @@ class ArchivableModel(models.Model):
         return self.archived_at is not None
 
 
+def active_ordering_indexes(prefix: str, *orderings: list[str]) -> list[models.Index]:
+    """An index per list ordering of an archivable model's active rows, the id last: a page
+    sorted by any offered column is read from the index, at any table size."""
+    return [
+        models.Index(
+            fields=[*fields, "id"],
+            condition=models.Q(archived_at__isnull=True),
+            name=f"{prefix}_active_by_{fields[0]}",
+        )
+        for fields in orderings
+    ]
+
+
 class AuditedHistory(models.Model):
     """What every historical row (`apps.core.audit.audit_trail`) adds to simple-history's who,
     when and what: the way the change came in."""

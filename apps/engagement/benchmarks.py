@@ -29,23 +29,17 @@ a fifth of them anonymous visits named only by the company's domain.
 import datetime
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
 from itertools import islice
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Account
-from apps.core.bench import BenchReport, benchmark, stopwatch, timed_copy
+from apps.core.bench import BenchReport, GunicornServer, benchmark, stopwatch, timed_copy
 from apps.engagement import ingestion, scoring
 from apps.engagement.models import Backtest, Event, EventKind, SignalRule
 from apps.engagement.selectors import score_slices
@@ -214,65 +208,6 @@ def _write_events(folder: Path, now: datetime.datetime) -> tuple[Path, Path]:
     return copy_path, ndjson_path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _Server:
-    """gunicorn serving Waymark on the bench database, with a broker that only collects."""
-
-    def __init__(self) -> None:
-        db = connection.settings_dict
-        self.port = _free_port()
-        env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            # Rescoring is not what this measures: the enqueued tasks stay in the workers.
-            "CELERY_BROKER_URL": "memory://",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={WORKERS}",
-                "--timeout=300",
-                "--log-level=warning",
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
-
-    def rss_mb(self, field: str) -> float:
-        """`VmRSS` (now) or `VmHWM` (peak) of the largest worker, in MB."""
-        sizes = []
-        for pid in self.workers():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return max(sizes)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def _post(port: int, token: str, body: bytes) -> dict:
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Token {token}"}
@@ -362,7 +297,7 @@ def signals(report: BenchReport) -> None:
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE engagement_event CASCADE")
             cursor.execute("VACUUM ANALYZE engagement_event")
-        server = _Server()
+        server = GunicornServer(workers=WORKERS)
         try:
             warm_up = ndjson_path.open("rb").readline()
             _post(server.port, token, warm_up.replace(b"bench-0", b"warm-up"))

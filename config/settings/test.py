@@ -1,14 +1,12 @@
 """pytest: the real PostgreSQL and Redis, defaulting to the local servers."""
 
-from config.env import env
+from config.env import database, env
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "waymark-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
-DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/waymark"),
-}
+DATABASES = {"default": database("postgres://postgres@127.0.0.1:5432/waymark")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

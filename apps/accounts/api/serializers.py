@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import Account, Contact, normalise_domain
 from apps.fit import selectors as fit_selectors
-from apps.fit.api.serializers import FitSerializer, fit_context_of
+from apps.fit.api.serializers import FitSerializer, fit_context_of, fit_data
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -46,7 +46,7 @@ class AccountSerializer(serializers.ModelSerializer):
     @extend_schema_field(FitSerializer)
     def get_fit(self, account: Account) -> dict:
         explained = fit_selectors.account_fit_explain(account=account, context=fit_context_of(self))
-        return FitSerializer(explained).data
+        return fit_data(self, explained)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -85,4 +85,4 @@ class ContactSerializer(serializers.ModelSerializer):
     @extend_schema_field(FitSerializer)
     def get_fit(self, contact: Contact) -> dict:
         explained = fit_selectors.contact_fit_explain(contact=contact, context=fit_context_of(self))
-        return FitSerializer(explained).data
+        return fit_data(self, explained)

@@ -1,7 +1,64 @@
+"""Page numbers for every list, with a count that stays cheap at a million rows."""
+
+import json
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+# Up to this many matching rows a list counts them exactly; past it the planner's estimate.
+EXACT_COUNT_UP_TO = 10_000
+
+
+def estimated_count(queryset) -> tuple[int, bool]:
+    """How many rows `queryset` holds, and whether that is an estimate.
+
+    Counting a million rows reads a million index entries on every page; people need "about
+    1.2 million" there, not the last digit. Up to `EXACT_COUNT_UP_TO` rows are counted (a
+    count that stops at the cap), more take the planner's row estimate for the same query.
+    """
+    capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    if capped <= EXACT_COUNT_UP_TO or connection.vendor != "postgresql":
+        return (capped if capped <= EXACT_COUNT_UP_TO else queryset.count()), False
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), EXACT_COUNT_UP_TO + 1), True
+
+
+class EstimatingPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        self.count_is_estimate = False
+        if not hasattr(self.object_list, "query"):
+            return super().count
+        count, self.count_is_estimate = estimated_count(self.object_list)
+        return count
 
 
 class StandardPagination(PageNumberPagination):
+    """`?page=` and `?page_size=`; `count` is exact up to 10,000 rows and estimated past it
+    (`count_is_estimate`), so the first pages of a million-row list cost what a small one does."""
+
+    django_paginator_class = EstimatingPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_estimate"] = self.page.paginator.count_is_estimate
+        return Response(response.data)
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": f"true: `count` is the database's estimate (over "
+            f"{EXACT_COUNT_UP_TO:,} rows match), not an exact count.",
+        }
+        return schema

@@ -30,3 +30,12 @@ def fit_context_of(serializer: serializers.Serializer) -> selectors.FitContext:
     if "fit_context" not in context:
         context["fit_context"] = selectors.fit_context()
     return context["fit_context"]
+
+
+def fit_data(serializer: serializers.Serializer, explained: selectors.FitExplanation) -> dict:
+    """`explained` as `FitSerializer` renders it, through one `FitSerializer` per answer:
+    building its fields anew for each row cost a list more than the rest of the row."""
+    context = serializer.context
+    if "fit_serializer" not in context:
+        context["fit_serializer"] = FitSerializer()
+    return context["fit_serializer"].to_representation(explained)
