@@ -89,6 +89,9 @@ def _page_or_fragment(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The role's dashboard (apps/analytics); a rep's or manager's open deals beneath it."""
+    from apps.analytics.views import role_dashboard
+
     role = user_role(user=request.user)
     context: dict = {}
     if role in SELLING_ROLES:
@@ -101,10 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["opportunities"] = opportunities[:PAGE_SIZE]
         context["stalled_count"] = pipeline_selectors.stalled_count(owner=owner)
         context["manager_view"] = owner is None
-    elif role in (Role.MARKETER, Role.ADMIN):
-        context["tiers"] = account_selectors.account_tier_summary()
-        context["stages"] = pipeline_selectors.opportunity_stage_summary()
-    return render(request, "web/home.html", context)
+    return role_dashboard(request, role=role, extra=context)
 
 
 @allowed(*ACCOUNT_PAGE_PERMISSIONS)
