@@ -82,6 +82,7 @@ def _world() -> str:
                 stage=stage,
                 amount=1000,
                 stage_entered_at=now,
+                owner=admin,
             )
             for (account_id,) in accounts.fetchall()
         ),

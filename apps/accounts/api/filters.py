@@ -1,6 +1,6 @@
 from django_filters import rest_framework as filters
 
-from apps.accounts.models import Account
+from apps.accounts.models import Account, Contact
 
 
 class AccountFilter(filters.FilterSet):
@@ -12,3 +12,10 @@ class AccountFilter(filters.FilterSet):
     class Meta:
         model = Account
         fields = ["tier", "is_target", "industry", "region", "owner"]
+
+
+class ContactFilter(filters.FilterSet):
+    # Declared once: with `filterset_fields` django-filter builds a new class on every request.
+    class Meta:
+        model = Contact
+        fields = ["account", "persona", "buying_role", "consent"]

@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.api.filters import AccountFilter
+from apps.accounts.api.filters import AccountFilter, ContactFilter
 from apps.accounts.api.serializers import AccountSerializer, ContactSerializer
 from apps.accounts.models import Account, Contact
 from apps.accounts.services import (
@@ -55,7 +55,7 @@ class AccountViewSet(ArchivableModelViewSet):
 
 class ContactViewSet(ArchivableModelViewSet):
     serializer_class = ContactSerializer
-    filterset_fields = ["account", "persona", "buying_role", "consent"]
+    filterset_class = ContactFilter
     search_fields = ["first_name", "last_name", "email", "title", "account__name"]
     ordering_fields = ["last_name", "first_name", "email", "created_at"]
 
