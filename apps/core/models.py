@@ -93,10 +93,15 @@ def active_ordering_indexes(prefix: str, *orderings: list[str]) -> list[models.I
         models.Index(
             fields=[*fields, "id"],
             condition=models.Q(archived_at__isnull=True),
-            name=f"{prefix}_active_by_{fields[0]}",
+            name=_index_name(f"{prefix}_active_by_{fields[0]}", f"{prefix}_by_{fields[0]}"),
         )
         for fields in orderings
     ]
+
+
+def _index_name(*candidates: str) -> str:
+    """The first name that fits PostgreSQL's and Django's 30 characters."""
+    return next(name for name in candidates if len(name) <= 30)
 
 
 class AuditedHistory(models.Model):

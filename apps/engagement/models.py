@@ -114,6 +114,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["account", "occurred_at"]),
             models.Index(fields=["contact", "occurred_at"]),
+            # The events list, newest first, at any table size.
+            models.Index(fields=["occurred_at", "id"], name="event_by_occurred_at"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.audit import audit_trail
-from apps.core.models import ArchivableModel, ExternalRecord, TimeStampedModel
+from apps.core.models import (
+    ArchivableModel,
+    ExternalRecord,
+    TimeStampedModel,
+    active_ordering_indexes,
+)
 from apps.core.validators import single_line
 
 
@@ -119,6 +124,14 @@ class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
         ]
         indexes = [
             models.Index(fields=["owner", "stage"]),
+            *active_ordering_indexes(
+                "deal",
+                ["name"],
+                ["amount"],
+                ["expected_close_date"],
+                ["stage_entered_at"],
+                ["created_at"],
+            ),
             # The board and the sweep's un-stall pass read only the few stalled deals.
             models.Index(
                 fields=["stalled_since"],

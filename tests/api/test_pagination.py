@@ -4,7 +4,11 @@ from django.db import connection
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
 from apps.accounts.models import Account, Contact
 from apps.core.api import pagination
+from apps.engagement.api.views import EventViewSet
+from apps.engagement.models import Event
 from apps.personas.models import Persona
+from apps.pipeline.api.views import OpportunityViewSet
+from apps.pipeline.models import Opportunity
 from tests.api.conftest import url
 from tests.factories import AccountFactory, PersonaFactory
 
@@ -71,11 +75,17 @@ def test_equal_values_keep_one_order_so_pages_neither_overlap_nor_skip(api_clien
 
 
 @pytest.mark.parametrize(
-    ("viewset", "model"), [(AccountViewSet, Account), (ContactViewSet, Contact)]
+    ("viewset", "model"),
+    [
+        (AccountViewSet, Account),
+        (ContactViewSet, Contact),
+        (OpportunityViewSet, Opportunity),
+        (EventViewSet, Event),
+    ],
 )
 def test_every_offered_ordering_is_read_from_an_index(viewset, model):
-    """A sort of a million rows per page is what made lists slow: each ordering a list offers
-    has an index that starts with it (unique fields have theirs)."""
+    """A sort of a million rows per page is what made lists slow: each ordering a list of a
+    large table offers has an index that starts with it (unique fields have theirs)."""
     indexed = {tuple(index.fields[:1]) for index in model._meta.indexes}
     unique = {(f.name,) for f in model._meta.fields if f.unique}
     for ordering in viewset.ordering_fields:

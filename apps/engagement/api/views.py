@@ -90,7 +90,7 @@ class EventViewSet(ReadOnlyApiViewSet):
 
     serializer_class = EventSerializer
     filterset_class = EventFilter
-    ordering_fields = ["occurred_at", "received_at"]
+    ordering_fields = ["occurred_at"]
 
     def get_queryset(self):
         return Event.objects.order_by("-occurred_at", "-pk")
