@@ -1,12 +1,14 @@
 """Forms for the journey pages and admin: playbook lists are edited one entry per line."""
 
 from django import forms
+from django.db.models import Q
 
 from apps.content.models import Asset, AssetType
 from apps.core.forms import Styled
 from apps.journeys.models import Journey, JourneyReviewTrigger, JourneyStage, PlaybookCell
 from apps.journeys.phases import Phase
 from apps.personas.models import BuyingRole
+from apps.users.models import Role, User
 
 OBJECTION_SEPARATOR = "|"
 
@@ -149,6 +151,27 @@ class JourneyCreateForm(Styled, forms.ModelForm):
     class Meta:
         model = Journey
         fields = ["name", "scope", "review_cadence_months"]
+
+
+class JourneyEditForm(Styled, forms.ModelForm):
+    """A version's name and scope (a draft's only) and its owner and review cadence."""
+
+    class Meta:
+        model = Journey
+        fields = ["name", "scope", "owner", "review_cadence_months"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = User.objects.filter(
+            is_active=True, groups__name__in=[Role.MARKETER, Role.ADMIN]
+        ).values("pk")
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(pk__in=owners) | Q(pk=self.instance.owner_id)
+        ).order_by("first_name", "last_name", "username")
+        if not self.instance.is_draft:
+            for name in ("name", "scope"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Kept as published; change it in a draft version."
 
 
 class StageNameField(forms.ModelChoiceField):

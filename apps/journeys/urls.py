@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:journey_id>/new-version/", views.journey_new_version, name="new_version"),
     path("<int:journey_id>/review/", views.journey_review, name="review"),
     path("<int:journey_id>/review-triggers/", views.journey_review_trigger, name="review_trigger"),
+    path("<int:journey_id>/edit/", views.journey_edit, name="edit"),
     path("<int:journey_id>/stages/", views.journey_structure, name="structure"),
     path("<int:journey_id>/stages/add/", views.stage_add, name="stage_add"),
     path("<int:journey_id>/stages/<int:stage_id>/edit/", views.stage_edit, name="stage_edit"),

@@ -25,6 +25,7 @@ from apps.journeys import selectors, services
 from apps.journeys.forms import (
     CellEditForm,
     JourneyCreateForm,
+    JourneyEditForm,
     ReviewForm,
     ReviewTriggerForm,
     StageAddForm,
@@ -297,6 +298,29 @@ def journey_create(request: HttpRequest) -> HttpResponse:
     return render(request, "journeys/journey_create.html", {"form": form}, status=status)
 
 
+@allowed(*READ, "journeys.change_journey")
+def journey_edit(request: HttpRequest, journey_id: int) -> HttpResponse:
+    """A version's name and scope (drafts only), owner and review cadence."""
+    journey = _journey(journey_id)
+    if journey.status == Journey.Status.ARCHIVED:
+        return redirect("journeys:map", journey.pk)
+    # The form works on its own copy: the service compares the stored journey with the input.
+    form = JourneyEditForm(request.POST or None, instance=_journey(journey_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journey_update(
+                journey=journey, data=form.cleaned_data, changed_by=request.user
+            )
+        except (ApplicationError, ValidationError) as error:
+            errors_onto_form(form, error)
+        else:
+            messages.success(request, f"{journey} saved.")
+            return redirect("journeys:structure", journey.pk)
+    context = {"journey": journey, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "journeys/journey_edit.html", context, status=status)
+
+
 def _structure_page(
     request: HttpRequest,
     journey: Journey,
@@ -314,6 +338,8 @@ def _structure_page(
         "stages": stages,
         "transitions": selectors.journey_transitions(journey=journey),
         "problems": selectors.journey_structure_problems(journey=journey),
+        "can_edit_details": journey.status != Journey.Status.ARCHIVED
+        and user.has_perm("journeys.change_journey"),
         "can_edit_stages": journey.is_draft and user.has_perms(EDIT_STAGES),
         "can_edit_moves": journey.is_draft and user.has_perms(EDIT_MOVES),
         "can_start_version": journey.status == Journey.Status.PUBLISHED

@@ -72,6 +72,7 @@ def _pages(user: User) -> list[tuple[str, bool]]:
         ("content.add_asset", reverse("content:asset_create")),
         ("content.change_asset", reverse("content:asset_edit", args=[asset.pk])),
         ("journeys.add_journey", reverse("journeys:create")),
+        ("journeys.change_journey", reverse("journeys:edit", args=[draft.pk])),
         (
             "journeys.change_journeystage",
             reverse("journeys:stage_edit", args=[draft.pk, draft.stages.first().pk]),

@@ -205,3 +205,21 @@ def test_archive_and_restore_services_are_idempotent(marketer, stage):
     assert asset_archive(asset=asset, by=marketer).archived_at == first
     assert asset_restore(asset=asset).archived_at is None
     assert asset_restore(asset=asset).archived_at is None
+
+
+def test_the_asset_form_runs_the_same_queries_for_few_or_many_stages_and_personas(
+    client, marketer, stage, django_assert_max_num_queries
+):
+    asset = AssetFactory(journey_stage=stage)
+    asset.personas.add(PersonaFactory())
+    client.force_login(marketer)
+    url = reverse("content:asset_edit", args=[asset.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for _ in range(5):
+        parent = JourneyStageFactory(journey=stage.journey)
+        JourneyStageFactory(journey=stage.journey, parent=parent, phase=parent.phase)
+        asset.personas.add(PersonaFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)

@@ -284,3 +284,30 @@ def test_the_structure_page_runs_the_same_queries_for_few_or_many_stages(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_draft_is_renamed_and_a_published_version_changes_only_owner_and_cadence(
+    small, marketer, admin_member
+):
+    client = _client(marketer)
+    url = reverse("journeys:edit", args=[small.journey.pk])
+    form = {"name": "AP buyers", "scope": "EU", "owner": marketer.pk, "review_cadence_months": 6}
+
+    assert client.post(url, form).status_code == 302
+    small.journey.refresh_from_db()
+    assert (small.journey.name, small.journey.scope) == ("AP buyers", "EU")
+
+    journey_publish(journey=small.journey, changed_by=marketer)
+    page = client.get(url)
+    assert page.context["form"].fields["name"].disabled
+    client.post(url, form | {"name": "Renamed", "owner": admin_member.pk})
+    small.journey.refresh_from_db()
+    assert (small.journey.name, small.journey.owner) == ("AP buyers", admin_member)
+
+
+def test_reps_cannot_edit_a_journeys_details(small, sales_rep):
+    response = _client(sales_rep).post(
+        reverse("journeys:edit", args=[small.journey.pk]), {"name": "Mine"}
+    )
+
+    assert response.status_code == 403
