@@ -32,6 +32,7 @@ from apps.journeys.api.views import (
     StageKpiViewSet,
     StageTransitionViewSet,
 )
+from apps.notifications.api.views import NotificationViewSet
 from apps.nurture.api.views import (
     EnrollmentViewSet,
     SequenceViewSet,
@@ -61,6 +62,7 @@ router.register("sequences", SequenceViewSet, basename="sequence")
 router.register("sequence-steps", StepViewSet, basename="sequence-step")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("touches", TouchViewSet, basename="touch")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventViewSet, basename="event")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("signal-rules", SignalRuleViewSet, basename="signal-rule")

@@ -47,5 +47,7 @@ urlpatterns = [
     path("imports/", include("apps.imports.urls")),
     path("fit/", include("apps.fit.urls")),
     path("analytics/", include("apps.analytics.urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("search/", include("apps.search.urls")),
     path("", include("apps.web.urls")),
 ]

@@ -43,6 +43,29 @@
     var cancel = panel && panel.querySelector("[data-cancel]");
     if (cancel) cancel.click();
   });
+  // "/" or Ctrl+K (⌘K) focuses the search box in the bar, unless the person is typing in a
+  // field (where "/" is a character); below the lg breakpoint the box sits in the collapsed
+  // menu, which opens first.
+  document.addEventListener("keydown", function (event) {
+    var slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey;
+    var ctrlK = (event.ctrlKey || event.metaKey) && (event.key === "k" || event.key === "K");
+    if (!slash && !ctrlK) return;
+    var target = event.target;
+    var typing = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (typing) return;
+    var box = document.querySelector("[data-search-shortcut]");
+    if (!box) return;
+    event.preventDefault();
+    var menu = box.closest(".collapse");
+    if (menu && !menu.classList.contains("show") && window.bootstrap && !box.offsetParent) {
+      menu.addEventListener("shown.bs.collapse", function () { box.focus(); box.select(); },
+                            { once: true });
+      window.bootstrap.Collapse.getOrCreateInstance(menu).show();
+      return;
+    }
+    box.focus();
+    box.select();
+  });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
     if (event.target.matches("[data-select-on-click]")) event.target.select();

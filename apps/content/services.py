@@ -16,6 +16,8 @@ from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions
 from apps.core.services import model_create, model_update
 from apps.engagement.models import Direction, Event, EventKind, EventSource
+from apps.notifications.models import Notification
+from apps.notifications.services import notify
 from apps.pipeline.models import Opportunity
 from apps.pipeline.services import opportunity_work_check
 from apps.users.models import Role, User
@@ -216,11 +218,26 @@ def enablement_request_decline(*, request: EnablementRequest, reason: str) -> En
 
 
 def _notify_requester(*, request: EnablementRequest) -> None:
-    """Email the outcome after commit, once: `notified_at` is set in the same transaction."""
+    """Tell the requester the outcome in their inbox and by email after commit, once:
+    `notified_at` is set in the same transaction."""
     if request.notified_at is not None:
         return
     request.notified_at = timezone.now()
     request.save(update_fields=["notified_at"])
+    delivered = request.status == EnablementRequest.Status.DELIVERED
+    kinds = Notification.Kind
+    notify(
+        recipient=request.requested_by,
+        kind=kinds.REQUEST_DELIVERED if delivered else kinds.REQUEST_DECLINED,
+        subject=request,
+        text=(
+            f"Your content request “{request}” was delivered: {request.delivered_asset}."
+            if delivered
+            else f"Your content request “{request}” was declined: {request.decline_reason}"
+        ),
+        url=reverse("enablement:my_requests"),
+        now=request.notified_at,
+    )
     link = settings.SITE_URL.rstrip("/") + reverse("enablement:my_requests")
     message = render_to_string(
         "enablement/emails/request_outcome.txt", {"request": request, "link": link}

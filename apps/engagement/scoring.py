@@ -36,10 +36,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.urls import reverse
 
-from apps.engagement.models import ScoringSettings, SignalRule
+from apps.engagement.models import Handoff, ScoringSettings, SignalRule
 from apps.journeys.models import JourneyStage, Phase
+from apps.notifications.models import Notification
 
 PHASES = (Phase.AWARENESS, Phase.CONSIDERATION, Phase.DECISION)
 DAY_SECONDS = 86_400.0
@@ -957,7 +960,34 @@ class _Run:
                     ON CONFLICT DO NOTHING""",
                 [kind, threshold, self.at_db, threshold, kind, self.at_db, cooldown],
             )
+        if raised:
+            self.notify_handoff_owners()
         return raised
+
+    def notify_handoff_owners(self) -> None:
+        """A notification in the owner's inbox for each handoff just raised and routed to
+        them (the rows `apps.notifications.services.notify` writes, in one statement)."""
+        self.execute(
+            f"""INSERT INTO {Notification._meta.db_table}
+                    (recipient_id, kind, text, link, subject_type_id, subject_id, created_at)
+                SELECT h.owner_id, %s, SUBSTR(CASE WHEN c.id IS NULL
+                        THEN 'New MQA: ' || a.name
+                        ELSE 'New MQL: ' || c.first_name || ' ' || c.last_name || ', ' || a.name
+                    END || ', is yours to accept or reject.', 1, 300),
+                    %s, %s, h.id, %s
+                FROM engagement_handoff h
+                JOIN accounts_account a ON a.id = h.account_id
+                LEFT JOIN accounts_contact c ON c.id = h.contact_id
+                WHERE h.status = 'pending' AND h.raised_at = %s AND h.owner_id IS NOT NULL
+                ON CONFLICT DO NOTHING""",
+            [
+                Notification.Kind.HANDOFF,
+                reverse("signals:handoff_list"),
+                ContentType.objects.get_for_model(Handoff).pk,
+                self.at_db,
+                self.at_db,
+            ],
+        )
 
     def count(self, table: str) -> int:
         self.execute(f"SELECT COUNT(*) FROM {self.p}_{table}")

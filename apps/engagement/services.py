@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Contact
@@ -51,6 +52,8 @@ from apps.engagement.tasks import (
     run_backtest,
     run_calibration,
 )
+from apps.notifications.models import Notification
+from apps.notifications.services import notify
 from apps.users.models import User
 from apps.users.selectors import user_sells
 
@@ -908,7 +911,19 @@ def handoff_reassign(*, handoff: Handoff, owner: User | None, by: User) -> Hando
             "A handoff goes to someone in sales.",
             fields={"owner": [f"{owner} is not an active sales rep or manager."]},
         )
-    return model_update(instance=locked, fields=["owner"], data={"owner": owner})[0]
+    handoff, changed = model_update(instance=locked, fields=["owner"], data={"owner": owner})
+    if changed and owner is not None:
+        notify(
+            recipient=owner,
+            kind=Notification.Kind.HANDOFF,
+            subject=handoff,
+            text=(
+                f"{by} handed you the {handoff.get_kind_display()} for "
+                f"{handoff.contact or handoff.account} to accept or reject."
+            ),
+            url=reverse("signals:handoff_list"),
+        )
+    return handoff
 
 
 @transaction.atomic

@@ -34,6 +34,8 @@ from apps.journeys.models import (
     StageKpi,
     StageTransition,
 )
+from apps.notifications.models import Notification
+from apps.notifications.services import notify
 from apps.nurture.models import Sequence
 from apps.personas.models import Persona
 from apps.pipeline.models import PipelineStage
@@ -655,5 +657,12 @@ def _send_review_reminder(status: selectors.ReviewStatus) -> bool:
         instance=reminder,
         fields=["sent_to", "sent_at"],
         data={"sent_to": journey.owner.email, "sent_at": timezone.now()},
+    )
+    notify(
+        recipient=journey.owner,
+        kind=Notification.Kind.REVIEW_DUE,
+        subject=reminder,
+        text=f"The review of the journey map {journey} is due since {status.due_on:%d %B %Y}.",
+        url=reverse("journeys:map", args=[journey.pk]),
     )
     return True

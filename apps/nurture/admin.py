@@ -8,7 +8,7 @@ from apps.core.admin import (
     related_count,
 )
 from apps.core.exceptions import ApplicationError
-from apps.nurture.models import Enrollment, Holiday, Notification, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, Holiday, Sequence, Step, Touch
 from apps.nurture.services import enrollment_exit, record_archive_leaving_sequences
 
 # `Step.__str__` names its sequence, `Enrollment.__str__` its contact and sequence.
@@ -139,15 +139,6 @@ class TouchAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     search_fields = ("enrollment__contact__email", "step__sequence__name", "subject")
     list_select_related = (*TOUCH_RELATED, "assignee")
     date_hierarchy = "sent_at"
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
-    list_display = ("text", "recipient", "kind", "created_at", "read_at")
-    list_filter = ("kind",)
-    search_fields = ("text", "recipient__username")
-    list_select_related = ("recipient",)
-    date_hierarchy = "created_at"
 
 
 @admin.register(Holiday)

@@ -269,50 +269,6 @@ class Touch(models.Model):
         return f"{self.step} → {self.enrollment.contact}"
 
 
-class Notification(models.Model):
-    """An in-app message for one user, e.g. that one of their deals stalled."""
-
-    class Kind(models.TextChoices):
-        STALL = "stall", "Deal stalled"
-        STEP_FAILED = "step_failed", "Sequence step failed"
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    text = models.CharField(max_length=300)
-    link = models.CharField(max_length=300, blank=True)
-    stall = models.ForeignKey(
-        "pipeline.OpportunityStall",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "stall"],
-                condition=Q(stall__isnull=False),
-                name="notification_once_per_stall",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["recipient", "created_at"],
-                condition=Q(read_at__isnull=True),
-                name="notification_unread_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
 class Holiday(models.Model):
     """A day the dispatcher sends nothing, in every contact's time zone."""
 

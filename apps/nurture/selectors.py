@@ -9,12 +9,11 @@ from apps.core.csv_export import export_rows
 from apps.core.validators import fold_to_single_line
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
-from apps.nurture.models import Enrollment, ExitReason, Notification, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, Touch
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
 
-UNREAD_SHOWN = 20
 DONE_TASKS_SHOWN = 20
 FAILURES_SHOWN = 20
 
@@ -162,14 +161,6 @@ def task_list(*, assignee: User) -> dict[str, list[Touch]]:
             ]
         ),
     }
-
-
-def unread_notifications(*, user: User) -> list[Notification]:
-    return list(
-        Notification.objects.filter(recipient=user, read_at__isnull=True).order_by(
-            "-created_at", "-pk"
-        )[:UNREAD_SHOWN]
-    )
 
 
 TOUCH_CSV_COLUMNS = (

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
@@ -27,6 +28,7 @@ from apps.core.mentions import ERASED, Mentions
 from apps.core.services import model_create, model_update
 from apps.core.validators import fold_to_single_line
 from apps.engagement.models import Event, EventKind
+from apps.notifications.models import Notification
 from apps.nurture import sweep
 from apps.nurture.business_time import CAP_WINDOW, SendWindow, cap_frees_at
 from apps.nurture.emails import (
@@ -40,7 +42,6 @@ from apps.nurture.models import (
     Enrollment,
     ExitReason,
     Holiday,
-    Notification,
     Sequence,
     Step,
     Touch,
@@ -298,12 +299,6 @@ def task_complete(*, touch: Touch, now: datetime | None = None) -> Touch:
         raise ApplicationError("This task is already done.")
     touch.refresh_from_db()
     return touch
-
-
-def notification_mark_read(*, notification: Notification, now: datetime | None = None) -> None:
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-        read_at=now or timezone.now()
-    )
 
 
 # -- the stall sweep --------------------------------------------------------------------------
@@ -691,6 +686,8 @@ class _Batch:
                 f"who left the sequence. {failed.why}"
             )[:300],
             link=reverse("nurture:contact_timeline", args=[row.contact_id]),
+            subject_type=ContentType.objects.get_for_model(Enrollment),
+            subject_id=pk,
             created_at=self.at,
         )
 
@@ -910,5 +907,4 @@ def contact_nurture_erase(
         "touches": Touch.objects.filter(enrollment__contact=contact)
         .exclude(subject=ERASED)
         .update(subject=ERASED),
-        "notifications": mentions.scrub_rows(Notification.objects.all(), ["text"]),
     }

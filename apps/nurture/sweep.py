@@ -15,12 +15,14 @@ every sequence would stop itself after its first email.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from apps.accounts.models import Contact
 from apps.engagement.models import Event
 from apps.journeys.models import JourneyStage
-from apps.nurture.models import Enrollment, ExitReason, Notification, Sequence, Step, Touch
+from apps.notifications.models import Notification
+from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StallReason
 
 # pg_try_advisory_xact_lock key: one sweep at a time; a second one at the same time skips.
@@ -248,21 +250,23 @@ def _mark_new_stalls(cursor, sql: _Dialect, *, now: datetime) -> int:
 
 
 def _notify_owners(cursor, *, now: datetime, link_prefix: str, link_suffix: str) -> None:
-    """An in-app notification per new stall; the owner's email goes out from a task."""
+    """An in-app notification per new stall (its subject), in the owner's inbox; the owner's
+    email goes out from a task. The same rows `apps.notifications.services.notify` writes."""
     reasons = " ".join(
         f"WHEN '{value}' THEN '{label.replace(chr(39), chr(39) * 2)}'"
         for value, label in StallReason.choices
     )
     cursor.execute(
         f"""INSERT INTO {T["notification"]}
-            (recipient_id, kind, text, link, stall_id, created_at)
+            (recipient_id, kind, text, link, subject_type_id, subject_id, created_at)
         SELECT n.owner_id, %(kind)s,
             SUBSTR(n.name || ' has stalled: ' || CASE n.reason {reasons} END || '.', 1, 300),
-            %(prefix)s || CAST(n.id AS TEXT) || %(suffix)s, s.id, %(now)s
+            %(prefix)s || CAST(n.id AS TEXT) || %(suffix)s, %(stall_type)s, s.id, %(now)s
         FROM {T["new"]} n
         JOIN {T["stall"]} s ON s.opportunity_id = n.id AND s.ended_at IS NULL""",
         {
             "kind": Notification.Kind.STALL,
+            "stall_type": ContentType.objects.get_for_model(OpportunityStall).pk,
             "prefix": link_prefix,
             "suffix": link_suffix,
             "now": db_datetime(now),

@@ -16,10 +16,5 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", views.contact_timeline, name="contact_timeline"),
     path("opportunities/<int:opportunity_id>/enrol/", views.opportunity_enrol, name="enrol"),
     path("enrollments/<int:enrollment_id>/exit/", views.enrollment_exit, name="exit"),
-    path(
-        "notifications/<int:notification_id>/read/",
-        views.notification_read,
-        name="notification_read",
-    ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,7 +1,6 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +19,7 @@ from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
 from apps.nurture.filters import SequenceFilter
 from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
-from apps.nurture.models import Enrollment, Notification, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity
 
 
@@ -213,17 +212,8 @@ def stalled_board(request: HttpRequest) -> HttpResponse:
             "opportunities": rows,
             "stalled_count": len(rows),
             "mine": mine,
-            "notifications": selectors.unread_notifications(user=request.user),
         },
     )
-
-
-@require_POST
-@login_required
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
-    services.notification_mark_read(notification=notification)
-    return redirect(notification.link or "nurture:stalled_board")
 
 
 @allowed("accounts.view_contact", "nurture.view_enrollment")

@@ -16,6 +16,7 @@ from apps.core.mentions import Mentions
 from apps.enablement.services import objections_erase_mentions
 from apps.engagement.services import contact_signals_erase
 from apps.imports.services import contact_imports_erase
+from apps.notifications.services import contact_notifications_erase
 from apps.nurture.services import contact_nurture_erase
 from apps.privacy.models import Erasure
 from apps.users.models import User
@@ -38,6 +39,7 @@ def contact_erase(*, contact: Contact, by: User, now: datetime | None = None) ->
         **contact_content_erase(contact=contact, mentions=mentions),
         **objections_erase_mentions(mentions=mentions),
         **contact_imports_erase(contact_id=contact.pk, mentions=mentions),
+        **contact_notifications_erase(mentions=mentions),
         "admin log entries": mentions.scrub_rows(
             LogEntry.objects.all(), ["object_repr", "change_message"]
         ),

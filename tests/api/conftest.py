@@ -129,3 +129,6 @@ def every_record(admin_member, sales_rep):
         getattr(factories, name)()
     Opportunity.objects.update(owner=sales_rep)
     EnablementRequest.objects.update(requested_by=sales_rep)
+    # Everyone reads only their own notifications: one each for the users the run signs in as.
+    factories.NotificationFactory(recipient=admin_member)
+    factories.NotificationFactory(recipient=sales_rep)

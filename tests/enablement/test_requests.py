@@ -8,6 +8,7 @@ from apps.content import services
 from apps.content.models import Asset, EnablementRequest
 from apps.content.selectors import enablement_request_queue, similar_open_requests
 from apps.core.exceptions import ApplicationError
+from apps.notifications.models import Notification
 from apps.pipeline.models import PipelineStage
 from tests.factories import (
     AssetFactory,
@@ -68,6 +69,24 @@ def test_lifecycle_to_delivered_notifies_once(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ApplicationError):
         services.enablement_request_decline(request=request, reason="late")
     assert len(mail.outbox) == 1
+    # And the rep finds it in their inbox, once.
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind, notice.subject) == (
+        sales_rep,
+        Notification.Kind.REQUEST_DELIVERED,
+        request,
+    )
+    assert notice.text == f"Your content request “ERP integration risk” was delivered: {asset}."
+    assert notice.link == "/enablement/requests/mine/"
+
+
+def test_a_declined_request_tells_the_rep_why_in_their_inbox(sales_rep, deal):
+    request = services.enablement_request_decline(
+        request=ask(sales_rep, deal), reason="We have one: the ERP brief."
+    )
+    (notice,) = Notification.objects.filter(recipient=sales_rep)
+    assert (notice.kind, notice.subject) == (Notification.Kind.REQUEST_DECLINED, request)
+    assert notice.text.endswith("was declined: We have one: the ERP brief.")
 
 
 def test_deliver_a_new_asset_at_the_requests_stage(sales_rep, deal, evaluation):

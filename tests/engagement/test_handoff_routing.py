@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from apps.engagement.models import EventKind, Handoff
 from apps.engagement.services import handoffs_decide
+from apps.notifications import services
+from apps.notifications.models import Notification
 from apps.personas.models import BuyingRole
 from tests.engagement.conftest import NOW
 from tests.factories import (
@@ -264,3 +266,50 @@ def test_bulk_decision_through_the_api(api_client, sales_rep, other_sales_rep):
     )
     assert no_reason.status_code == 400
     assert no_reason.json()["errors"] == {"reason": ["Required when rejecting."]}
+
+
+def test_a_raised_handoff_lands_in_its_owner_s_inbox_once(hot_accounts, recompute, sales_rep):
+    with CaptureQueriesContext(connection) as queries:
+        recompute()
+    notices = [q for q in queries if "INSERT INTO notifications_notification" in q["sql"]]
+    assert len(notices) == 1  # one set-based statement for every handoff raised
+
+    owned = Handoff.objects.filter(account=hot_accounts["owned"])
+    inbox = Notification.objects.filter(kind=Notification.Kind.HANDOFF)
+    # Only the owned account's three: the ops queue's have no one to tell.
+    assert {(n.recipient, n.subject) for n in inbox} == {(sales_rep, h) for h in owned}
+    mqa = inbox.get(subject_id=owned.get(kind=Handoff.Kind.MQA).pk)
+    assert mqa.text == f"New MQA: {hot_accounts['owned'].name}, is yours to accept or reject."
+    assert mqa.link == HANDOFFS and mqa.read_at is None
+
+    recompute()  # nothing new raised: nothing new said
+    assert inbox.count() == 3
+
+
+def test_a_reassigned_handoff_tells_its_new_owner(
+    api_client, sales_rep, other_sales_rep, sales_manager
+):
+    queued = HandoffFactory(owner=None)
+    url = f"/api/v1/handoffs/{queued.pk}/reassign/"
+
+    api_client(sales_manager).post(url, {"owner": sales_rep.pk}, format="json")
+    api_client(sales_manager).post(url, {"owner": other_sales_rep.pk}, format="json")
+
+    (first,) = Notification.objects.filter(recipient=sales_rep)
+    (second,) = Notification.objects.filter(recipient=other_sales_rep)
+    assert (second.kind, second.subject, second.link) == (
+        Notification.Kind.HANDOFF,
+        queued,
+        HANDOFFS,
+    )
+    assert second.text == (
+        f"{sales_manager} handed you the MQL for {queued.contact} to accept or reject."
+    )
+    # Handed back to the first rep: their notification about it comes back unread, not twice.
+    services.notification_open(notification=first)
+    api_client(sales_manager).post(url, {"owner": sales_rep.pk}, format="json")
+    (again,) = Notification.objects.filter(recipient=sales_rep)
+    assert again.pk == first.pk and again.read_at is None
+    # Back to the ops queue: nobody to tell.
+    api_client(sales_manager).post(url, {"owner": None}, format="json")
+    assert Notification.objects.count() == 2

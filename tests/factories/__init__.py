@@ -42,10 +42,10 @@ from tests.factories.journeys import (
     StageKpiFactory,
     StageTransitionFactory,
 )
+from tests.factories.notifications import NotificationFactory
 from tests.factories.nurture import (
     EnrollmentFactory,
     HolidayFactory,
-    NotificationFactory,
     SequenceFactory,
     StepFactory,
     TouchFactory,

@@ -3,10 +3,9 @@ import datetime
 import factory
 from django.utils import timezone
 
-from apps.nurture.models import Enrollment, Holiday, Notification, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, Holiday, Sequence, Step, Touch
 from tests.factories.accounts import ContactFactory
 from tests.factories.journeys import JourneyStageFactory
-from tests.factories.users import UserFactory
 
 
 class SequenceFactory(factory.django.DjangoModelFactory):
@@ -43,17 +42,6 @@ class TouchFactory(factory.django.DjangoModelFactory):
     enrollment = factory.SubFactory(EnrollmentFactory)
     step = factory.SubFactory(StepFactory, sequence=factory.SelfAttribute("..enrollment.sequence"))
     sent_at = factory.LazyFunction(timezone.now)
-
-
-class NotificationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Notification
-
-    recipient = factory.SubFactory(UserFactory)
-    kind = Notification.Kind.STALL
-    text = "Acme rollout has stalled."
-    link = "/opportunities/"
-    created_at = factory.LazyFunction(timezone.now)
 
 
 class HolidayFactory(factory.django.DjangoModelFactory):

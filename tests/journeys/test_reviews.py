@@ -20,6 +20,7 @@ from apps.journeys.services import (
     journey_review_trigger_record,
 )
 from apps.journeys.tasks import send_review_reminders
+from apps.notifications.models import Notification
 from config.celery_app import app as celery_app
 from tests.factories import JourneyFactory, UserFactory
 from tests.waiting import wait_for_progress
@@ -290,3 +291,17 @@ def test_two_workers_running_the_task_together_send_one_reminder(celery_worker_p
     assert sorted(
         line.rsplit(": ", 1)[-1] for line in logs.splitlines() if "succeeded in" in line
     ) == ["0", "0", "0", "1"]
+
+
+@pytest.mark.django_db
+def test_the_reminder_also_lands_in_the_owner_s_inbox_once(mailoutbox):
+    journey = _published()
+
+    for day in ("2026-07-15", "2026-07-15", "2026-07-16"):
+        journey_review_reminders_send(today=_day(day))
+
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind) == (journey.owner, Notification.Kind.REVIEW_DUE)
+    assert notice.subject == ReviewReminder.objects.get()
+    assert notice.text == f"The review of the journey map {journey} is due since 15 July 2026."
+    assert notice.link == f"/journeys/{journey.pk}/"

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import Contact
-from apps.nurture.models import Enrollment, ExitReason, Notification, Touch
+from apps.notifications.models import Notification
+from apps.nurture.models import Enrollment, ExitReason, Touch
 from apps.nurture.services import (
     DispatchResult,
     due_steps_dispatch,
@@ -80,6 +81,7 @@ def test_a_step_that_cannot_be_sent_fails_alone_and_every_other_due_email_goes_o
     assert notice.recipient == world.owner  # the deal's owner, whom the email is from
     assert str(poisoned.contact) in notice.text and "Renewal nurture" in notice.text
     assert notice.link == reverse("nurture:contact_timeline", args=[poisoned.contact_id])
+    assert notice.subject == poisoned  # the enrolment that failed
 
     assert due_steps_dispatch(now=NOW + MINUTE) == DispatchResult()
     assert len(mail.outbox) == 79

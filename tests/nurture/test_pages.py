@@ -5,8 +5,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import Contact
+from apps.notifications.models import Notification
 from apps.nurture.emails import unsubscribe_token
-from apps.nurture.models import Enrollment, Notification, Sequence, Step, TaskAction, Touch
+from apps.nurture.models import Enrollment, Sequence, Step, TaskAction, Touch
 from apps.nurture.services import due_steps_dispatch, enrollment_create, stall_sweep
 from tests.factories import (
     AccountFactory,
@@ -83,7 +84,7 @@ def test_sales_reps_see_but_do_not_edit_sequences(sales_rep, world):
     assert response.status_code == 403
 
 
-def test_the_stalled_board_shows_stalled_deals_and_the_owner_notification(world):
+def test_the_stalled_board_shows_stalled_deals_and_the_owner_finds_the_alert_in_the_inbox(world):
     deal = world.deal(entered_days_ago=40)
     stall_sweep(now=NOW)
     client = _client(world.owner)
@@ -91,9 +92,10 @@ def test_the_stalled_board_shows_stalled_deals_and_the_owner_notification(world)
     page = client.get(reverse("nurture:stalled_board"))
 
     assert (deal.name in page.text and "No activity" in page.text) or "Over its stage" in page.text
-    assert "Acme rollout has stalled" in page.text
+    inbox = client.get(reverse("notifications:inbox"))
+    assert "Acme rollout has stalled" in inbox.text
     note = Notification.objects.get()
-    opened = client.post(reverse("nurture:notification_read", args=[note.pk]))
+    opened = client.get(reverse("notifications:open", args=[note.pk]))
     assert opened["Location"] == f"/opportunities/{deal.pk}/"
     note.refresh_from_db()
     assert note.read_at is not None

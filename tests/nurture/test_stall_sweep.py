@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import Contact
 from apps.engagement.models import EventKind
-from apps.nurture.models import Enrollment, ExitReason, Notification
+from apps.notifications.models import Notification
+from apps.nurture.models import Enrollment, ExitReason
 from apps.nurture.services import stall_alerts_send, stall_sweep
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import OpportunityStall, StallReason
@@ -158,6 +159,7 @@ def test_the_owner_is_alerted_once_in_app_and_by_email(world, django_capture_on_
     assert note.recipient == world.owner
     assert note.text == "Acme rollout has stalled: Over its stage time and no recent activity."
     assert note.link == f"/opportunities/{deal.pk}/"
+    assert (note.kind, note.subject) == (Notification.Kind.STALL, OpportunityStall.objects.get())
 
     assert stall_alerts_send(now=NOW) == 1
     assert stall_alerts_send(now=NOW) == 0

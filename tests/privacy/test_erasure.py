@@ -55,7 +55,7 @@ def test_the_scan_sees_the_person_everywhere_before_erasure(footprint):
         "engagement_handoff.reason",
         "nurture_touch.subject",
         "nurture_enrollment.failure",
-        "nurture_notification.text",
+        "notifications_notification.text",
         "content_assetshare.note",
         "content_enablementrequest.need",
         "enablement_dealobjection.text",
