@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
-from apps.analytics.attribution_api import AttributionView
+from apps.analytics.attribution_api import AlignmentView, AttributionView
 from apps.campaigns.api.views import CampaignViewSet
 from apps.content.api.views import AssetViewSet
 from apps.enablement.api.views import (
@@ -83,6 +83,7 @@ router.register("stage-kpis", StageKpiViewSet, basename="stage-kpi")
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("analytics/attribution/", AttributionView.as_view(), name="api-attribution"),
+    path("analytics/alignment/", AlignmentView.as_view(), name="api-alignment"),
     path("auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
     *router.urls,
 ]

@@ -1,11 +1,15 @@
 """API: attribution results and marketing–sales alignment figures (read only)."""
 
+from datetime import timedelta
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.analytics.alignment import alignment_figures
+from apps.analytics.alignment_views import ALIGNMENT_PERMS, DEFAULT_DAYS
 from apps.analytics.attribution import MODELS
 from apps.analytics.attribution_paths import CAMPAIGN, CREATED, DIMENSIONS, GOALS
 from apps.analytics.attribution_report import (
@@ -133,3 +137,101 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+class AlignmentQuery(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="Default: 89 days before `end`.")
+    end = serializers.DateField(required=False, help_text="Default: today.")
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": "The range must not end before it starts."})
+        return attrs
+
+
+class BreachSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    subject = serializers.CharField()
+    owner = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    hours = serializers.FloatField()
+    status = serializers.CharField()
+
+
+class HandoffFiguresSerializer(serializers.Serializer):
+    sla_hours = serializers.FloatField()
+    raised = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text="% of those decided.")
+    rejection_rate = serializers.FloatField(allow_null=True)
+    median_hours_to_accept = serializers.FloatField(allow_null=True)
+    within_sla = serializers.IntegerField()
+    breach_count = serializers.IntegerField()
+    breaches = BreachSerializer(many=True, help_text="The 50 longest.")
+    reasons = serializers.ListField(
+        child=serializers.ListField(), help_text="[reason, rejections], most frequent first."
+    )
+
+
+class EnablementFiguresSerializer(serializers.Serializer):
+    sla_days = serializers.FloatField()
+    requested = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    open = serializers.IntegerField()
+    median_days_to_deliver = serializers.FloatField(allow_null=True)
+    delivered_within_sla = serializers.IntegerField()
+    breach_count = serializers.IntegerField()
+    breaches = BreachSerializer(many=True)
+
+
+class RecoverySerializer(serializers.Serializer):
+    label = serializers.CharField()
+    stalls = serializers.IntegerField()
+    recovered = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class ShareRowSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    shares = serializers.IntegerField()
+    moved_on = serializers.IntegerField()
+    won = serializers.IntegerField()
+    engaged = serializers.IntegerField()
+
+
+class AlignmentSerializer(serializers.Serializer):
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    recovery_days = serializers.IntegerField()
+    handoffs = HandoffFiguresSerializer()
+    enablement = EnablementFiguresSerializer()
+    recovery = RecoverySerializer(many=True)
+    shares = ShareRowSerializer(many=True)
+
+
+class AlignmentView(APIView):
+    """Marketing–sales alignment for a date range: handoff decision times against the SLA with
+    the breaches and their owners, acceptance and rejection rates with reasons, enablement
+    turnaround against its SLA, stalled-deal recovery (nurtured against not) and assets shared
+    per stage with what followed."""
+
+    permission_classes = [IsAnalyst]
+    required_perms = ALIGNMENT_PERMS
+
+    @extend_schema(
+        parameters=[AlignmentQuery],
+        responses=AlignmentSerializer,
+        operation_id="analytics_alignment",
+    )
+    def get(self, request):
+        query = AlignmentQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        end = query.validated_data.get("end") or _today()
+        start = query.validated_data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        figures = alignment_figures(first_day=start, last_day=end)
+        return Response(AlignmentSerializer(figures).data)

@@ -164,38 +164,45 @@ def _channel_case(medium: str, source: str) -> str:
     return f"COALESCE(CASE {medium} {by_medium} END, CASE {source} {by_source} ELSE 0 END)"
 
 
-def _statement(sql: _Sql, goal: str) -> str:
+def _conversions(goal: str) -> str:
     if goal == WON:
-        conversions = """
+        return """
         SELECT o.id AS path_key, o.account_id, o.closed_at AS converted_at,
             o.created_at AS opened_at, CAST(o.amount AS float) AS value,
             CASE WHEN s.outcome = 'won' THEN 1 ELSE 0 END AS converted
         FROM pipeline_opportunity o JOIN pipeline_pipelinestage s ON s.id = o.stage_id
         WHERE s.outcome IN ('won', 'lost') AND o.closed_at >= %(start)s AND o.closed_at < %(end)s
         """
-    else:
-        value = "CAST(o.amount AS float)" if goal == PIPELINE else "1.0"
-        conversions = f"""
+    value = "CAST(o.amount AS float)" if goal == PIPELINE else "1.0"
+    return f"""
         SELECT o.id AS path_key, o.account_id, o.created_at AS converted_at,
             o.created_at AS opened_at, {value} AS value, 1 AS converted
         FROM pipeline_opportunity o
         WHERE o.created_at >= %(start)s AND o.created_at < %(end)s
         """
+
+
+def _statement(sql: _Sql, goal: str) -> str:
+    """One pass over the touches: each joins the conversions of its account whose window holds
+    it; for the created goals, a touch in the period of an account with no conversion in the
+    period joins its account's non-converting path (path key −account id)."""
     channel = _channel_case(sql.utm("utm_medium"), "e.source")
     email, task = CHANNELS.index(Channel.EMAIL) + 1, CHANNELS.index(Channel.SALES_OUTREACH) + 1
-    # Non-converting accounts: only for the created goals (won: the lost deals).
-    idle = ""
-    if goal != WON:
-        idle = f"""
-        UNION ALL
-        SELECT -t.account_id, 0, 0.0, CAST(%(end_epoch)s AS float), CAST(%(end_epoch)s AS float),
-            {sql.nan()}, {sql.epoch("t.at")}, t.campaign_id, t.channel, t.asset_id
-        FROM touch t
-        WHERE t.at >= %(start)s
-            AND NOT EXISTS (SELECT 1 FROM conversion p WHERE p.account_id = t.account_id)
-        """
+    in_window = sql.after_lookback("t.at", "p.converted_at")
+    if goal == WON:
+        join, where = "JOIN", in_window
+    else:
+        join = "LEFT JOIN"
+        where = f"(p.path_key IS NULL AND t.at >= %(start)s) OR ({in_window})"
     return f"""
-    WITH conversion AS ({conversions}),
+    WITH conversion AS ({_conversions(goal)}),
+    lead AS (
+        SELECT p.path_key, MIN(h.raised_at) AS lead_at
+        FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
+            AND {sql.after_lookback("h.raised_at", "p.converted_at")}
+            AND h.raised_at <= p.opened_at
+        GROUP BY p.path_key
+    ),
     touch AS (
         SELECT e.account_id, e.occurred_at AS at, COALESCE(c.id, 0) AS campaign_id,
             COALESCE(e.asset_id, 0) AS asset_id, {channel} AS channel
@@ -213,24 +220,18 @@ def _statement(sql: _Sql, goal: str) -> str:
         JOIN nurture_sequence sq ON sq.id = en.sequence_id
         JOIN nurture_step st ON st.id = t.step_id
         WHERE t.sent_at >= %(touch_start)s AND t.sent_at < %(end)s
-    ),
-    lead AS (
-        SELECT p.path_key, MIN(h.raised_at) AS lead_at
-        FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
-            AND {sql.after_lookback("h.raised_at", "p.converted_at")}
-            AND h.raised_at <= p.opened_at
-        GROUP BY p.path_key
     )
-    SELECT CAST(p.path_key AS bigint), CAST(p.converted AS integer), CAST(p.value AS float),
-        {sql.epoch("p.converted_at")}, {sql.epoch("p.opened_at")},
+    SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint),
+        CAST(COALESCE(p.converted, 0) AS integer), CAST(COALESCE(p.value, 0.0) AS float),
+        COALESCE({sql.epoch("p.converted_at")}, CAST(%(end_epoch)s AS float)),
+        COALESCE({sql.epoch("p.opened_at")}, CAST(%(end_epoch)s AS float)),
         COALESCE({sql.epoch("l.lead_at")}, {sql.nan()}),
-        COALESCE({sql.epoch("t.at")}, {sql.nan()}), CAST(COALESCE(t.campaign_id, -1) AS bigint),
-        CAST(COALESCE(t.channel, 0) AS integer), CAST(COALESCE(t.asset_id, 0) AS bigint)
-    FROM conversion p
+        {sql.epoch("t.at")}, CAST(t.campaign_id AS bigint),
+        CAST(t.channel AS integer), CAST(t.asset_id AS bigint)
+    FROM touch t
+    {join} conversion p ON p.account_id = t.account_id
     LEFT JOIN lead l ON l.path_key = p.path_key
-    LEFT JOIN touch t ON t.account_id = p.account_id
-        AND {sql.after_lookback("t.at", "p.converted_at")}
-    {idle}
+    WHERE {where}
     """
 
 
@@ -274,38 +275,38 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
         "lookback": lookback_days,
     }
     rows = _read(_statement(sql, goal), params)
+    # The conversions themselves (a deal without a touch in its window has no row above).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT path_key, value, converted FROM ({_conversions(goal)}) conversion", params
+        )
+        conversions = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 3)
     order = np.lexsort((rows["at"], rows["path_key"]))
     rows = {name: column[order] for name, column in rows.items()}
     keys, first, path = np.unique(rows["path_key"], return_index=True, return_inverse=True)
-    touched = rows["campaign"] >= 0  # −1: a deal without a touch in its window
-    converted = rows["converted"][first].astype(bool)
-    value = rows["value"][first]
-    untouched_paths = np.ones(len(keys), dtype=bool)
-    untouched_paths[path[touched]] = False
-    # Renumber the touched paths 0..n−1 (untouched ones have nothing to credit).
-    keep = ~untouched_paths
-    renumber = np.cumsum(keep) - 1
+    converting = conversions[conversions[:, 2] > 0]
+    untouched = ~np.isin(converting[:, 0].astype(np.int64), keys)
     paths = Paths.build(
-        path=renumber[path[touched]],
-        at=rows["at"][touched],
-        value=value[keep],
-        converted=converted[keep],
-        converted_at=rows["converted_at"][first][keep],
-        lead_at=rows["lead_at"][first][keep],
-        opened_at=rows["opened_at"][first][keep],
+        path=path,
+        at=rows["at"],
+        value=rows["value"][first],
+        converted=rows["converted"][first].astype(bool),
+        converted_at=rows["converted_at"][first],
+        lead_at=rows["lead_at"][first],
+        opened_at=rows["opened_at"][first],
     )
-    campaign = rows["campaign"][touched]
-    asset = rows["asset"][touched]
+    campaign = rows["campaign"]
+    asset = rows["asset"]
     _campaigns_by_content_mix(campaign=campaign, asset=asset, at=paths.at)
     return Extracted(
         paths=paths,
         campaign=campaign,
-        channel=rows["channel"][touched],
+        channel=rows["channel"],
         asset=asset,
-        untouched_value=float(value[untouched_paths & converted].sum()),
-        untouched_count=int((untouched_paths & converted).sum()),
-        converting_value=float(value[converted].sum()),
-        converting_count=int(converted.sum()),
+        untouched_value=float(converting[untouched, 1].sum()),
+        untouched_count=int(untouched.sum()),
+        converting_value=float(converting[:, 1].sum()),
+        converting_count=len(converting),
     )
 
 

@@ -32,6 +32,12 @@ NONE_LABELS = {
 }
 
 
+def money(value: float) -> float | int:
+    """A credit as the chart, table and CSV show it: to the cent, whole numbers without ".0"."""
+    rounded = round(value, 2)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
 def default_lookback_days() -> int:
     return int(getattr(settings, "ATTRIBUTION_LOOKBACK_DAYS", 90))
 

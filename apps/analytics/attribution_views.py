@@ -13,6 +13,7 @@ from apps.analytics.attribution_report import (
     attribution_report,
     default_half_life_days,
     default_lookback_days,
+    money,
 )
 from apps.analytics.charts import Chart, Series, chart_csv
 from apps.campaigns.periods import QUARTER, Period
@@ -69,7 +70,7 @@ def attribution_chart(report: Report) -> Chart:
         type="bar",
         labels=[row.label for row in report.rows],
         series=[
-            Series(label, [round(row.credits[model], 2) for row in report.rows])
+            Series(label, [money(row.credits[model]) for row in report.rows])
             for model, label in report.models
         ],
         x_title=report.dimension_label[:-1],

@@ -104,6 +104,16 @@ MENUS: tuple[tuple[str, tuple[Link, ...]], ...] = (
                 ("campaigns.view_campaign", "pipeline.view_opportunity"),
                 ANALYSTS,
             ),
+            Link(
+                "Marketing–sales alignment",
+                "analytics:alignment",
+                (
+                    "engagement.view_handoff",
+                    "content.view_enablementrequest",
+                    "pipeline.view_opportunity",
+                ),
+                ANALYSTS,
+            ),
         ),
     ),
     (

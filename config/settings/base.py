@@ -158,6 +158,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Waymark <waymark@localho
 ENABLEMENT_ENGAGED_DAYS = env.int("ENABLEMENT_ENGAGED_DAYS", default=30)
 # Campaign planning: the most touches a contact should get in a week, all campaigns together.
 CAMPAIGN_WEEKLY_TOUCH_LIMIT = env.int("CAMPAIGN_WEEKLY_TOUCH_LIMIT", default=3)
+# Attribution: touches this many days before a conversion count; time decay halves weight per
+# half-life (days).
+ATTRIBUTION_LOOKBACK_DAYS = env.int("ATTRIBUTION_LOOKBACK_DAYS", default=90)
+ATTRIBUTION_HALF_LIFE_DAYS = env.float("ATTRIBUTION_HALF_LIFE_DAYS", default=7.0)
+# Marketing–sales alignment: sales decides an MQL/MQA within this many hours; marketing
+# delivers an enablement request within this many days; a stalled deal that moves stage within
+# this many days has recovered.
+HANDOFF_SLA_HOURS = env.float("HANDOFF_SLA_HOURS", default=24.0)
+ENABLEMENT_SLA_DAYS = env.float("ENABLEMENT_SLA_DAYS", default=10.0)
+STALL_RECOVERY_DAYS = env.int("STALL_RECOVERY_DAYS", default=30)
 # Where Waymark is reached, for the links in its emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Nurture sequences (apps/nurture): steps run on these weekdays (Monday = 0) between these
