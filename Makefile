@@ -26,6 +26,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py install_starter_kit
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py analytics_snapshot --backfill-days 30
 	@echo "Waymark: http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	@# Honcho gives each process its own PORT (worker PORT+100...): emails link to the web's.
 	SITE_URL="$(SITE_URL)" PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --no-prefix -f Procfile

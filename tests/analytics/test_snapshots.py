@@ -199,6 +199,10 @@ def test_the_command_writes_one_day_or_every_day_from_a_date(capsys):
     assert PipelineStageSnapshot.objects.count() == 0
     assert f"{today - timedelta(days=2)}: 0 journey stages" in capsys.readouterr().out
 
+    call_command("analytics_snapshot", "--backfill-days", "3")
+    assert f"{today - timedelta(days=2)}: 0 journey stages" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="from 1"):
+        call_command("analytics_snapshot", "--backfill-days", "0")
     with pytest.raises(CommandError, match="'yesterday' is not a date"):
         call_command("analytics_snapshot", "--date", "yesterday")
     with pytest.raises(CommandError, match="is in the future"):

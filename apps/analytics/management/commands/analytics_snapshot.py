@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -26,10 +26,17 @@ class Command(BaseCommand):
         which.add_argument(
             "--backfill-from", help="Write every day from this one (YYYY-MM-DD) to today."
         )
+        which.add_argument(
+            "--backfill-days", type=int, help="Write the last N days, today included."
+        )
 
-    def handle(self, *args, date=None, backfill_from=None, **options):
+    def handle(self, *args, date=None, backfill_from=None, backfill_days=None, **options):
         today = timezone.now().date()
-        if backfill_from:
+        if backfill_days is not None:
+            if backfill_days < 1:
+                raise CommandError("--backfill-days takes a number of days from 1.")
+            written = snapshot_backfill(start=today - timedelta(days=backfill_days - 1), end=today)
+        elif backfill_from:
             start = _day(backfill_from)
             if start > today:
                 raise CommandError(f"--backfill-from {start} is in the future.")
