@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.analytics.attribution import Paths
 from apps.campaigns.models import Campaign, Channel
@@ -112,12 +112,13 @@ class Extracted:
 class _Sql:
     """The few expressions that differ between PostgreSQL and SQLite."""
 
-    def __init__(self, vendor: str) -> None:
+    def __init__(self, vendor: str, alias: str = "e") -> None:
         self.pg = vendor == "postgresql"
+        self.a = alias  # the event's alias in the expressions below
 
     def epoch(self, expr: str) -> str:
         if self.pg:
-            return f"EXTRACT(EPOCH FROM {expr})::float8"
+            return f"date_part('epoch', {expr})"
         return f"((julianday({expr}) - 2440587.5) * 86400.0)"
 
     def after_lookback(self, later: str, earlier: str) -> str:
@@ -134,27 +135,51 @@ class _Sql:
 
     def prop(self, name: str) -> str:
         if self.pg:
-            return f"NULLIF(e.properties ->> '{name}', '')"
-        return f"NULLIF(json_extract(e.properties, '$.{name}'), '')"
+            return f"NULLIF({self.a}.properties ->> '{name}', '')"
+        return f"NULLIF(json_extract({self.a}.properties, '$.{name}'), '')"
 
     def url_param(self, name: str) -> str:
         if self.pg:
-            return f"substring(e.url from '[?&]{name}=([^&#]+)')"
-        rest = f"substr(e.url, instr(e.url, '{name}=') + {len(name) + 1})"
+            return f"substring({self.a}.url from '[?&]{name}=([^&#]+)')"
+        rest = f"substr({self.a}.url, instr({self.a}.url, '{name}=') + {len(name) + 1})"
         return (
-            f"CASE WHEN instr(e.url, '?{name}=') + instr(e.url, '&{name}=') > 0 THEN "
+            f"CASE WHEN instr({self.a}.url, '?{name}=') + instr({self.a}.url, '&{name}=') > 0 THEN "
             f"CASE WHEN instr({rest}, '&') > 0 THEN substr({rest}, 1, instr({rest}, '&') - 1) "
             f"ELSE {rest} END END"
         )
 
     def utm(self, name: str) -> str:
         return (
-            f"COALESCE({self.prop(name)}, CASE WHEN e.url LIKE '%%{name}=%%' "
+            f"COALESCE({self.prop(name)}, CASE WHEN {self.a}.url LIKE '%%{name}=%%' "
             f"THEN {self.url_param(name)} END)"
         )
 
     def nan(self) -> str:
         return "'NaN'::float8" if self.pg else "NULL"
+
+    def has_utm(self) -> str:
+        """A cheap test (no text extracted) that an event may carry a utm_campaign."""
+        if self.pg:
+            return (
+                f"({self.a}.properties ? 'utm_campaign' OR {self.a}.url LIKE '%%utm_campaign=%%')"
+            )
+        return (
+            f"(json_extract({self.a}.properties, '$.utm_campaign') IS NOT NULL "
+            f"OR {self.a}.url LIKE '%%utm_campaign=%%')"
+        )
+
+    def campaign_by_code(self, expr: str) -> str:
+        """The campaign whose UTM code `expr` is: on PostgreSQL its 1-based place in
+        `%(codes)s` (the ids are looked up in numpy), elsewhere minus its id; 0 for none."""
+        if self.pg:
+            return f"COALESCE(array_position(%(codes)s::text[], {expr}), 0)"
+        return (
+            f"-COALESCE((SELECT c.id FROM campaigns_campaign c WHERE c.utm_code = {expr} "
+            "AND c.utm_code <> ''), 0)"
+        )
+
+    def not_materialized(self) -> str:
+        return "NOT MATERIALIZED" if self.pg else ""
 
 
 def _channel_case(medium: str, source: str) -> str:
@@ -185,8 +210,8 @@ def _conversions(goal: str) -> str:
 def _statement(sql: _Sql, goal: str) -> str:
     """One pass over the touches: each joins the conversions of its account whose window holds
     it; for the created goals, a touch in the period of an account with no conversion in the
-    period joins its account's non-converting path (path key −account id)."""
-    channel = _channel_case(sql.utm("utm_medium"), "e.source")
+    period joins its account's non-converting path (path key −account id). UTM values and
+    channels are read from the rows the join keeps, not from every event in the range."""
     email, task = CHANNELS.index(Channel.EMAIL) + 1, CHANNELS.index(Channel.SALES_OUTREACH) + 1
     in_window = sql.after_lookback("t.at", "p.converted_at")
     if goal == WON:
@@ -194,25 +219,32 @@ def _statement(sql: _Sql, goal: str) -> str:
     else:
         join = "LEFT JOIN"
         where = f"(p.path_key IS NULL AND t.at >= %(start)s) OR ({in_window})"
+    # The touch rows carry the event's columns: read the UTM values from them (alias t).
+    on_touch = _Sql(connection.vendor, alias="t")
+    channel = _channel_case(on_touch.utm("utm_medium"), "t.source")
+    by_code = on_touch.campaign_by_code(on_touch.utm("utm_campaign"))
     return f"""
-    WITH conversion AS ({_conversions(goal)}),
+    WITH conversion AS {sql.not_materialized()} (
+        SELECT c.*, {sql.epoch("c.converted_at")} AS converted_epoch,
+            {sql.epoch("c.opened_at")} AS opened_epoch
+        FROM ({_conversions(goal)}) c
+    ),
     lead AS (
-        SELECT p.path_key, MIN(h.raised_at) AS lead_at
+        SELECT p.path_key, {sql.epoch("MIN(h.raised_at)")} AS lead_epoch
         FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
             AND {sql.after_lookback("h.raised_at", "p.converted_at")}
             AND h.raised_at <= p.opened_at
         GROUP BY p.path_key
     ),
     touch AS (
-        SELECT e.account_id, e.occurred_at AS at, COALESCE(c.id, 0) AS campaign_id,
-            COALESCE(e.asset_id, 0) AS asset_id, {channel} AS channel
+        SELECT e.account_id, e.occurred_at AS at, e.asset_id, e.url, e.properties, e.source,
+            0 AS nurture_campaign, 0 AS nurture_channel
         FROM engagement_event e
-        LEFT JOIN campaigns_campaign c ON c.utm_code = {sql.utm("utm_campaign")}
-            AND c.utm_code <> ''
         WHERE e.occurred_at >= %(touch_start)s AND e.occurred_at < %(end)s
-            AND (e.asset_id IS NOT NULL OR {sql.utm("utm_campaign")} IS NOT NULL)
+            AND (e.asset_id IS NOT NULL OR {sql.has_utm()})
         UNION ALL
-        SELECT ct.account_id, t.sent_at, COALESCE(sq.campaign_id, 0), COALESCE(st.asset_id, 0),
+        SELECT ct.account_id, t.sent_at, st.asset_id, '', {"'{}'::jsonb" if sql.pg else "'{}'"},
+            'nurture', COALESCE(sq.campaign_id, 0),
             CASE WHEN t.kind = '{Step.Kind.EMAIL}' THEN {email} ELSE {task} END
         FROM nurture_touch t
         JOIN nurture_enrollment en ON en.id = t.enrollment_id
@@ -223,11 +255,15 @@ def _statement(sql: _Sql, goal: str) -> str:
     )
     SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint),
         CAST(COALESCE(p.converted, 0) AS integer), CAST(COALESCE(p.value, 0.0) AS float),
-        COALESCE({sql.epoch("p.converted_at")}, CAST(%(end_epoch)s AS float)),
-        COALESCE({sql.epoch("p.opened_at")}, CAST(%(end_epoch)s AS float)),
-        COALESCE({sql.epoch("l.lead_at")}, {sql.nan()}),
-        {sql.epoch("t.at")}, CAST(t.campaign_id AS bigint),
-        CAST(t.channel AS integer), CAST(t.asset_id AS bigint)
+        COALESCE(p.converted_epoch, CAST(%(end_epoch)s AS float)),
+        COALESCE(p.opened_epoch, CAST(%(end_epoch)s AS float)),
+        COALESCE(l.lead_epoch, {sql.nan()}),
+        {sql.epoch("t.at")},
+        CAST(CASE WHEN t.source = 'nurture' THEN -t.nurture_campaign ELSE {by_code} END
+            AS bigint),
+        CAST(CASE WHEN t.source = 'nurture' THEN t.nurture_channel ELSE {channel} END
+            AS integer),
+        CAST(COALESCE(t.asset_id, 0) AS bigint)
     FROM touch t
     {join} conversion p ON p.account_id = t.account_id
     LEFT JOIN lead l ON l.path_key = p.path_key
@@ -244,9 +280,12 @@ def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
             # COPY takes no server-side parameters: bind them client-side.
             bound = psycopg.ClientCursor(connection.connection).mogrify(statement, params)
             buffer = bytearray()
-            with cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT binary)") as copy:
-                for block in copy:
-                    buffer += block
+            with transaction.atomic():
+                # Compiling this one statement costs seconds and saves none.
+                cursor.execute("SET LOCAL jit = off")
+                with cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT binary)") as copy:
+                    for block in copy:
+                        buffer += block
             body = memoryview(buffer)[_HEADER:-2]  # the trailer is int16 −1
             rows = np.frombuffer(body, dtype=_ROW)
             return {name: rows[name].astype(kind.replace(">", "=")) for name, kind in _COLUMNS}
@@ -274,7 +313,13 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
         "end_epoch": window.end.timestamp(),
         "lookback": lookback_days,
     }
+    coded = list(Campaign.objects.exclude(utm_code="").values_list("utm_code", "pk"))
+    params["codes"] = [code for code, _ in coded]
+    code_ids = np.array([0] + [pk for _, pk in coded], dtype=np.int64)
     rows = _read(_statement(sql, goal), params)
+    # Campaign column: >0 a place in `codes`, <0 minus a campaign id, 0 none.
+    linked = rows["campaign"]
+    rows["campaign"] = np.where(linked < 0, -linked, code_ids[np.clip(linked, 0, None)])
     # The conversions themselves (a deal without a touch in its window has no row above).
     with connection.cursor() as cursor:
         cursor.execute(

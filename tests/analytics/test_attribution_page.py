@@ -63,7 +63,7 @@ def test_query_count_does_not_grow_with_campaigns_and_touches(
             )
 
     add(1)
-    with django_assert_max_num_queries(12) as one:
+    with django_assert_max_num_queries(16) as one:
         client.get("/analytics/attribution/", Q1)
     add(5)
     with django_assert_max_num_queries(len(one.captured_queries)):
