@@ -36,7 +36,27 @@
   // <select data-submit-on-change>: choosing an option submits its form.
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-submit-on-change]")) event.target.form.requestSubmit();
+    // <input type=checkbox data-select-all="ids">: ticks or clears every box named "ids" on the
+    // page (a bulk action's rows); a row ticked by hand updates it and the count.
+    var all = event.target.getAttribute && event.target.getAttribute("data-select-all");
+    if (all) boxes(all).forEach(function (box) { box.checked = event.target.checked; });
+    var name = all || (event.target.type === "checkbox" && event.target.name);
+    if (name) countTicked(name);
   });
+  function boxes(name) {
+    return Array.prototype.slice.call(
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]'));
+  }
+  function countTicked(name) {
+    var ticked = boxes(name).filter(function (box) { return box.checked; }).length;
+    document.querySelectorAll('[data-select-all="' + name + '"]').forEach(function (all) {
+      all.checked = ticked > 0 && ticked === boxes(name).length;
+      all.indeterminate = ticked > 0 && ticked < boxes(name).length;
+    });
+    document.querySelectorAll('[data-bulk-count="' + name + '"]').forEach(function (el) {
+      el.textContent = ticked ? ticked + " ticked" : "";
+    });
+  }
   // Escape in a [data-escape-cancels] panel presses its Cancel button.
   document.addEventListener("keydown", function (event) {
     var panel = event.key === "Escape" && event.target.closest("[data-escape-cancels]");

@@ -6,7 +6,10 @@ Each runs a fixed number of queries, whatever the number of rows.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -56,6 +59,12 @@ def asset_list_filtered(*, filters: dict) -> QuerySet[Asset]:
     return assets.order_by("title", "pk")
 
 
+def asset_titles(*, asset_ids) -> dict[int, str]:
+    """Each asset's title by id (archived ones too), to name the rows of a bulk action."""
+    rows = Asset.objects.filter(pk__in=list(asset_ids)).values_list("pk", "title")
+    return {pk: f"“{title}”" for pk, title in rows}
+
+
 ASSET_CSV_COLUMNS = (
     "title",
     "asset_type",
@@ -101,7 +110,8 @@ def _requests() -> QuerySet[EnablementRequest]:
             When(status__in=EnablementRequest.OPEN_STATUSES, due_date__lt=today, then=True),
             default=False,
             output_field=BooleanField(),
-        )
+        ),
+        priority_rank=_PRIORITY_ORDER,
     )
 
 
@@ -142,6 +152,12 @@ def enablement_requests_visible_to(*, user: User) -> QuerySet[EnablementRequest]
     if user_role(user=user) not in {Role.MARKETER, Role.ADMIN}:
         rows = rows.filter(requested_by=user)
     return rows
+
+
+def enablement_request_labels(*, request_ids) -> dict[int, str]:
+    """ "#12 Case study for the CFO" per request, to name those a bulk action left alone."""
+    rows = EnablementRequest.objects.filter(pk__in=list(request_ids)).only("pk", "need")
+    return {row.pk: f"#{row.pk} {row.need[:60]}" for row in rows}
 
 
 def my_enablement_requests(*, requester: User) -> QuerySet[EnablementRequest]:
@@ -229,6 +245,12 @@ def keywords(text: str) -> set[str]:
     return {word for word in _WORD.findall(text.lower()) if word not in _COMMON}
 
 
+# How alike two needs must read to count as "similar", tried on real asks ("Case study for the
+# CFO" is not "TCO comparison for the CFO"): trigram similarity on PostgreSQL, difflib elsewhere.
+TRIGRAM_THRESHOLD = 0.4
+RATIO_THRESHOLD = 0.65
+
+
 def similar_open_requests(
     *,
     need: str = "",
@@ -237,20 +259,41 @@ def similar_open_requests(
     persona: Persona | None = None,
     limit: int = 5,
 ) -> list[EnablementRequest]:
-    """Open requests a rep should see before asking again: same deal, or the same stage and
-    persona, or sharing words with the need; most overlapping first."""
+    """Open requests whose need reads like `need`, most alike first: a rep sees them before
+    asking again. Matched by text similarity alone (a request on the same deal or stage but for
+    something else is not "similar"): pg_trgm's trigram similarity on PostgreSQL; elsewhere
+    (SQLite under `make run`) a difflib ratio over the open requests of the same account or
+    journey stage."""
+    need = " ".join(need.split())
+    if not need:
+        return []
+    open_requests = _requests().filter(status__in=EnablementRequest.OPEN_STATUSES)
+    if connection.vendor == "postgresql":
+        return list(
+            open_requests.annotate(similarity=TrigramSimilarity("need", need))
+            .filter(similarity__gte=TRIGRAM_THRESHOLD)
+            .order_by("-similarity", "-created_at", "-pk")[:limit]
+        )
     stage = journey_stage or (opportunity.stage.journey_stage if opportunity else None)
-    match = Q(pk__in=[])
+    near = Q(pk__in=[])
     if opportunity is not None:
-        match |= Q(opportunity=opportunity)
+        near |= Q(opportunity__account_id=opportunity.account_id)
     if stage is not None:
-        match |= same_stage(stage=stage) & (Q(persona=persona) if persona else Q())
-    words = keywords(need)
-    for word in words:
-        match |= Q(need__icontains=word)
-    rows = list(_requests().filter(match, status__in=EnablementRequest.OPEN_STATUSES)[:50])
-    rows.sort(key=lambda r: (-len(words & keywords(r.need)), -r.created_at.timestamp()))
-    return rows[:limit]
+        near |= same_stage(stage=stage)
+    return similar_by_ratio(need, open_requests.filter(near)[:200], limit=limit)
+
+
+def similar_by_ratio(need: str, candidates, *, limit: int = 5) -> list[EnablementRequest]:
+    """The fallback without pg_trgm: difflib's ratio between the lower-cased needs."""
+    wanted = need.lower()
+    scored = []
+    for row in candidates:
+        ratio = SequenceMatcher(None, wanted, " ".join(row.need.lower().split())).ratio()
+        if ratio >= RATIO_THRESHOLD:
+            row.similarity = ratio
+            scored.append(row)
+    scored.sort(key=lambda r: (-r.similarity, -r.created_at.timestamp(), -r.pk))
+    return scored[:limit]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import Contact
 from apps.content.models import Asset, AssetShare, EnablementRequest
+from apps.core.bulk_actions import BulkResult, bulk_apply
 from apps.core.deletion import record_archive, record_restore
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import Mentions
@@ -51,6 +52,21 @@ def asset_archive(*, asset: Asset, by: User) -> Asset:
     """Take an asset out of the library, pickers, recommendations and cell mappings; its
     shares, requests and the steps that sent it keep their history. Restorable."""
     return record_archive(instance=asset, by=by)
+
+
+@transaction.atomic
+def assets_archive(*, asset_ids: Iterable[int], by: User) -> BulkResult:
+    """Archive many assets at once (the library's bulk action); one already archived or gone
+    is left alone and named with why."""
+
+    def archive(asset: Asset) -> Asset:
+        if asset.is_archived:
+            raise ApplicationError("Already archived.")
+        return asset_archive(asset=asset, by=by)
+
+    return bulk_apply(
+        rows=Asset.objects.all(), ids=asset_ids, act=archive, missing="No such asset."
+    )
 
 
 @transaction.atomic
@@ -106,6 +122,17 @@ def _validate_request_input(*, data: dict, requested_by: User) -> dict:
         raise ApplicationError("The request cannot be saved.", fields=errors)
     if opportunity is not None and data.get("journey_stage") is None:
         data = {**data, "journey_stage": opportunity.stage.journey_stage}
+    return data
+
+
+def enablement_request_check(*, requested_by: User, data: dict) -> dict:
+    """What `enablement_request_create` would refuse, without saving: a form checks it before
+    showing the rep similar open requests (a warning only worth reading about a valid ask)."""
+    data = _validate_request_input(data=data, requested_by=requested_by)
+    fields = {name: data[name] for name in REQUEST_FIELDS if name in data}
+    EnablementRequest(**fields, requested_by=requested_by, status=Status.NEW).full_clean(
+        exclude=["requested_by"]
+    )
     return data
 
 
@@ -215,6 +242,38 @@ def enablement_request_decline(*, request: EnablementRequest, reason: str) -> En
     request = _move(request, to=Status.DECLINED, decline_reason=reason.strip())
     _notify_requester(request=request)
     return request
+
+
+@transaction.atomic
+def enablement_requests_assign(*, request_ids: Iterable[int], assignee: User) -> BulkResult:
+    """Give many open requests to one marketer; closed ones are named with why."""
+    if user_role(user=assignee) not in {Role.MARKETER, Role.ADMIN}:
+        raise ApplicationError(
+            "Assign the requests to someone in marketing.",
+            fields={"assignee": ["Not a marketer."]},
+        )
+    return bulk_apply(
+        rows=EnablementRequest.objects.all(),
+        ids=request_ids,
+        act=lambda item: enablement_request_assign(request=item, assignee=assignee),
+        missing="No such request.",
+    )
+
+
+@transaction.atomic
+def enablement_requests_decline(*, request_ids: Iterable[int], reason: str) -> BulkResult:
+    """Decline many open requests with one reason (each requester is told once); closed ones
+    are named with why."""
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the requests are declined.", fields={"reason": ["Give a reason."]}
+        )
+    return bulk_apply(
+        rows=EnablementRequest.objects.all(),
+        ids=request_ids,
+        act=lambda item: enablement_request_decline(request=item, reason=reason),
+        missing="No such request.",
+    )
 
 
 def _notify_requester(*, request: EnablementRequest) -> None:

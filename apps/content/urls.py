@@ -5,6 +5,7 @@ from apps.content import views
 app_name = "content"
 urlpatterns = [
     path("assets/", views.asset_list, name="asset_list"),
+    path("assets/archive/", views.asset_bulk_archive, name="asset_bulk_archive"),
     path("assets/new/", views.asset_create, name="asset_create"),
     path("assets/<int:asset_id>/", views.asset_detail, name="asset_detail"),
     path("assets/<int:asset_id>/edit/", views.asset_edit, name="asset_edit"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,8 +24,10 @@ from apps.content.selectors import (
     asset_export_rows,
     asset_get,
     asset_list_filtered,
+    asset_titles,
     asset_usage,
 )
+from apps.core.bulk_actions import bulk_confirmation, report_bulk, ticked_ids
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import SELECT, search_field
@@ -93,7 +96,12 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             filename="assets", header=ASSET_CSV_COLUMNS, rows=asset_export_rows(assets=assets)
         )
     listing = list_page(request, assets, sorts=ASSET_SORTS, per_page=PAGE_SIZE)
-    context = {"form": form, "listing": listing, "page_obj": listing.page_obj}
+    context = {
+        "form": form,
+        "listing": listing,
+        "page_obj": listing.page_obj,
+        "can_edit": request.user.has_perm(EDIT),
+    }
     return render(request, "content/asset_list.html", context)
 
 
@@ -195,3 +203,35 @@ def asset_file_shared(request: HttpRequest, token: str) -> FileResponse:
         raise Http404("This link is not valid.")
     filters = {"status": Asset.Status.PUBLISHED}
     return attachment_response(get_object_or_404(asset_list_filtered(filters=filters), pk=asset_id))
+
+
+@require_POST
+@allowed("content.view_asset", EDIT)
+def asset_bulk_archive(request: HttpRequest) -> HttpResponse:
+    """Archive the ticked assets: asks first (listing them), then archives those it can in one
+    transaction and names each one it left alone with why."""
+    ids = ticked_ids(request)
+    query = request.POST.get("next", "")
+    back = reverse("content:asset_list") + (f"?{query}" if query else "")
+    if not ids:
+        messages.error(request, "Tick the assets to archive.")
+        return redirect(back)
+    titles = asset_titles(asset_ids=ids)
+    if not request.POST.get("confirm"):
+        return bulk_confirmation(
+            request,
+            question=f"Archive {len(ids)} asset{pluralize(len(ids))}?",
+            labels=[titles.get(pk, f"asset {pk}") for pk in ids],
+            button="Archive them",
+            back=back,
+            explanation="They leave the content library, stage pickers, recommendations and "
+            "the journey map; their shares and requests keep their history. Each can be "
+            "restored from its page.",
+        )
+    try:
+        result = services.assets_archive(asset_ids=ids, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        report_bulk(request, result=result, done="archived", noun="asset", labels=titles)
+    return redirect(back)

@@ -145,3 +145,27 @@ class ObjectionForm(forms.Form):
         required=False,
         widget=forms.Select({**SELECT, "aria-label": "Raised by (persona)"}),
     )
+
+
+class BulkRequestForm(forms.Form):
+    """The queue's action bar: assign the ticked requests to a marketer, or decline them."""
+
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Tick at least one request."}
+    )
+    action = forms.ChoiceField(choices=[("assign", "Assign to"), ("decline", "Decline")])
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    reason = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = marketing_people()
+        self.fields["ids"].choices = [(v, v) for v in self.data.getlist("ids") if v.isdigit()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Choose someone in marketing to assign them to.")
+        if data.get("action") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why they are declined.")
+        return data

@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.content import selectors as content_selectors
 from apps.content import services as content_services
 from apps.content.models import EnablementRequest
+from apps.core.bulk_actions import report_bulk
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError, NotPermitted
+from apps.core.listing import list_page
 from apps.core.views import allowed, errors_onto_form
 from apps.enablement import forms, selectors, services
 from apps.pipeline.models import Opportunity
@@ -118,19 +121,31 @@ def request_new(request: HttpRequest) -> HttpResponse:
         form = forms.RequestForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-            similar = content_selectors.similar_open_requests(
-                need=data["need"],
-                opportunity=data.get("opportunity"),
-                persona=data.get("persona"),
-            )
-            if not similar or request.POST.get("confirm"):
-                try:
-                    content_services.enablement_request_create(requested_by=request.user, data=data)
-                except (ApplicationError, ValidationError) as error:
-                    errors_onto_form(form, error)
-                else:
-                    messages.success(request, "Request sent to marketing.")
-                    return redirect("enablement:my_requests")
+            try:
+                # Every field valid first: similar requests are shown only for a sound ask.
+                checked = content_services.enablement_request_check(
+                    requested_by=request.user, data=data
+                )
+            except (ApplicationError, ValidationError) as error:
+                errors_onto_form(form, error)
+            else:
+                if not request.POST.get("confirm"):
+                    similar = content_selectors.similar_open_requests(
+                        need=data["need"],
+                        opportunity=data.get("opportunity"),
+                        journey_stage=checked.get("journey_stage"),
+                        persona=data.get("persona"),
+                    )
+                if not similar:
+                    try:
+                        content_services.enablement_request_create(
+                            requested_by=request.user, data=data
+                        )
+                    except (ApplicationError, ValidationError) as error:
+                        errors_onto_form(form, error)
+                    else:
+                        messages.success(request, "Request sent to marketing.")
+                        return redirect("enablement:my_requests")
     else:
         form = forms.RequestForm(initial={"opportunity": request.GET.get("opportunity")})
     return render(request, "enablement/request_form.html", {"form": form, "similar": similar})
@@ -147,26 +162,80 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "enablement/my_requests.html", {"requests": rows})
 
 
+REQUEST_SORTS = {
+    "need": "need",
+    "opportunity": "opportunity__name",
+    "persona": "persona__name",
+    "format": "asset_type",
+    "priority": "priority_rank",
+    "due": "due_date",
+    "status": "status",
+    "requested": ("requested_by__first_name", "requested_by__last_name"),
+    "assignee": ("assignee__first_name", "assignee__last_name"),
+    "created": "created_at",
+}
+
+
 @_works_queue
 def queue(request: HttpRequest) -> HttpResponse:
     filters = request.GET.copy()
     filters.pop("format", None)
+    for kept in ("sort", "page"):
+        filters.pop(kept, None)
     form = forms.QueueFilterForm(filters or {"status": "open"})
     form.is_valid()
     rows = content_selectors.enablement_request_queue(filters=form.cleaned_data)
     if csv_requested(request):
         return _requests_csv("enablement-requests", rows)
+    listing = list_page(request, rows, sorts=REQUEST_SORTS)
     assign_form, deliver_form = forms.AssignForm(auto_id=False), forms.DeliverForm(auto_id=False)
     # Each row repeats these selects: read their options once, not once per row.
     for field in (assign_form.fields["assignee"], deliver_form.fields["asset"]):
         field.choices = list(field.choices)
     context = {
         "form": form,
-        "requests": rows[:200],
+        "listing": listing,
+        "page_obj": listing.page_obj,
+        "requests": listing.page_obj,
         "assign_form": assign_form,
         "deliver_form": deliver_form,
+        "any_open": any(item.status in EnablementRequest.OPEN_STATUSES for item in listing),
     }
     return render(request, "enablement/queue.html", context)
+
+
+@require_POST
+@_works_queue
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """Assign or decline the ticked requests at once; each one left alone is named with why."""
+    form = forms.BulkRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return _back_to_queue(request)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "assign":
+            result = content_services.enablement_requests_assign(
+                request_ids=data["ids"], assignee=data["assignee"]
+            )
+        else:
+            result = content_services.enablement_requests_decline(
+                request_ids=data["ids"], reason=data["reason"]
+            )
+    except ApplicationError as error:
+        details = "; ".join(m for ms in error.fields.values() for m in ms)
+        messages.error(request, f"{error.message} {details}".strip())
+        return _back_to_queue(request)
+    done = "assigned" if data["action"] == "assign" else "declined"
+    labels = content_selectors.enablement_request_labels(request_ids=result.refused)
+    report_bulk(request, result=result, done=done, noun="request", labels=labels)
+    return _back_to_queue(request)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """Back to the queue as it was filtered and sorted (its query string travels in `next`)."""
+    query = request.POST.get("next", "")
+    return redirect(reverse("enablement:queue") + (f"?{query}" if query else ""))
 
 
 def _requests_csv(filename: str, requests) -> HttpResponse:

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from apps.core.listing import ListFilter, SearchFilter
-from apps.nurture.models import Sequence
+from apps.nurture.models import Enrollment, Sequence
 
 
 class SequenceFilter(ListFilter):
@@ -17,3 +17,22 @@ class SequenceFilter(ListFilter):
     class Meta:
         model = Sequence
         fields = ["q", "is_active"]
+
+
+class EnrollmentFilter(ListFilter):
+    q = SearchFilter(
+        fields=(
+            "contact__first_name",
+            "contact__last_name",
+            "contact__email",
+            "contact__account__name",
+        ),
+        placeholder="Contact or account",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Enrollment.Status.choices, empty_label="Any status"
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ["q", "status"]

@@ -78,3 +78,20 @@ class EnrolForm(_Styled, forms.Form):
 
 class PreviewForm(_Styled, forms.Form):
     contact = forms.ModelChoiceField(queryset=Contact.objects.active(), required=False)
+
+
+class BulkEnrolForm(forms.Form):
+    """The committee's action bar: enrol the ticked contacts in one active sequence."""
+
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Tick at least one contact."}
+    )
+    sequence = forms.ModelChoiceField(
+        queryset=Sequence.objects.none(),
+        error_messages={"required": "Choose an active sequence."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sequence"].queryset = Sequence.objects.active().filter(is_active=True)
+        self.fields["ids"].choices = [(v, v) for v in self.data.getlist("ids") if v.isdigit()]

@@ -83,6 +83,28 @@ def preview_contacts(*, limit: int = 100) -> QuerySet[Contact]:
     )
 
 
+def sequence_enrollments(*, sequence_id: int) -> QuerySet[Enrollment]:
+    """A sequence's enrolments, active first then newest, with contact, deal and next step."""
+    return (
+        Enrollment.objects.filter(sequence_id=sequence_id)
+        .select_related("contact__account", "opportunity", "next_step", "enrolled_by")
+        .order_by("status", "-enrolled_at", "-pk")
+    )
+
+
+def enrollment_labels(*, enrollment_ids) -> dict[int, str]:
+    """ "Jo Doe in Nurture A" per enrolment, to name those a bulk action left alone."""
+    rows = Enrollment.objects.filter(pk__in=list(enrollment_ids)).select_related(
+        "contact", "sequence"
+    )
+    return {row.pk: f"{row.contact} in {row.sequence.name}" for row in rows}
+
+
+def active_sequences() -> QuerySet[Sequence]:
+    """The sequences that take enrolments (active, not archived), by name."""
+    return Sequence.objects.active().filter(is_active=True).order_by("name", "pk")
+
+
 def enrollment_timeline(
     *, opportunity_id: int | None = None, contact_id: int | None = None
 ) -> list[Enrollment]:

@@ -1,7 +1,7 @@
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.accounts.services import contact_update
+from apps.core.bulk_actions import BulkResult, bulk_apply
 from apps.core.deletion import record_archive
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import ERASED, Mentions
 from apps.core.services import model_create, model_update
 from apps.core.validators import fold_to_single_line
@@ -49,6 +50,7 @@ from apps.nurture.models import (
 from apps.nurture.sweep import db_datetime
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage
 from apps.users.models import User
+from apps.users.selectors import bound_to_own_records
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +240,55 @@ def enrollment_exit(
         raise ApplicationError("This enrolment has already ended.")
     enrollment.refresh_from_db()
     return enrollment
+
+
+@transaction.atomic
+def contacts_enrol(
+    *,
+    contact_ids: Iterable[int],
+    sequence: Sequence,
+    enrolled_by: User,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Enrol many contacts in one sequence at once (marketing's bulk action); each one refused
+    (opted out, archived, already in it) is named with why."""
+    ids = list(contact_ids)
+    already = set(
+        Enrollment.objects.filter(
+            sequence=sequence, status=Enrollment.Status.ACTIVE, contact_id__in=ids
+        ).values_list("contact_id", flat=True)
+    )
+
+    def enrol(contact: Contact) -> Enrollment:
+        if contact.pk in already:
+            raise ApplicationError("Already enrolled in this sequence.")
+        return enrollment_create(
+            sequence=sequence, contact=contact, enrolled_by=enrolled_by, now=now
+        )
+
+    return bulk_apply(rows=Contact.objects.all(), ids=ids, act=enrol, missing="No such contact.")
+
+
+@transaction.atomic
+def enrollments_exit(
+    *, enrollment_ids: Iterable[int], by: User, now: datetime | None = None
+) -> BulkResult:
+    """Take many contacts out of their sequences at once; a rep only on their own deals. Each
+    one left alone (already ended, another rep's) is named with why."""
+    bound = bound_to_own_records(user=by)
+    now = now or timezone.now()
+
+    def leave(enrollment: Enrollment) -> Enrollment:
+        if bound and (enrollment.opportunity is None or enrollment.opportunity.owner_id != by.pk):
+            raise NotPermitted("Not on a deal of yours.")
+        return enrollment_exit(enrollment=enrollment, now=now)
+
+    return bulk_apply(
+        rows=Enrollment.objects.select_related("opportunity"),
+        ids=enrollment_ids,
+        act=leave,
+        missing="No such enrolment.",
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,13 @@ urlpatterns = [
     path("tasks/<int:touch_id>/complete/", views.task_complete, name="task_complete"),
     path("sequences/", views.sequence_list, name="sequence_list"),
     path("sequences/<int:sequence_id>/", views.sequence_detail, name="sequence_detail"),
+    path(
+        "sequences/<int:sequence_id>/enrolments/",
+        views.sequence_enrollments,
+        name="sequence_enrollments",
+    ),
+    path("enrollments/exit/", views.enrollments_bulk_exit, name="bulk_exit"),
+    path("contacts/enrol/", views.contacts_bulk_enrol, name="bulk_enrol"),
     path("sequences/<int:sequence_id>/steps/", views.step_create, name="step_create"),
     path("steps/<int:step_id>/", views.step_update, name="step_update"),
     path("steps/<int:step_id>/delete/", views.step_delete, name="step_delete"),

@@ -5,20 +5,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.models import Contact
 from apps.core.api.permissions import bound_to_own_records
+from apps.core.bulk_actions import bulk_confirmation, report_bulk, ticked_ids
 from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
 from apps.nurture import selectors, services
 from apps.nurture.emails import unsubscribe_contact_id
-from apps.nurture.filters import SequenceFilter
-from apps.nurture.forms import EnrolForm, PreviewForm, SequenceForm, StepForm
+from apps.nurture.filters import EnrollmentFilter, SequenceFilter
+from apps.nurture.forms import BulkEnrolForm, EnrolForm, PreviewForm, SequenceForm, StepForm
 from apps.nurture.models import Enrollment, Sequence, Step, Touch
 from apps.pipeline.models import Opportunity
 
@@ -49,6 +52,93 @@ def _own_deal_or_403(user, opportunity: Opportunity | None) -> None:
     """A sales rep acts on nurture only for their own deals."""
     if bound_to_own_records(user=user) and (opportunity is None or opportunity.owner != user):
         raise PermissionDenied
+
+
+ENROLLMENT_SORTS = {
+    "contact": ("contact__last_name", "contact__first_name"),
+    "account": "contact__account__name",
+    "deal": "opportunity__name",
+    "status": "status",
+    "enrolled": "enrolled_at",
+    "next": "due_at",
+}
+
+
+@allowed("nurture.view_sequence", "nurture.view_enrollment")
+def sequence_enrollments(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    """Who is in a sequence, sortable and filterable, with a bulk exit for the ticked ones."""
+    sequence = get_object_or_404(Sequence, pk=sequence_id)
+    listing = list_page(
+        request,
+        selectors.sequence_enrollments(sequence_id=sequence.pk),
+        sorts=ENROLLMENT_SORTS,
+        filterset=EnrollmentFilter,
+    )
+    can_exit = request.user.has_perm("nurture.change_enrollment")
+    context = {
+        "sequence": sequence,
+        "listing": listing,
+        "page_obj": listing.page_obj,
+        "can_exit": can_exit
+        and any(e.status == Enrollment.Status.ACTIVE for e in listing.page_obj),
+    }
+    return render(request, "nurture/sequence_enrollments.html", context)
+
+
+@require_POST
+@allowed("nurture.change_enrollment")
+def enrollments_bulk_exit(request: HttpRequest) -> HttpResponse:
+    """Take the ticked contacts out of their sequence: asks first, then exits those it may in
+    one transaction and names each one it left alone with why."""
+    ids = ticked_ids(request)
+    back = request.POST.get("back") or reverse("nurture:sequence_list")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("nurture:sequence_list")
+    if not ids:
+        messages.error(request, "Tick the enrolments to end.")
+        return redirect(back)
+    labels = selectors.enrollment_labels(enrollment_ids=ids)
+    if not request.POST.get("confirm"):
+        return bulk_confirmation(
+            request,
+            question=f"Take {len(ids)} contact{pluralize(len(ids))} out of the sequence?",
+            labels=[labels.get(pk, f"enrolment {pk}") for pk in ids],
+            button="End these enrolments",
+            back=back,
+            explanation="They get no further steps; their touches so far stay on record.",
+        )
+    result = services.enrollments_exit(enrollment_ids=ids, by=request.user)
+    report_bulk(request, result=result, done="ended", noun="enrolment", labels=labels)
+    return redirect(back)
+
+
+@require_POST
+@allowed("nurture.add_enrollment", "accounts.view_contact")
+def contacts_bulk_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrol the ticked contacts (an account's committee) in one active sequence; marketing,
+    managers and admins (a rep enrols from their own deal's page)."""
+    if bound_to_own_records(user=request.user):
+        raise PermissionDenied("A rep enrols contacts from their own deal's page.")
+    back = request.POST.get("back") or reverse("web:account_list")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("web:account_list")
+    form = BulkEnrolForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(back)
+    sequence = form.cleaned_data["sequence"]
+    try:
+        result = services.contacts_enrol(
+            contact_ids=form.cleaned_data["ids"], sequence=sequence, enrolled_by=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    names = dict(Contact.objects.filter(pk__in=list(result.refused)).values_list("pk", "email"))
+    report_bulk(
+        request, result=result, done=f"enrolled in {sequence.name}", noun="contact", labels=names
+    )
+    return redirect(back)
 
 
 # -- marketers: sequences ---------------------------------------------------------------------

@@ -14,11 +14,12 @@ from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.listing import list_page
 from apps.core.views import allowed, errors_onto_form
 from apps.engagement import selectors as engagement_selectors
+from apps.nurture import selectors as nurture_selectors
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline import services as pipeline_services
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import Role
-from apps.users.selectors import SELLING_ROLES, user_role
+from apps.users.selectors import SELLING_ROLES, bound_to_own_records, user_role
 from apps.web.forms import (
     AccountFilterForm,
     ActivityForm,
@@ -143,7 +144,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     detail = _found(account_selectors.account_detail, account_id=account_id)
     signals = engagement_selectors.account_signals(account_id=account_id)
-    return render(request, "web/account_detail.html", {"detail": detail, "signals": signals})
+    context = {"detail": detail, "signals": signals}
+    if request.user.has_perm("nurture.add_enrollment") and not bound_to_own_records(
+        user=request.user
+    ):
+        # Marketing, managers and admins enrol the committee in bulk (a rep from their deal).
+        context["enrol_sequences"] = list(nurture_selectors.active_sequences())
+    return render(request, "web/account_detail.html", context)
 
 
 @allowed(*OPPORTUNITY_PAGE_PERMISSIONS)

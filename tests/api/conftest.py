@@ -7,6 +7,7 @@ import pytest
 import tests.factories as factories
 from apps.accounts.models import Account, Contact
 from apps.content.models import Asset, EnablementRequest
+from apps.engagement.models import Handoff
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
@@ -124,11 +125,13 @@ def users(marketer, sales_rep, admin_member) -> dict[str, User | None]:
 
 @pytest.fixture
 def every_record(admin_member, sales_rep):
-    """One of every record the factories make; the deals and requests are the sales rep's own."""
+    """One of every record the factories make; the deals, requests and handoffs are the sales
+    rep's own (a rep reads only their own handoffs)."""
     for name in factories.__all__:
         getattr(factories, name)()
     Opportunity.objects.update(owner=sales_rep)
     EnablementRequest.objects.update(requested_by=sales_rep)
+    Handoff.objects.update(owner=sales_rep)
     # Everyone reads only their own notifications: one each for the users the run signs in as.
     factories.NotificationFactory(recipient=admin_member)
     factories.NotificationFactory(recipient=sales_rep)

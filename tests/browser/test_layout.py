@@ -1,6 +1,7 @@
-"""Every page in each role's menus, on the demo world, at a phone's, a laptop's and a wide
-screen's width: nothing scrolls the page sideways, nothing logs an error, and the main pages have
-no serious or critical accessibility violation (axe-core, served by staticfiles from npm).
+"""Every page in each role's menus, on the demo world, at a phone's, a tablet's, two laptops'
+and a wide screen's width (390, 768, 1280, 1366, 1920 px): nothing scrolls the page sideways,
+nothing logs an error, and the main pages have no serious or critical accessibility violation
+(axe-core, served by staticfiles from npm).
 
 One browser for the session, one context per role, one page load per page: the page is resized
 in place for the other widths.
@@ -19,6 +20,7 @@ from apps.demo import world
 from apps.demo.services import demo_world_seed
 from apps.journeys.models import Journey
 from apps.journeys.services import journey_new_version
+from apps.nurture.models import Sequence
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity
 from apps.users.models import User
@@ -27,7 +29,7 @@ from tests.journeys.conftest import build_journey
 
 pytestmark = pytest.mark.browser
 
-PHONE, LAPTOP, WIDE = 390, 1366, 1920
+PHONE, TABLET, SMALL_LAPTOP, LAPTOP, WIDE = 390, 768, 1280, 1366, 1920
 AXE = "vendor/axe-core/axe.min.js"
 # The pages people spend their day on: each is checked with axe for every role that may open it.
 MAIN_PAGES = {
@@ -78,6 +80,10 @@ def _pages(user: User) -> list[tuple[str, bool]]:
             reverse("journeys:stage_edit", args=[draft.pk, draft.stages.first().pk]),
         ),
         ("personas.add_persona", reverse("personas:create")),
+        (
+            "nurture.view_enrollment",
+            reverse("nurture:sequence_enrollments", args=[Sequence.objects.first().pk]),
+        ),
     ]
     return [
         ("/", True),
@@ -119,7 +125,7 @@ def _walk(browser, base_url: str, user: User) -> list[str]:
                 page.add_script_tag(url=f"/static/{AXE}")
                 problems += [f"{where}: {found}" for found in page.evaluate(AXE_SERIOUS)]
             if not url.startswith(NOT_OURS):
-                for width in (LAPTOP, PHONE, WIDE):
+                for width in (LAPTOP, SMALL_LAPTOP, TABLET, PHONE, WIDE):
                     page.set_viewport_size({"width": width, "height": 900})
                     if page.evaluate(PAGE_WIDER_THAN_SCREEN):
                         wide = page.evaluate("document.documentElement.scrollWidth")

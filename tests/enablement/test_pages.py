@@ -10,14 +10,32 @@ pytestmark = pytest.mark.django_db
 
 
 def test_rep_request_page_warns_of_similar_then_submits(client, sales_rep, deal):
-    EnablementRequestFactory(requested_by=sales_rep, opportunity=deal, need="ROI model")
+    EnablementRequestFactory(
+        requested_by=sales_rep, opportunity=deal, need="ROI calculator for the CFO"
+    )
     client.force_login(sales_rep)
     url = reverse("enablement:request_new")
-    data = {"opportunity": deal.pk, "need": "ROI calculator", "priority": "high"}
+    data = {"opportunity": deal.pk, "need": "ROI calculator for finance", "priority": "high"}
     first = client.post(url, data)
     assert b"similar-requests" in first.content
     assert EnablementRequest.objects.count() == 1
     assert client.post(url, {**data, "confirm": "1"}).status_code == 302
+    assert EnablementRequest.objects.count() == 2
+
+
+def test_similar_requests_show_only_once_the_form_is_valid(client, sales_rep, deal):
+    """A past due date (refused by the service, not the form) is named first; the warning of
+    similar requests waits for a sound request, and unrelated ones never show."""
+    EnablementRequestFactory(requested_by=sales_rep, opportunity=deal, need="Security review pack")
+    client.force_login(sales_rep)
+    url = reverse("enablement:request_new")
+    data = {"opportunity": deal.pk, "need": "Security review pack", "priority": "high"}
+    refused = client.post(url, {**data, "due_date": "2001-01-01"})
+    assert b"error-due_date" in refused.content
+    assert b"similar-requests" not in refused.content
+    assert b"similar-requests" in client.post(url, data).content
+    other = client.post(url, {**data, "need": "Customer story in retail"})
+    assert other.status_code == 302  # nothing alike: sent straight away
     assert EnablementRequest.objects.count() == 2
 
 

@@ -146,13 +146,32 @@ def test_queue_puts_overdue_first_and_filters(sales_rep, deal):
     assert list(enablement_request_queue(filters={"overdue": True})) == [late]
 
 
-def test_similar_open_requests_shown(sales_rep, deal):
+def test_similar_open_requests_are_those_that_read_alike(sales_rep, deal):
+    """By text similarity only: a request on the same deal for something else is not similar
+    (it used to be), nor one that merely shares "for the CFO", nor a closed one."""
     persona = PersonaFactory()
-    same_deal = ask(sales_rep, deal, need="Pricing objection from procurement")
-    same_words = EnablementRequestFactory(requested_by=sales_rep, need="ERP integration guide")
+    ask(sales_rep, deal, need="Pricing objection from procurement")
+    alike = EnablementRequestFactory(requested_by=sales_rep, need="ERP integration guide")
     EnablementRequestFactory(requested_by=sales_rep, need="Unrelated webinar")
+    EnablementRequestFactory(requested_by=sales_rep, need="TCO comparison for the CFO")
     EnablementRequestFactory(
-        requested_by=sales_rep, need="ERP done", status=Status.DECLINED, decline_reason="x"
+        requested_by=sales_rep,
+        need="ERP integration help",
+        status=Status.DECLINED,
+        decline_reason="x",
     )
     found = similar_open_requests(need="ERP integration help", opportunity=deal, persona=persona)
-    assert found == [same_words, same_deal]
+    assert found == [alike]
+    assert similar_open_requests(need="Case study for the CFO", opportunity=deal) == []
+
+
+def test_without_postgres_similar_requests_fall_back_to_difflib(sales_rep, deal):
+    """`make run` on SQLite: difflib's ratio over the open requests near the deal."""
+    from apps.content.selectors import similar_by_ratio
+
+    rows = [
+        EnablementRequestFactory(requested_by=sales_rep, need=need)
+        for need in ("ERP integration guide", "Pricing objection", "TCO comparison for the CFO")
+    ]
+    assert similar_by_ratio("ERP integration help", rows) == [rows[0]]
+    assert similar_by_ratio("Case study for the CFO", rows) == []

@@ -1,11 +1,13 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.content import services
 from apps.content.models import AssetShare, EnablementRequest
 from apps.content.selectors import enablement_requests_visible_to
+from apps.core.api.bulk_actions import BulkIdsSerializer, bulk_response, bulk_result_serializer
 from apps.core.api.viewsets import ApiViewSet, ReadOnlyApiViewSet, ServiceModelViewSet
 from apps.enablement import selectors
 from apps.enablement import services as enablement_services
@@ -30,6 +32,19 @@ class WorksQueue(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return user_role(user=request.user) in {Role.MARKETER, Role.ADMIN}
+
+
+class BulkAssignInput(BulkIdsSerializer, AssignInput):
+    pass
+
+
+class BulkDeclineInput(BulkIdsSerializer, DeclineInput):
+    pass
+
+
+RequestBulkResult = bulk_result_serializer(
+    "EnablementRequestBulkResult", EnablementRequestSerializer
+)
 
 
 class EnablementRequestViewSet(ServiceModelViewSet):
@@ -62,7 +77,8 @@ class EnablementRequestViewSet(ServiceModelViewSet):
     def get_permissions(self):
         extra = (
             [WorksQueue()]
-            if self.action in {"accept", "start", "assign", "deliver", "decline"}
+            if self.action
+            in {"accept", "start", "assign", "deliver", "decline", "bulk_assign", "bulk_decline"}
             else []
         )
         return [*super().get_permissions(), *extra]
@@ -109,6 +125,52 @@ class EnablementRequestViewSet(ServiceModelViewSet):
                 request=self.get_object(), reason=data.validated_data["reason"]
             )
         )
+
+    @extend_schema(
+        operation_id="enablement_requests_bulk_assign",
+        request=BulkAssignInput,
+        responses=RequestBulkResult,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        model_permission="change",
+        url_path="assign",
+        url_name="bulk-assign",
+        parser_classes=[JSONParser],
+    )
+    def bulk_assign(self, request):
+        """Assign many requests to one marketer in one transaction: `{"ids": [...], "assignee":
+        id}`; each closed or unknown one is listed with why."""
+        data = BulkAssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.enablement_requests_assign(
+            request_ids=data.validated_data["ids"], assignee=data.validated_data["assignee"]
+        )
+        return bulk_response(self, result)
+
+    @extend_schema(
+        operation_id="enablement_requests_bulk_decline",
+        request=BulkDeclineInput,
+        responses=RequestBulkResult,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        model_permission="change",
+        url_path="decline",
+        url_name="bulk-decline",
+        parser_classes=[JSONParser],
+    )
+    def bulk_decline(self, request):
+        """Decline many requests with one reason in one transaction: `{"ids": [...], "reason":
+        "..."}`; each closed or unknown one is listed with why."""
+        data = BulkDeclineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.enablement_requests_decline(
+            request_ids=data.validated_data["ids"], reason=data.validated_data["reason"]
+        )
+        return bulk_response(self, result)
 
 
 class OpportunityWorkspaceViewSet(mixins.RetrieveModelMixin, ApiViewSet):

@@ -1,10 +1,12 @@
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.core.api.archive import ArchivableModelViewSet
+from apps.core.api.bulk_actions import BulkIdsSerializer, bulk_response, bulk_result_serializer
 from apps.core.api.permissions import bound_to_own_records
 from apps.core.api.viewsets import (
     ApiViewSet,
@@ -104,6 +106,13 @@ def _own_deal_only(user, opportunity) -> None:
         raise PermissionDenied
 
 
+class BulkEnrolInput(BulkIdsSerializer):
+    sequence = serializers.PrimaryKeyRelatedField(queryset=Sequence.objects.active())
+
+
+EnrollmentBulkResult = bulk_result_serializer("EnrollmentBulkResult", EnrollmentSerializer)
+
+
 class EnrollmentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
     """Enrolments: listed, made by hand, ended by hand (`exit`); the dispatcher does the rest."""
 
@@ -138,6 +147,46 @@ class EnrollmentViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         _own_deal_only(request.user, enrollment.opportunity)
         services.enrollment_exit(enrollment=enrollment)
         return Response(self.get_serializer(self.get_queryset().get(pk=enrollment.pk)).data)
+
+    @extend_schema(
+        operation_id="enrollments_bulk_exit",
+        request=BulkIdsSerializer,
+        responses=EnrollmentBulkResult,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        model_permission="change",
+        url_path="exit",
+        url_name="bulk-exit",
+        parser_classes=[JSONParser],
+    )
+    def bulk_exit(self, request):
+        """End many enrolments in one transaction: `{"ids": [...]}`; a rep only on their own
+        deals. Each one left alone (already ended, another rep's, unknown) is listed with why."""
+        data = BulkIdsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.enrollments_exit(
+            enrollment_ids=data.validated_data["ids"], by=request.user
+        )
+        return bulk_response(self, result)
+
+    @extend_schema(request=BulkEnrolInput, responses=EnrollmentBulkResult)
+    @action(detail=False, methods=["post"], model_permission="add", parser_classes=[JSONParser])
+    def enrol(self, request):
+        """Enrol many contacts in one active sequence in one transaction: `{"ids": [contact
+        ids], "sequence": id}`; marketing, managers and admins (a rep enrols for their own deal,
+        one at a time). Each contact refused (opted out, archived, already in it) is listed."""
+        if bound_to_own_records(user=request.user):
+            raise PermissionDenied("A rep enrols contacts for their own deal, one at a time.")
+        data = BulkEnrolInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.contacts_enrol(
+            contact_ids=data.validated_data["ids"],
+            sequence=data.validated_data["sequence"],
+            enrolled_by=request.user,
+        )
+        return bulk_response(self, result)
 
 
 class TouchViewSet(ReadOnlyApiViewSet):
