@@ -49,7 +49,10 @@ def pipeline_stage_create(*, data: dict) -> PipelineStage:
 def opportunity_create(
     *, data: dict, created_by: User | None, at: datetime | None = None
 ) -> Opportunity:
-    """A new opportunity and the first entry of its stage history."""
+    """A new opportunity and the first entry of its stage history. `at` backdates both: a deal
+    recorded after the fact (a CRM's history, the demo world) was created when it began, so
+    backtests and calibration see when it opened."""
+    backdated = at is not None
     at = at or timezone.now()
     stage: PipelineStage = data["stage"]
     opportunity = Opportunity(
@@ -57,6 +60,9 @@ def opportunity_create(
     )
     opportunity.full_clean()
     opportunity.save()
+    if backdated:  # `created_at` is set on insert (auto_now_add): moved back after it
+        Opportunity.objects.filter(pk=opportunity.pk).update(created_at=at)
+        opportunity.created_at = at
     StageChange.objects.create(
         opportunity=opportunity, stage=stage, entered_at=at, changed_by=created_by
     )

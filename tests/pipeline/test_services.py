@@ -35,6 +35,17 @@ def test_creating_an_opportunity_opens_its_stage_history(stages):
     assert opportunity.stage_entered_at == T0
 
 
+def test_a_backdated_opportunity_was_created_when_it_began_and_a_new_one_now(stages):
+    backdated = _create(stages["discovery"])
+    assert backdated.created_at == T0
+    assert Opportunity.objects.get(pk=backdated.pk).created_at == T0
+
+    before = timezone.now()
+    fresh = _create(stages["discovery"], at=None)
+    assert Opportunity.objects.get(pk=fresh.pk).created_at >= before
+    assert fresh.stage_entered_at >= before
+
+
 def test_moving_stage_closes_the_current_stay_and_opens_the_next(stages):
     rep = UserFactory()
     opportunity = _create(stages["discovery"])
