@@ -373,6 +373,8 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
             "ELSE t.closed_at END",
             "CASE WHEN s.stage_closed THEN COALESCE(s.stage_entered_at, %(at)s) END",
         ),
+        # The CRM's own creation date where the file has one (created now otherwise).
+        "created_at": ("COALESCE(s.created_at, t.created_at)", "COALESCE(s.created_at, %(at)s)"),
         # A move is activity: whatever stall the deal was in ends with it.
         "stalled_since": (f"CASE WHEN {moved} THEN NULL ELSE t.stalled_since END", "NULL"),
         "stall_reason": (f"CASE WHEN {moved} THEN '' ELSE t.stall_reason END", "''"),
@@ -510,10 +512,12 @@ def _record_history(cursor, kind: str, *, ids: str, history_type: str, params: d
 
 def _insert(cursor, kind: str, columns: dict[str, tuple[str, str]], params: dict) -> int:
     """Insert the new records; their ids land in `import_created`. Returns how many."""
-    names = ", ".join(columns)
-    values = ", ".join(new for _, new in columns.values())
-    insert = f"""INSERT INTO {TABLES[kind]} ({names}, created_at, updated_at)
-                 SELECT {values}, %(at)s, %(at)s FROM import_resolved s
+    # `created_at` is the import's moment unless the kind takes it from the file.
+    created = {} if "created_at" in columns else {"created_at": (None, "%(at)s")}
+    names = ", ".join([*columns, *created, "updated_at"])
+    values = ", ".join([*(new for _, new in (columns | created).values()), "%(at)s"])
+    insert = f"""INSERT INTO {TABLES[kind]} ({names})
+                 SELECT {values} FROM import_resolved s
                  WHERE s.problem IS NULL AND s.target_id IS NULL ORDER BY s.item
                  RETURNING id"""
     cursor.execute("DROP TABLE IF EXISTS import_created")

@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -122,6 +122,65 @@ def test_a_move_before_the_current_stage_began_is_refused(run_import, stages):
             "2025-01-01 00:00:00+00:00",
             "The stage change predates the day the deal entered its current stage.",
         )
+    ]
+
+
+def test_a_crm_create_date_dates_new_deals_and_corrects_known_ones(run_import, stages):
+    acme = AccountFactory(domain="acme.com")
+    known = OpportunityFactory(name="Acme renewal", stage=stages["Proposal"], account=acme)
+    untouched = OpportunityFactory(name="Acme pilot", stage=stages["Proposal"], account=acme)
+    kept = untouched.created_at
+
+    run = run_import(
+        "opportunities",
+        "Deal Name,Company Domain,Deal Stage,Create Date\n"
+        "Acme expansion,acme.com,Discovery,2025-09-15\n"
+        "Acme renewal,acme.com,Proposal,2025-10-01T08:30:00Z\n"
+        "Acme pilot,acme.com,Proposal,\n",
+        mapping={
+            "Deal Name": "name",
+            "Company Domain": "account_domain",
+            "Deal Stage": "stage",
+            "Create Date": "created_at",
+        },
+    )
+
+    assert (run.creates, run.updates, run.errors) == (1, 1, 0)
+    expansion = Opportunity.objects.get(name="Acme expansion")
+    assert expansion.created_at == datetime(2025, 9, 15, tzinfo=UTC)
+    known.refresh_from_db()
+    assert known.created_at == datetime(2025, 10, 1, 8, 30, tzinfo=UTC)
+    untouched.refresh_from_db()
+    assert untouched.created_at == kept  # an empty cell keeps what Waymark has
+
+
+def test_a_create_date_that_is_no_date_in_the_future_or_after_the_stage_is_refused(
+    run_import, stages
+):
+    AccountFactory(domain="acme.com")
+    future = (timezone.now() + timedelta(days=30)).date().isoformat()
+
+    run = run_import(
+        "opportunities",
+        "name,account_domain,stage,stage_entered_at,created_at\n"
+        "A,acme.com,Proposal,,last spring\n"
+        f"B,acme.com,Proposal,,{future}\n"
+        "C,acme.com,Proposal,2025-05-01,2025-06-01\n"
+        "D,acme.com,Proposal,2025-06-01,2025-05-01\n",
+    )
+
+    assert row_errors(run) == [
+        (2, "created_at", "last spring", "Not a date such as 2026-03-31."),
+        (3, "created_at", future, "Cannot be in the future."),
+        (
+            4,
+            "created_at",
+            "2025-06-01",
+            "The deal cannot be created after it entered its stage (2025-05-01).",
+        ),
+    ]
+    assert list(Opportunity.objects.values_list("name", "created_at")) == [
+        ("D", datetime(2025, 5, 1, tzinfo=UTC))
     ]
 
 

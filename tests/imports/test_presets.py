@@ -20,7 +20,15 @@ HUBSPOT_CONTACTS = [
     "Associated Company",
     "Contact owner",
 ]
-HUBSPOT_DEALS = ["Record ID", "Deal Name", "Deal Stage", "Close Date", "Deal owner", "Amount"]
+HUBSPOT_DEALS = [
+    "Record ID",
+    "Deal Name",
+    "Deal Stage",
+    "Close Date",
+    "Create Date",
+    "Deal owner",
+    "Amount",
+]
 SALESFORCE_ACCOUNTS = [
     "Account ID",
     "Account Name",
@@ -47,6 +55,7 @@ SALESFORCE_OPPORTUNITIES = [
     "Stage",
     "Amount",
     "Close Date",
+    "Created Date",
     "Opportunity Owner",
 ]
 
@@ -89,6 +98,7 @@ SALESFORCE_OPPORTUNITIES = [
                 "Deal Name": "name",
                 "Deal Stage": "stage",
                 "Close Date": "expected_close_date",
+                "Create Date": "created_at",
                 "Deal owner": "owner_email",
                 "Amount": "amount",
             },
@@ -133,6 +143,7 @@ SALESFORCE_OPPORTUNITIES = [
                 "Stage": "stage",
                 "Amount": "amount",
                 "Close Date": "expected_close_date",
+                "Created Date": "created_at",
                 "Opportunity Owner": "owner_email",
             },
         ),

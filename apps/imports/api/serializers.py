@@ -76,6 +76,12 @@ class OpportunityRecordSerializer(_NamesAccountSerializer):
     stage_entered_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When the deal entered `stage`; default: now."
     )
+    created_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the deal was created in its CRM (not in the future, not after"
+        " `stage_entered_at`); default: now for a new deal, kept for a known one.",
+    )
 
 
 class BulkReportSerializer(serializers.Serializer):
