@@ -217,6 +217,16 @@ def _rules_changed(*, summary: str) -> None:
         rule_set_record(origin=RuleSet.Origin.EDITED, summary=summary, user=acting_user())
 
 
+def signal_rules_changed_with(*, summary: str, user: User | None) -> None:
+    """Live rules changed by a change elsewhere (a journey stage deleted with its rules, a
+    published journey's stages taking over theirs): a version like any rule change."""
+    larger = _larger_change.get()
+    if larger is not None:
+        larger.append(summary)
+    else:
+        rule_set_record(origin=RuleSet.Origin.EDITED, summary=summary, user=user or acting_user())
+
+
 @contextmanager
 def _one_change() -> Iterator[list[str]]:
     """Collects the summaries of the rule changes made inside, which store no version."""

@@ -22,6 +22,7 @@ from apps.content.services import asset_update
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
 from apps.engagement.models import SignalRule
+from apps.engagement.services import signal_rules_changed_with
 from apps.journeys import selectors
 from apps.journeys.models import (
     Journey,
@@ -175,6 +176,7 @@ def journey_part_delete(*, part: Model, changed_by: User | None) -> None:
     kind = _PARTS[type(part)]
     journey = _lock_draft(kind.journey_id(part))
     summary = f"{kind.noun} {part}: removed"
+    rules = _signal_rules(journey_id=journey.pk) if isinstance(part, JourneyStage) else {}
     try:
         part.delete()
     except ProtectedError as error:
@@ -183,7 +185,26 @@ def journey_part_delete(*, part: Model, changed_by: User | None) -> None:
             f"{part} is still in use ({', '.join(uses)}); map those elsewhere first.",
             fields={"non_field_errors": [f"{part} is still in use."]},
         ) from error
+    _rules_removed(rules, journey_id=journey.pk, why=f"stage {part}", changed_by=changed_by)
     _log(journey, changed_by, summary)
+
+
+def _signal_rules(*, journey_id: int) -> dict[int, str]:
+    """The signal rules on the journey version's stages (by id, described)."""
+    rules = SignalRule.objects.filter(journey_stage__journey_id=journey_id)
+    return {rule.pk: str(rule) for rule in rules.select_related("journey_stage")}
+
+
+def _rules_removed(
+    before: dict[int, str], *, journey_id: int | None, why: str, changed_by: User | None
+) -> None:
+    """Rules that went with deleted stages (a cascade): a rule set version records it."""
+    left = set(_signal_rules(journey_id=journey_id)) if journey_id else set()
+    removed = [label for pk, label in before.items() if pk not in left]
+    if removed:
+        signal_rules_changed_with(
+            summary=f"Rules removed with {why}: {', '.join(removed)}", user=changed_by
+        )
 
 
 @transaction.atomic
@@ -395,6 +416,8 @@ def journey_update(*, journey: Journey, data: dict, changed_by: User | None) -> 
 def journey_delete(*, journey: Journey, changed_by: User | None) -> None:
     """Remove a draft version; published and archived versions are history and stay."""
     _lock_draft(journey.pk)
+    rules = _signal_rules(journey_id=journey.pk)
+    why = f"draft version {journey.version} of {journey.name}"
     try:
         journey.delete()
     except ProtectedError as error:
@@ -402,6 +425,7 @@ def journey_delete(*, journey: Journey, changed_by: User | None) -> None:
             "Campaigns or content use this draft's stages; map them elsewhere first.",
             fields={"non_field_errors": ["The draft's stages are in use."]},
         ) from error
+    _rules_removed(rules, journey_id=None, why=why, changed_by=changed_by)
 
 
 def _versions_locked(journey: Journey) -> tuple[Journey, list[Journey]]:
@@ -447,7 +471,13 @@ def journey_publish(
     summary = f"Published version {draft.version}"
     if previous:
         summary += f"; version {previous[-1].version} archived"
-    summary += _repoint_followers(draft)
+    lined_up = _repoint_followers(draft)
+    summary += lined_up
+    if "signal rules lined up" in lined_up:
+        signal_rules_changed_with(
+            summary=f"Rules moved to the stages of {draft.name} version {draft.version}",
+            user=changed_by,
+        )
     _log(draft, changed_by, summary)
     return draft
 

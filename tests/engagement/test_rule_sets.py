@@ -19,6 +19,7 @@ from apps.engagement.calibration import History
 from apps.engagement.models import ContactScore, EventKind, RuleSet, SignalRule
 from apps.engagement.scoring import rule_snapshot
 from apps.engagement.tasks import recompute_all_scores
+from apps.journeys.services import journey_delete, journey_part_delete
 from tests.engagement.conftest import NOW, days_ago, proposal_for, rule_data
 from tests.factories import AccountFactory, ContactFactory, EventFactory, SignalRuleFactory
 
@@ -69,6 +70,39 @@ def test_every_change_of_the_live_rules_stores_a_version(stages, scoring):
     services.signal_rule_delete(rule=rule)
     assert RuleSet.objects.get(version=4).rules == []
     assert versions() == [(1, "superseded"), (2, "superseded"), (3, "superseded"), (4, "active")]
+
+
+def test_deleting_a_journey_stage_versions_the_rules_that_went_with_it(stages, scoring, marketer):
+    kept = services.signal_rule_create(data=rule_data(stages.decision))
+    gone = services.signal_rule_create(
+        data=rule_data(stages.shortlist, EventKind.PRICING_PAGE_VIEW)
+    )
+    assert versions() == [(1, "superseded"), (2, "active")]
+
+    journey_part_delete(part=stages.shortlist, changed_by=marketer)
+
+    assert not SignalRule.objects.filter(pk=gone.pk).exists()
+    latest = RuleSet.objects.get(version=3)
+    assert latest.status == RuleSet.Status.ACTIVE and latest.decided_by == marketer
+    assert [rule["id"] for rule in latest.rules] == [kept.pk]
+    assert latest.summary == f"Rules removed with stage {stages.shortlist}: {gone} (by {marketer})"
+
+    # A stage without rules, and a whole draft without any left, store nothing more.
+    journey_part_delete(part=stages.awareness, changed_by=marketer)
+    assert RuleSet.objects.count() == 3
+    services.signal_rule_delete(rule=kept)
+    journey_delete(journey=stages.decision.journey, changed_by=marketer)
+    assert RuleSet.objects.count() == 4
+
+
+def test_deleting_a_draft_journey_versions_the_rules_on_its_stages(stages, scoring, marketer):
+    rule = services.signal_rule_create(data=rule_data(stages.decision))
+
+    journey_delete(journey=stages.decision.journey, changed_by=marketer)
+
+    latest = RuleSet.objects.get(status=RuleSet.Status.ACTIVE)
+    assert (latest.version, latest.rules) == (2, [])
+    assert f"Rules removed with draft version 1 of Buying: {rule}" in latest.summary
 
 
 def test_a_change_names_who_made_it(stages, scoring, marketer):

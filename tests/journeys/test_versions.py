@@ -6,6 +6,7 @@ from django.db import IntegrityError
 
 from apps.accounts.models import Account
 from apps.core.exceptions import ApplicationError
+from apps.engagement.models import RuleSet
 from apps.journeys.kpis import Kpi
 from apps.journeys.models import (
     Journey,
@@ -159,6 +160,10 @@ def test_campaigns_and_content_keep_their_stage_and_the_pipeline_moves_on(publis
     )
     assert "signal rules lined up: 1" in summary
     assert "nurture sequences lined up: 1" in summary
+    # The rules moved: a rule set version records it, as for any change of the live rules.
+    version = RuleSet.objects.get(status=RuleSet.Status.ACTIVE)
+    assert version.rules[0]["journey_stage"] == rule.journey_stage_id
+    assert version.summary.startswith(f"Rules moved to the stages of {v2.name} version 2")
 
 
 def test_publishing_counts_as_a_review(small, marketer):
