@@ -1,3 +1,8 @@
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
 from apps.accounts.models import Account, Contact
 from apps.campaigns.models import Campaign
 from apps.content.models import Asset, AssetShare, EnablementRequest
@@ -9,6 +14,9 @@ from apps.nurture.models import Sequence, Step
 from apps.personas.models import Persona
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.users.models import User
+
+if TYPE_CHECKING:
+    from apps.engagement.calibration import History
 
 # What the seed summary counts, in the order it is printed.
 COUNTED_MODELS = {
@@ -44,3 +52,19 @@ def demo_world_exists() -> bool:
 
 def demo_world_counts() -> dict[str, int]:
     return {label: model.objects.count() for label, model in COUNTED_MODELS.items()}
+
+
+def demo_calibration_history(*, today: date | None = None) -> "History":
+    """The calibration the demo world's history is built to support (`world.CALIBRATION`),
+    counted back from midnight UTC of `today` as the seed counts its times."""
+    from apps.engagement.calibration import History  # scikit-learn: not on a page's path
+
+    anchor = datetime.combine(today or timezone.now().date(), time.min, tzinfo=UTC)
+    days = world.CALIBRATION
+    return History(
+        start=anchor - timedelta(days=days["start"]),
+        end=anchor - timedelta(days=days["end"]),
+        horizon_days=days["horizon"],
+        outcome="opportunity_created",
+        cutoffs=days["cutoffs"],
+    )

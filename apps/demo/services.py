@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,10 +18,11 @@ from apps.campaigns.models import Campaign
 from apps.content.models import Asset
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_create, model_update
-from apps.demo import campaigns, enablement, journeys, nurture, signals, world
+from apps.demo import campaigns, enablement, history, journeys, nurture, signals, world
 from apps.demo.selectors import demo_world_counts, demo_world_exists
-from apps.engagement.models import Event, EventKind, EventSource, default_direction
-from apps.journeys.models import JourneyStage, Phase
+from apps.demo.synthetic import WEEK
+from apps.engagement.models import Event
+from apps.journeys.models import JourneyStage
 from apps.journeys.services import journey_update
 from apps.personas.models import Persona
 from apps.personas.selectors import TitleMatch, title_rule_matcher
@@ -58,20 +60,24 @@ class _Buyer:
     # The furthest open deal drives the account's engagement; None when every deal is closed.
     lead_stage: PipelineStage | None = None
     lead_stalled: bool = False
+    # Each deal's stays, (stage, when it entered), oldest first: what its history follows.
+    deals: list[list[tuple[PipelineStage, datetime]]] = field(default_factory=list)
 
 
 @transaction.atomic
-def demo_world_seed(*, today: date | None = None) -> SeedReport:
+def demo_world_seed(*, today: date | None = None, seed: int = world.RANDOM_SEED) -> SeedReport:
     """Fill the database with the demo world, once, on the starter kit (installed first where it
     is missing); a second run finds the world and writes nothing.
 
     Every time is counted back from midnight UTC of `today`, so days-in-stage and event recency
-    read the same whenever it runs, and a fixed random seed makes the world the same each time.
+    read the same whenever it runs, and a fixed random seed makes the world the same each time
+    (another `seed` draws another world of the same plan, to check that a figure measured on
+    the demo is not one world's luck).
     """
     if demo_world_exists():
         return SeedReport(created=False, counts=demo_world_counts())
     _check_no_clash()
-    rng = random.Random(world.RANDOM_SEED)
+    rng = random.Random(seed)
     anchor = datetime.combine(today or timezone.now().date(), time.min, tzinfo=UTC)
 
     starter_kit_install(at=anchor - timedelta(days=world.JOURNEY_PUBLISHED_DAYS_AGO))
@@ -84,7 +90,7 @@ def demo_world_seed(*, today: date | None = None) -> SeedReport:
         rng=rng, owners=[users[name] for name in world.ACCOUNT_OWNERS], personas=personas
     )
     _seed_opportunities(rng=rng, buyers=buyers, stages=pipeline_stages, anchor=anchor)
-    _seed_events(rng=rng, buyers=buyers, assets=assets, anchor=anchor)
+    _seed_events(rng=rng, buyers=buyers, assets=assets, stages=pipeline_stages, anchor=anchor)
     _seed_campaigns(owner=marketer, journey_stages=journey_stages, assets=assets, anchor=anchor)
     campaigns.plan_campaigns(journey_stages=journey_stages, personas=personas)
     signals.seed_signals(journey_stages=journey_stages, personas=personas, anchor=anchor)
@@ -325,6 +331,7 @@ def _seed_deal(
         opportunity = opportunity_move_stage(
             opportunity=opportunity, stage=stage, changed_by=owner, at=at, note=note
         )
+    buyer.deals.append([(stage, at) for (stage, _), at in zip(stays, starts, strict=True)])
 
 
 def _stage_path(
@@ -384,79 +391,51 @@ def _stay_starts(
 
 
 def _seed_events(
-    *, rng: random.Random, buyers: list[_Buyer], assets: list[Asset], anchor: datetime
+    *,
+    rng: random.Random,
+    buyers: list[_Buyer],
+    assets: list[Asset],
+    stages: list[PipelineStage],
+    anchor: datetime,
 ) -> None:
-    """Signals over the last `EVENT_WINDOW_DAYS`, mixed and timed by each account's lead deal."""
+    """A year of signals (`apps.demo.history`): each account's buyers follow its hidden buying
+    states, which led to its deals; the accounts of stalled deals went quiet."""
     pools: dict[str, list[Asset]] = {}  # by asset type and by journey phase
     for asset in assets:
         if asset.status == Asset.Status.PUBLISHED:
             pools.setdefault(asset.asset_type, []).append(asset)
             pools.setdefault(asset.journey_stage.phase, []).append(asset)
-    events = []
+    open_stages = [stage for stage in stages if not stage.is_closed]
+    start = anchor - world.HISTORY_WEEKS * WEEK
+    states = np.random.default_rng(rng.getrandbits(32))
+    signals = history.DemoSignals(
+        pools=pools, rng=states, pick=rng, start=start, weeks=world.HISTORY_WEEKS,
+        pipeline=open_stages,
+    )  # fmt: skip
     for buyer in buyers:
-        lead = buyer.lead_stage
-        phase = lead.journey_stage.phase if lead else Phase.AWARENESS
-        volume = buyer.tier["events"] * (1 if lead else 0.5) * rng.uniform(0.8, 1.2)
-        quiet_days = (
-            lead.max_days_without_activity + world.STALLED_QUIET_EXTRA_DAYS
-            if lead and buyer.lead_stalled
-            else 0
+        state, previous, stage_no = history.buying_states(
+            rng=states,
+            start=start,
+            weeks=world.HISTORY_WEEKS,
+            deals=buyer.deals,
+            open_stages=open_stages,
+            propensity=buyer.account.fit_score / 200,
         )
-        mix = world.EVENT_MIX_BY_PHASE[phase]
-        kinds = rng.choices(list(mix), weights=list(mix.values()), k=round(volume))
-        for number, kind in enumerate(kinds, start=1):
-            days_ago = quiet_days + (world.EVENT_WINDOW_DAYS - quiet_days) * (
-                rng.random() ** world.EVENT_RECENCY_BY_PHASE[phase]
-            )
-            event = _event(rng=rng, buyer=buyer, kind=kind, phase=phase, pools=pools)
-            event.occurred_at = anchor - timedelta(days=days_ago)
-            event.external_id = f"demo-{buyer.account.domain}-{number:04d}"
-            events.append(event)
-    Event.objects.bulk_create(events, batch_size=EVENT_BATCH_SIZE)
-
-
-def _event(
-    *, rng: random.Random, buyer: _Buyer, kind: str, phase: str, pools: dict[str, list[Asset]]
-) -> Event:
-    """Who sent one signal and what it was about."""
-    source = world.EVENT_SOURCES[kind]
-    if kind in world.ACCOUNT_LEVEL_KINDS or (
-        kind in world.ANONYMOUS_KINDS and rng.random() < world.ANONYMOUS_SHARE
-    ):
-        contact = None
-    elif source == EventSource.EMAIL:  # we email only those who have not opted out
-        contact = rng.choice([c for c in buyer.contacts if c.consent != Contact.Consent.OPTED_OUT])
-    else:
-        contact = rng.choice(buyer.contacts)
-    asset, url = None, ""
-    if kind in world.EVENT_ASSET_TYPES:
-        asset = rng.choice(pools[world.EVENT_ASSET_TYPES[kind]])
-    elif kind in world.EVENT_PHASE_ASSET_KINDS:
-        asset = rng.choice(pools[phase])
-    if asset:
-        url = asset.url
-    elif kind in world.EVENT_PATHS:
-        url = world.SITE + rng.choice(world.EVENT_PATHS[kind])
-    return Event(
-        account=buyer.account,
-        contact=contact,
-        kind=kind,
-        source=source,
-        direction=default_direction(kind),
-        url=url,
-        asset=asset,
-        properties=_event_properties(rng=rng, kind=kind),
+        signals.account_history(buyer.account, buyer.contacts, state, previous, stage_no)
+    quiet_after = {}
+    for buyer in buyers:
+        if buyer.lead_stage and buyer.lead_stalled:
+            quiet = buyer.lead_stage.max_days_without_activity + world.STALLED_QUIET_EXTRA_DAYS
+            quiet_after[buyer.account.pk] = anchor - timedelta(days=quiet)
+    events = sorted(
+        (e for e in signals.events if e.occurred_at <= quiet_after.get(e.account.pk, anchor)),
+        key=lambda e: (e.account.pk, e.occurred_at),
     )
-
-
-def _event_properties(*, rng: random.Random, kind: str) -> dict:
-    if kind == EventKind.INTENT_SURGE:
-        return {"topic": rng.choice(world.INTENT_TOPICS), "score": rng.randint(60, 99)}
-    if kind == EventKind.MEETING:
-        return {"topic": rng.choice(world.MEETING_TOPICS)}
-    if kind == EventKind.CALL:
-        return {"outcome": rng.choice(world.CALL_OUTCOMES)}
-    return {}
+    numbers: dict[int, int] = {}
+    for event in events:
+        numbers[event.account.pk] = number = numbers.get(event.account.pk, 0) + 1
+        event.external_id = f"demo-{event.account.domain}-{number:04d}"
+    Event.objects.bulk_create(events, batch_size=EVENT_BATCH_SIZE)
 
 
 def _seed_campaigns(

@@ -36,6 +36,8 @@ RUN_DAYS_AGO = (56, 49, 42, 35, 28, 21, 14, 7, 6, 5, 4, 3, 2, 1, 0)
 # Of the handoffs raised, the oldest are decided: this many accepted, then one rejected.
 ACCEPTED_HANDOFFS = 3
 REJECTION_REASON = "Talked to them: no budget until next fiscal year."
+# How long after it was raised a rep decided a handoff.
+DECIDED_AFTER = timedelta(days=2, hours=3)
 
 
 def seed_signals(
@@ -63,4 +65,6 @@ def seed_signals(
             user=handoff.account.owner,
             accept=accept,
             reason="" if accept else REJECTION_REASON,
+            # When the rep got to it then, not the moment the demo was seeded.
+            at=min(anchor, handoff.raised_at + DECIDED_AFTER),
         )

@@ -110,6 +110,11 @@ ROLES = [role for role, _ in BuyingRole.choices] + [""]
 INDUSTRIES = ("Manufacturing", "Logistics", "Retail", "Healthcare", "Software")
 
 
+def direction_of(kind: str) -> str:
+    """The buyer books some meetings themselves (a scheduling link): those are theirs."""
+    return Direction.BUYER if kind == EventKind.MEETING else default_direction(kind)
+
+
 @dataclass(frozen=True)
 class WorldReport:
     accounts: int
@@ -190,7 +195,7 @@ def world_generate(*, accounts: int, seed: int, weeks: int = 56, today=None) -> 
             world.account(firm, members[firm.pk], propensity[n])
         Event.objects.bulk_create(world.events, batch_size=BATCH_SIZE)
         deals = world.write_deals(owner=owner, won=won, lost=lost)
-        Handoff.objects.bulk_create(world.handoffs, batch_size=BATCH_SIZE)
+        Handoff.objects.bulk_create(world.handoffs_raised, batch_size=BATCH_SIZE)
         _start_cycles(world.cycles)
     return WorldReport(
         accounts=len(firms),
@@ -198,24 +203,29 @@ def world_generate(*, accounts: int, seed: int, weeks: int = 56, today=None) -> 
         events=len(world.events),
         opportunities=deals,
         won=world.won,
-        handoffs=len(world.handoffs),
+        handoffs=len(world.handoffs_raised),
         start=start,
         end=end,
     )
 
 
-class _History:
-    """The hidden states, week by week, and what they leave behind."""
+class Signals:
+    """What an account's people (and its sellers) do week by week, given its hidden buying
+    states: shared by the generated worlds and the demo world (`apps.demo.history`), which
+    draw the states their own way. `event` dresses one event (a world may override it, or
+    return None to leave the event out); `handoffs` may raise MQLs for a person."""
+
+    # Per person and week by state (intent, seller) or per person and week (noise), per account
+    # and week by state (surges): a world may add kinds of its own.
+    intent_rates = INTENT_RATES
+    noise_rates = NOISE_RATES
+    seller_rates = SELLER_RATES
+    surge_rates = SURGE_RATES
 
     def __init__(self, *, rng, pick, start: datetime, weeks: int, pipeline: list) -> None:
         self.rng, self.pick = rng, pick
         self.start, self.weeks, self.pipeline = start, weeks, pipeline
         self.events: list[Event] = []
-        self.deals: list[_Deal] = []
-        self.handoffs: list[Handoff] = []
-        # contact id → when their current buying cycle began (a deal closed, a recycle).
-        self.cycles: dict[int, datetime] = {}
-        self.won = 0
 
     def moment(self, week: int) -> datetime:
         """A random moment in the week (week 0 is the first of the history)."""
@@ -227,21 +237,74 @@ class _History:
         if not len(weeks):
             return
         seconds = weeks * 604_800 + self.rng.uniform(0, 604_800, len(weeks))
+        for at in seconds:
+            event = self.event(account, person, kind, self.start + timedelta(seconds=float(at)))
+            if event is not None:
+                self.events.append(event)
+
+    def event(self, account: Account, person: Contact | None, kind: str, at: datetime):
         path = PATHS.get(kind)
-        # The buyer books some meetings themselves (a scheduling link): those are theirs.
-        direction = Direction.BUYER if kind == EventKind.MEETING else default_direction(kind)
-        self.events += [
-            Event(
-                account_id=account.pk,
-                contact=person,
-                kind=kind,
-                source=SOURCES.get(kind, EventSource.WEB),
-                direction=direction,
-                occurred_at=self.start + timedelta(seconds=float(at)),
-                url=f"https://waymark.example{self.pick.choice(path)}" if path else "",
-            )
-            for at in seconds
-        ]
+        return Event(
+            account_id=account.pk,
+            contact=person,
+            kind=kind,
+            source=SOURCES.get(kind, EventSource.WEB),
+            direction=direction_of(kind),
+            occurred_at=at,
+            url=f"https://waymark.example{self.pick.choice(path)}" if path else "",
+        )
+
+    def signals(self, account, people, state, previous, stage_no) -> None:
+        """Each person's events of each kind, week by week (arrays over the weeks)."""
+        rng = self.rng
+        committee = [p for p in people if rng.random() < COMMITTEE_SHARE] or people[:1]
+        in_deal = state == IN_DEAL
+        for person in people:
+            appetite = rng.gamma(2.0, 0.5)
+            for kind, rate in self.noise_rates.items():
+                self.emit(account, person, kind, rng.poisson(rate * appetite, self.weeks))
+            for kind, rates in self.seller_rates.items():
+                self.emit(account, person, kind, rng.poisson(np.take(rates, previous)))
+            acting = person in committee
+            for kind, rates in self.intent_rates.items():
+                if not acting:
+                    self.emit(account, person, kind, rng.poisson(rates[DORMANT], self.weeks))
+                    continue
+                rate = np.take(rates, state) * np.where(
+                    in_deal, self.deal_emphasis(kind, stage_no), 1.0
+                )
+                self.emit(account, person, kind, rng.poisson(rate))
+            self.handoffs(account, person, (state == EVALUATING) & acting)
+        self.emit(
+            account, None, EventKind.INTENT_SURGE, rng.poisson(np.take(self.surge_rates, state))
+        )
+
+    def deal_emphasis(self, kind: str, stage_no: np.ndarray) -> np.ndarray:
+        """What a deal's stage brings out: demos while evaluating, meetings over the business
+        case, pricing in negotiation (the starter pipeline's order)."""
+        late = stage_no / max(1, len(self.pipeline) - 1)
+        if kind == EventKind.PRICING_PAGE_VIEW:
+            return 0.3 + 2 * late
+        if kind == EventKind.DEMO_REQUEST:
+            return np.where((stage_no == 1) | (stage_no == 2), 3.0, 0.5)
+        if kind == EventKind.MEETING:
+            return 0.5 + late
+        return np.ones(len(stage_no))
+
+    def handoffs(self, account: Account, person: Contact, hot: np.ndarray) -> None:
+        """MQLs raised for the person (`hot`: the weeks they act on an evaluating account)."""
+
+
+class _History(Signals):
+    """The hidden states, week by week, and what they leave behind."""
+
+    def __init__(self, *, rng, pick, start: datetime, weeks: int, pipeline: list) -> None:
+        super().__init__(rng=rng, pick=pick, start=start, weeks=weeks, pipeline=pipeline)
+        self.deals: list[_Deal] = []
+        self.handoffs_raised: list[Handoff] = []
+        # contact id → when their current buying cycle began (a deal closed, a recycle).
+        self.cycles: dict[int, datetime] = {}
+        self.won = 0
 
     def account(self, account: Account, people: list[Contact], propensity: float) -> None:
         """The account's hidden states week by week (burn-in first), then what they leave."""
@@ -304,43 +367,10 @@ class _History:
                 )
         return DORMANT, 0
 
-    def signals(self, account, people, state, previous, stage_no) -> None:
-        """Each person's events of each kind, week by week (arrays over the weeks)."""
-        rng = self.rng
-        committee = [p for p in people if rng.random() < COMMITTEE_SHARE] or people[:1]
-        in_deal = state == IN_DEAL
-        for person in people:
-            appetite = rng.gamma(2.0, 0.5)
-            for kind, rate in NOISE_RATES.items():
-                self.emit(account, person, kind, rng.poisson(rate * appetite, self.weeks))
-            for kind, rates in SELLER_RATES.items():
-                self.emit(account, person, kind, rng.poisson(np.take(rates, previous)))
-            acting = person in committee
-            for kind, rates in INTENT_RATES.items():
-                if not acting:
-                    self.emit(account, person, kind, rng.poisson(rates[DORMANT], self.weeks))
-                    continue
-                rate = np.take(rates, state) * np.where(
-                    in_deal, self.deal_emphasis(kind, stage_no), 1.0
-                )
-                self.emit(account, person, kind, rng.poisson(rate))
-            hot = (state == EVALUATING) & acting
-            raised = rng.random(self.weeks) < np.where(hot, MQL_RAISED, MQL_RANDOM)
-            for week in np.flatnonzero(raised):
-                self.mql(account, person, bool(hot[week]), int(week))
-        self.emit(account, None, EventKind.INTENT_SURGE, rng.poisson(np.take(SURGE_RATES, state)))
-
-    def deal_emphasis(self, kind: str, stage_no: np.ndarray) -> np.ndarray:
-        """What a deal's stage brings out: demos while evaluating, meetings over the business
-        case, pricing in negotiation (the starter pipeline's order)."""
-        late = stage_no / max(1, len(self.pipeline) - 1)
-        if kind == EventKind.PRICING_PAGE_VIEW:
-            return 0.3 + 2 * late
-        if kind == EventKind.DEMO_REQUEST:
-            return np.where((stage_no == 1) | (stage_no == 2), 3.0, 0.5)
-        if kind == EventKind.MEETING:
-            return 0.5 + late
-        return np.ones(len(stage_no))
+    def handoffs(self, account: Account, person: Contact, hot: np.ndarray) -> None:
+        raised = self.rng.random(self.weeks) < np.where(hot, MQL_RAISED, MQL_RANDOM)
+        for week in np.flatnonzero(raised):
+            self.mql(account, person, bool(hot[week]), int(week))
 
     def mql(self, account, person, hot: bool, week: int) -> None:
         if self.rng.random() >= (MQL_RAISED if hot else MQL_RANDOM):
@@ -348,7 +378,7 @@ class _History:
         raised = self.moment(week)
         decided = raised + timedelta(days=float(self.rng.uniform(1, 5)))
         accepted = hot
-        self.handoffs.append(
+        self.handoffs_raised.append(
             Handoff(
                 kind=Handoff.Kind.MQL,
                 account_id=account.pk,

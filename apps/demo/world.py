@@ -10,7 +10,6 @@ from apps.campaigns.models import Channel
 from apps.content.models import AssetType
 from apps.engagement.models import EventKind, EventSource
 from apps.journeys.kpis import Kpi
-from apps.journeys.models import Phase
 from apps.personas.models import BuyingRole
 from apps.users.models import Role
 
@@ -333,7 +332,6 @@ TIERS = (
         "committee": (5, 6),
         "opportunities": (4,),
         "deal_size": (120_000, 450_000),
-        "events": 70,
     },
     {
         "tier": 2,
@@ -344,7 +342,6 @@ TIERS = (
         "committee": (4, 5),
         "opportunities": (3,),
         "deal_size": (40_000, 150_000),
-        "events": 45,
     },
     {
         "tier": 3,
@@ -355,7 +352,6 @@ TIERS = (
         "committee": (3, 4),
         "opportunities": (2, 2, 1),
         "deal_size": (12_000, 60_000),
-        "events": 28,
     },
 )
 
@@ -696,60 +692,18 @@ CAMPAIGNS = (
 )
 CAMPAIGN_MAX_ASSETS = 4
 
-# Engagement: how often each kind of signal shows up for an account whose furthest open deal
-# sits in a phase; accounts with only closed deals behave like early ones, at half the volume.
-EVENT_MIX_BY_PHASE = {
-    Phase.AWARENESS: {
-        EventKind.PAGE_VIEW: 34,
-        EventKind.EMAIL_OPEN: 18,
-        EventKind.EMAIL_CLICK: 8,
-        EventKind.CONTENT_DOWNLOAD: 10,
-        EventKind.INTENT_SURGE: 12,
-        EventKind.WEBINAR_ATTENDED: 5,
-        EventKind.PRODUCT_PAGE_VIEW: 8,
-        EventKind.FORM_SUBMIT: 3,
-        EventKind.PRICING_PAGE_VIEW: 2,
-    },
-    Phase.CONSIDERATION: {
-        EventKind.PAGE_VIEW: 16,
-        EventKind.EMAIL_OPEN: 12,
-        EventKind.EMAIL_CLICK: 10,
-        EventKind.CONTENT_DOWNLOAD: 14,
-        EventKind.WEBINAR_ATTENDED: 8,
-        EventKind.PRODUCT_PAGE_VIEW: 16,
-        EventKind.PRICING_PAGE_VIEW: 8,
-        EventKind.DEMO_REQUEST: 5,
-        EventKind.FORM_SUBMIT: 4,
-        EventKind.MEETING: 5,
-        EventKind.CRM_ACTIVITY: 2,
-        EventKind.EMAIL_SENT: 10,
-        EventKind.CALL: 4,
-    },
-    Phase.DECISION: {
-        EventKind.PAGE_VIEW: 8,
-        EventKind.EMAIL_OPEN: 10,
-        EventKind.EMAIL_CLICK: 8,
-        EventKind.CONTENT_DOWNLOAD: 10,
-        EventKind.PRODUCT_PAGE_VIEW: 10,
-        EventKind.PRICING_PAGE_VIEW: 18,
-        EventKind.DEMO_REQUEST: 6,
-        EventKind.MEETING: 12,
-        EventKind.CRM_ACTIVITY: 10,
-        EventKind.ASSET_SHARED: 6,
-        EventKind.FORM_SUBMIT: 2,
-        EventKind.EMAIL_SENT: 14,
-        EventKind.CALL: 8,
-    },
-}
-# Later phases bunch their signals towards today (1 = spread evenly over the window).
-EVENT_RECENCY_BY_PHASE = {Phase.AWARENESS: 1.0, Phase.CONSIDERATION: 1.3, Phase.DECISION: 1.7}
-EVENT_WINDOW_DAYS = 90
-# Accounts whose lead deal is stalled went quiet this many days beyond its activity limit.
+# Engagement: a year of history (`apps.demo.history`), each account's buyers following its
+# hidden buying states; the accounts of stalled deals went quiet this many days beyond their
+# stage's activity limit.
+HISTORY_WEEKS = 52
 STALLED_QUIET_EXTRA_DAYS = 5
-# Site visits matched to the account by domain only; intent surges are about the account.
+# A calibration the demo's history supports with a time split (`demo_calibration_history`):
+# buyers scored on this many days spread from `start` to `end` days before today, each asked
+# whether their account opened a deal within `horizon` days; the later third checks the fit.
+CALIBRATION = {"start": 270, "end": 60, "horizon": 60, "cutoffs": 8}
+# Site visits matched to the account by domain only (intent surges are about the account).
 ANONYMOUS_KINDS = (EventKind.PAGE_VIEW, EventKind.PRODUCT_PAGE_VIEW, EventKind.PRICING_PAGE_VIEW)
 ANONYMOUS_SHARE = 0.3
-ACCOUNT_LEVEL_KINDS = (EventKind.INTENT_SURGE,)
 EVENT_SOURCES = {
     EventKind.PAGE_VIEW: EventSource.WEB,
     EventKind.PRODUCT_PAGE_VIEW: EventSource.WEB,

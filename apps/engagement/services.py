@@ -855,15 +855,18 @@ def _decide(*, locked: Handoff, user: User, accept: bool, reason: str, now) -> H
 
 
 @transaction.atomic
-def handoff_decide(*, handoff: Handoff, user: User, accept: bool, reason: str = "") -> Handoff:
+def handoff_decide(
+    *, handoff: Handoff, user: User, accept: bool, reason: str = "", at: datetime | None = None
+) -> Handoff:
     """Its owner (or a sales manager, or an admin) accepts or rejects an MQL or MQA, once; a
-    rejection says why and recycles the person or account."""
+    rejection says why and recycles the person or account. `at` dates a decision recorded
+    after the fact (a history replayed, the demo world's); now by default."""
     locked = (
         Handoff.objects.select_for_update(of=("self",)).select_related("owner").get(pk=handoff.pk)
     )
     _decision_check(handoff=locked, user=user)
     reason = _rejection_reason(accept=accept, reason=reason)
-    return _decide(locked=locked, user=user, accept=accept, reason=reason, now=timezone.now())
+    return _decide(locked=locked, user=user, accept=accept, reason=reason, now=at or timezone.now())
 
 
 @dataclass(frozen=True)
