@@ -314,3 +314,27 @@ def test_loading_a_batch_takes_the_same_queries_whatever_its_size(world):
     per_step = (five - one) // 4
     assert per_step == 3  # advance the enrolment and insert its touch; open and commit
     assert one - per_step == five - 5 * per_step
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_worker_a_step_commits_without_waiting_for_the_disk_and_its_batch_waits_once(world):
+    """The crash window (services.due_steps_dispatch): a step's record is committed before the
+    next step's email without waiting for the disk; the batch's last commit waits for it, and so
+    for every step of the batch. Nothing of this stays on the worker's connection."""
+    world.deal(entered_days_ago=40)
+    stall_sweep(now=NOW)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert due_steps_dispatch(now=NOW).sent == 2
+
+    ledger = [q["sql"] for q in queries if "synchronous_commit" in q["sql"]]
+    assert len(ledger) == 3
+    assert all(
+        "BEGIN; SET LOCAL synchronous_commit TO off;" in sql and "INSERT INTO nurture_touch" in sql
+        for sql in ledger[:2]
+    )
+    assert ledger[-1] == "SET LOCAL synchronous_commit TO on; COMMIT"
+    assert Touch.objects.count() == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
