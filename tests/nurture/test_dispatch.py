@@ -25,7 +25,7 @@ from tests.factories import (
     HolidayFactory,
     StepFactory,
 )
-from tests.nurture.conftest import NOW
+from tests.nurture.conftest import NOW, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -316,11 +316,13 @@ def test_loading_a_batch_takes_the_same_queries_whatever_its_size(world):
     assert one - per_step == five - 5 * per_step
 
 
-@pytest.mark.django_db(transaction=True)
-def test_in_a_worker_a_step_commits_without_waiting_for_the_disk_and_its_batch_waits_once(world):
+def test_in_a_worker_a_step_commits_without_waiting_for_the_disk_and_its_batch_waits_once(
+    committed_db,
+):
     """The crash window (services.due_steps_dispatch): a step's record is committed before the
     next step's email without waiting for the disk; the batch's last commit waits for it, and so
     for every step of the batch. Nothing of this stays on the worker's connection."""
+    world = build_world()
     world.deal(entered_days_ago=40)
     stall_sweep(now=NOW)
 
