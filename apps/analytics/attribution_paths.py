@@ -314,7 +314,8 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
         "lookback": lookback_days,
     }
     coded = list(Campaign.objects.exclude(utm_code="").values_list("utm_code", "pk"))
-    params["codes"] = [code for code, _ in coded]
+    if sql.pg:  # elsewhere the code is looked up by a subquery
+        params["codes"] = [code for code, _ in coded]
     code_ids = np.array([0] + [pk for _, pk in coded], dtype=np.int64)
     rows = _read(_statement(sql, goal), params)
     # Campaign column: >0 a place in `codes`, <0 minus a campaign id, 0 none.
@@ -323,7 +324,8 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
     # The conversions themselves (a deal without a touch in its window has no row above).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT path_key, value, converted FROM ({_conversions(goal)}) conversion", params
+            f"SELECT path_key, value, converted FROM ({_conversions(goal)}) conversion",
+            {"start": window.start, "end": window.end},
         )
         conversions = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 3)
     order = np.lexsort((rows["at"], rows["path_key"]))
