@@ -18,6 +18,7 @@ from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.listing import list_page
 from apps.core.views import allowed, errors_onto_form
 from apps.enablement import forms, selectors, services
+from apps.enablement.filters import MyRequestFilter
 from apps.pipeline.models import Opportunity
 from apps.pipeline.selectors import opportunity_workable_by
 from apps.users.models import Role
@@ -157,9 +158,11 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     if csv_requested(request):
         # Downloading is not looking: the updates stay marked new on the page.
         return _requests_csv("my-requests", requests)
-    rows = list(requests)
+    listing = list_page(request, requests, sorts=REQUEST_SORTS, filterset=MyRequestFilter)
+    list(listing.page_obj)  # read (with what is new) before marking them seen
     content_services.enablement_requests_mark_seen(requester=request.user)
-    return render(request, "enablement/my_requests.html", {"requests": rows})
+    context = {"listing": listing, "page_obj": listing.page_obj, "requests": listing.page_obj}
+    return render(request, "enablement/my_requests.html", context)
 
 
 REQUEST_SORTS = {

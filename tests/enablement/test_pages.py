@@ -78,3 +78,25 @@ def test_queue_action_delivers(client, marketer, sales_rep):
     )
     request.refresh_from_db()
     assert request.status == "delivered" and request.delivered_asset == asset
+
+
+def test_a_rep_s_requests_page_in_fifties_sorted_and_filtered(
+    client, sales_rep, django_assert_max_num_queries
+):
+    """55 requests used to show on one page: now 50 a page, sortable, searchable."""
+    client.force_login(sales_rep)
+    url = reverse("enablement:my_requests")
+    for n in range(5):
+        EnablementRequestFactory(requested_by=sales_rep, need=f"Ask {n:02}")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for n in range(5, 55):
+        EnablementRequestFactory(requested_by=sales_rep, need=f"Ask {n:02}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        first = client.get(url + "?sort=need")
+    assert "1–50 of 55" in first.text
+    assert [r.need for r in first.context["page_obj"]][:2] == ["Ask 00", "Ask 01"]
+    last = client.get(url + "?sort=-need&page=2")
+    assert [r.need for r in last.context["page_obj"]] == [f"Ask {n:02}" for n in range(4, -1, -1)]
+    found = client.get(url + "?q=Ask 5")
+    assert {r.need for r in found.context["page_obj"]} == {f"Ask {n}" for n in range(50, 55)}
