@@ -12,6 +12,7 @@ import datetime
 
 from django.db import connection
 
+from apps.analytics import dashboard_benchmarks  # noqa: F401 (registers `dashboards`)
 from apps.analytics.attribution import MODELS
 from apps.analytics.attribution_paths import CREATED, Window, paths_extract
 from apps.analytics.attribution_report import report_from_paths
