@@ -136,15 +136,19 @@ def opportunities_visible_to(*, user: User) -> QuerySet[Opportunity]:
     return Opportunity.objects.active().filter(stage__outcome=PipelineStage.Outcome.OPEN)
 
 
-def my_opportunities(*, owner: User) -> list[Opportunity]:
+def my_opportunity_rows(*, owner: User) -> QuerySet[Opportunity]:
     """The rep's open deals: stalled first, then by pipeline stage, longest in stage first."""
-    return list(
+    return (
         Opportunity.objects.active()
         .filter(owner=owner, stage__outcome=PipelineStage.Outcome.OPEN)
         .select_related("account", "stage__journey_stage")
         .annotate(stalled_first=Case(When(STALLED, then=Value(0)), default=Value(1)))
         .order_by("stalled_first", "stage__position", "stage_entered_at", "pk")
     )
+
+
+def my_opportunities(*, owner: User) -> list[Opportunity]:
+    return list(my_opportunity_rows(owner=owner))
 
 
 @dataclass

@@ -42,10 +42,26 @@ def _works_queue(view: Callable) -> Callable:
     return allowed("content.change_enablementrequest")(check)
 
 
+MY_DEAL_SORTS = {
+    "name": "name",
+    "account": "account__name",
+    "stage": "stage__position",
+    "journey_stage": ("stage__journey_stage__phase", "stage__journey_stage__position"),
+    "days": "-stage_entered_at",
+    "stalled": "stalled_first",
+}
+
+
 @allowed(*WORKSPACE_PERMISSIONS)
 def my_opportunities(request: HttpRequest) -> HttpResponse:
-    deals = selectors.my_opportunities(owner=request.user)
-    context = {"deals": deals, "stalled_count": sum(deal.is_stalled for deal in deals)}
+    rows = selectors.my_opportunity_rows(owner=request.user)
+    listing = list_page(request, rows, sorts=MY_DEAL_SORTS)
+    context = {
+        "listing": listing,
+        "page_obj": listing.page_obj,
+        "deals": listing.page_obj,
+        "stalled_count": rows.filter(stalled_first=0).count(),
+    }
     return render(request, "enablement/my_opportunities.html", context)
 
 

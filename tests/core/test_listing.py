@@ -104,6 +104,9 @@ def test_the_page_shows_its_range_and_the_count(client, admin_member):
         "signals:rule_list",
         "nurture:sequence_list",
         "imports:list",
+        "enablement:my_opportunities",
+        "enablement:my_requests",
+        "enablement:queue",
     ],
 )
 def test_every_list_takes_any_sort_without_a_500(client, admin_member, url):
