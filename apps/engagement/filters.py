@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from apps.core.listing import ListFilter, SearchFilter
-from apps.engagement.models import EventKind, Handoff, SignalRule
+from apps.engagement.models import AccountScore, EventKind, Handoff, RuleSet, SignalRule
 
 
 class SignalRuleFilter(ListFilter):
@@ -37,3 +37,21 @@ class HandoffFilter(ListFilter):
     class Meta:
         model = Handoff
         fields = ["q", "kind"]
+
+
+class HotAccountFilter(ListFilter):
+    q = SearchFilter(fields=("account__name", "account__domain"), placeholder="Account or domain")
+
+    class Meta:
+        model = AccountScore
+        fields = ["q"]
+
+
+class RuleSetFilter(ListFilter):
+    q = SearchFilter(fields=("summary",), placeholder="What changed")
+    status = django_filters.ChoiceFilter(choices=RuleSet.Status.choices, empty_label="Any status")
+    origin = django_filters.ChoiceFilter(choices=RuleSet.Origin.choices, empty_label="Any origin")
+
+    class Meta:
+        model = RuleSet
+        fields = ["q", "status", "origin"]

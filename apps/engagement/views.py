@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -22,7 +21,12 @@ from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
 from apps.engagement import selectors, services
-from apps.engagement.filters import HandoffFilter, SignalRuleFilter
+from apps.engagement.filters import (
+    HandoffFilter,
+    HotAccountFilter,
+    RuleSetFilter,
+    SignalRuleFilter,
+)
 from apps.engagement.forms import (
     BacktestForm,
     CalibrationForm,
@@ -34,7 +38,6 @@ from apps.engagement.forms import (
 )
 from apps.engagement.models import Backtest, Calibration, Handoff, RuleSet, SignalRule
 
-PAGE_SIZE = 50
 CONTACT_PAGE = ("accounts.view_contact", "engagement.view_contactscore", "engagement.view_event")
 HOT_ACCOUNTS = ("accounts.view_account", "engagement.view_accountscore")
 READ_RULES = ("engagement.view_signalrule",)
@@ -59,6 +62,16 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     return render(request, "engagement/contact_detail.html", {"signals": signals})
 
 
+HOT_ACCOUNT_SORTS = {
+    "account": "account__name",
+    "tier": "account__tier",
+    "owner": ("account__owner__first_name", "account__owner__last_name"),
+    "stage": ("stage__phase", "stage__position"),
+    "score": "score",
+    "trend": "rise",
+}
+
+
 @allowed(*HOT_ACCOUNTS)
 def hot_accounts(request: HttpRequest) -> HttpResponse:
     states = selectors.hot_account_list()
@@ -68,9 +81,14 @@ def hot_accounts(request: HttpRequest) -> HttpResponse:
             header=selectors.HOT_ACCOUNT_CSV_COLUMNS,
             rows=selectors.hot_account_export_rows(states=states),
         )
-    page = Paginator(states, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = list_page(request, states, sorts=HOT_ACCOUNT_SORTS, filterset=HotAccountFilter)
     pending = selectors.handoff_list(status=Handoff.Status.PENDING).count()
-    context = {"page_obj": page, "days": selectors.HOT_DAYS, "pending_handoffs": pending}
+    context = {
+        "listing": listing,
+        "page_obj": listing.page_obj,
+        "days": selectors.HOT_DAYS,
+        "pending_handoffs": pending,
+    }
     return render(request, "engagement/hot_accounts.html", context)
 
 
@@ -211,10 +229,25 @@ def backtest_detail(request: HttpRequest, backtest_id: int) -> HttpResponse:
 # -- rule set versions ------------------------------------------------------------------------
 
 
+RULE_SET_SORTS = {
+    "version": "version",
+    "status": "status",
+    "origin": "origin",
+    "decided_by": ("decided_by__first_name", "decided_by__last_name"),
+    "when": "created_at",
+}
+
+
 @allowed(*RULE_SETS)
 def rule_set_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.rule_set_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "engagement/rule_set_list.html", {"page_obj": page})
+    listing = list_page(
+        request, selectors.rule_set_list(), sorts=RULE_SET_SORTS, filterset=RuleSetFilter
+    )
+    return render(
+        request,
+        "engagement/rule_set_list.html",
+        {"listing": listing, "page_obj": listing.page_obj},
+    )
 
 
 def _rule_set(version: int) -> RuleSet:

@@ -14,6 +14,7 @@ from apps.imports.filters import ImportRunFilter
 from apps.imports.models import ImportRun
 from tests.factories import (
     AccountFactory,
+    AccountScoreFactory,
     AssetFactory,
     CampaignFactory,
     HandoffFactory,
@@ -107,6 +108,8 @@ def test_the_page_shows_its_range_and_the_count(client, admin_member):
         "enablement:my_opportunities",
         "enablement:my_requests",
         "enablement:queue",
+        "signals:hot_accounts",
+        "signals:rule_set_list",
     ],
 )
 def test_every_list_takes_any_sort_without_a_500(client, admin_member, url):
@@ -147,3 +150,18 @@ def test_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(five):
         response = client.get(page)
     assert "1–50 of 50" in response.text
+
+
+def test_hot_accounts_sort_by_score_and_search_by_name(client, admin_member):
+    for name, score in (("Acme", 30), ("Globex", 70), ("Initech", 50)):
+        AccountScoreFactory(account=AccountFactory(name=name), score=score, score_week_ago=10)
+    client.force_login(admin_member)
+    page = reverse("signals:hot_accounts")
+
+    def names(query: dict) -> list[str]:
+        rows = client.get(page, query).context["listing"].rows
+        return [state.account.name for state in rows]
+
+    assert names({"sort": "-score"}) == ["Globex", "Initech", "Acme"]
+    assert names({"sort": "account"}) == ["Acme", "Globex", "Initech"]
+    assert names({"q": "glob"}) == ["Globex"]
