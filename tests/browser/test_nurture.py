@@ -68,7 +68,9 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
     rows = page.get_by_test_id("stalled-table").locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Acme rollout")
-    expect(page.get_by_test_id("notifications")).to_contain_text("Acme rollout has stalled")
+    # The owner's alert waits in the inbox of the top bar.
+    page.get_by_test_id("inbox-link").click()
+    expect(page.get_by_test_id("inbox")).to_contain_text("Acme rollout has stalled")
 
     follow_menu(page, "My tasks")
     tasks = page.get_by_test_id("open-tasks").locator("li")
