@@ -229,6 +229,11 @@ class Enrollment(models.Model):
         return f"{self.contact} in {self.sequence}"
 
 
+class BounceType(models.TextChoices):
+    HARD = "hard", "Hard bounce"  # the address does not exist: never send to it again
+    SOFT = "soft", "Soft bounce"  # full mailbox, server down: later sends may arrive
+
+
 class Touch(models.Model):
     """A step carried out for an enrollment; the unique pair makes every send happen once.
 
@@ -250,6 +255,32 @@ class Touch(models.Model):
         related_name="nurture_tasks",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    # What came back after an email left: from the tracking pixel and links, and from the mail
+    # provider's webhooks. Each is the first time it happened; the sequence results count them.
+    delivered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First open by the buyer, not a scanner."
+    )
+    clicked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First click by the buyer, not a scanner."
+    )
+    replied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    bounced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    bounce_type = models.CharField(
+        max_length=4,
+        choices=BounceType.choices,
+        blank=True,
+        default="",
+        db_default="",  # the dispatcher records touches in raw SQL
+        editable=False,
+    )
+    complained_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Marked as spam by the receiver."
+    )
+    unsubscribed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Unsubscribed through this email."
+    )
 
     class Meta:
         ordering = ["-sent_at"]
