@@ -18,7 +18,7 @@ from apps.analytics.attribution_paths import CREATED, Window, paths_extract
 from apps.analytics.attribution_report import report_from_paths
 from apps.campaigns.models import Campaign
 from apps.content.models import Asset
-from apps.core.bench import BenchReport, benchmark, stopwatch
+from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
 from apps.journeys.kpis import Kpi
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.pipeline.models import PipelineStage
@@ -28,10 +28,10 @@ UTC = datetime.UTC
 FIRST_DAY, LAST_DAY = datetime.date(2030, 1, 1), datetime.date(2030, 3, 31)
 QUARTER = Window.for_dates(FIRST_DAY, LAST_DAY)
 NOW = datetime.datetime(2030, 4, 1, tzinfo=UTC)
-ACCOUNTS = 100_000
+ACCOUNTS = scaled(100_000)
 # Events that are touches, twenty per account over the quarter and the 90 days before it: the
 # paths read about 1,000,000 of them (a deal's 90-day window, a quiet account's quarter).
-TOUCHES = 2_000_000
+TOUCHES = scaled(2_000_000)
 CAMPAIGNS = 60
 ASSETS = 300
 LOOKBACK = 90

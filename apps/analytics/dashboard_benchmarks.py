@@ -25,16 +25,16 @@ from django.utils import timezone
 
 from apps.analytics import snapshots
 from apps.analytics.models import JourneyStageSnapshot, PipelineStageSnapshot
-from apps.core.bench import BenchReport, benchmark, stopwatch
+from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.pipeline.models import PipelineStage
 from apps.users.models import Role
 from apps.users.services import user_create
 
-ACCOUNTS = 10_000
-CONTACTS = 100_000
-EVENTS = 1_000_000
-OPPORTUNITIES = 1_000_000
+ACCOUNTS = scaled(10_000)
+CONTACTS = scaled(100_000)
+EVENTS = scaled(1_000_000)
+OPPORTUNITIES = scaled(1_000_000)
 RUNS = 5
 DAYS = 30
 

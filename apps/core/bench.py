@@ -41,6 +41,12 @@ class BenchReport:
         self.lines.append((name, value, target))
 
 
+def scaled(count: int) -> int:
+    """`count` times `BENCH_SCALE` (default 1): a smaller world to check that a benchmark works
+    on a busy machine (`BENCH_SCALE=0.05 manage.py bench dashboards`); targets are full size."""
+    return max(1, round(count * float(os.environ.get("BENCH_SCALE", "1"))))
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], float]]:
     """`with stopwatch() as elapsed: ...` then `elapsed()` gives the seconds it took."""

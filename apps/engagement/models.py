@@ -572,6 +572,14 @@ class InferredStageChange(models.Model):
                 condition=Q(contact__isnull=True, is_forward=True),
                 name="account_moved_forward_idx",
             ),
+            # An account's own changes apart from its people's (ten or a hundred times as
+            # many): the dashboards look up each account's change before another, or its
+            # latest move forward, one account at a time.
+            models.Index(
+                fields=["account", "changed_at"],
+                condition=Q(contact__isnull=True),
+                name="account_own_change_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
@@ -159,25 +159,6 @@ def opportunity_owner_list() -> QuerySet[User]:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-def opportunity_stage_summary() -> list[dict]:
-    """Every pipeline stage with how many opportunities sit in it and their total amount."""
-    totals = {
-        row["stage"]: row
-        for row in Opportunity.objects.active()
-        .order_by()
-        .values("stage")
-        .annotate(count=Count("pk"), amount=Sum("amount"))
-    }
-    return [
-        {
-            "stage": stage,
-            "count": totals.get(stage.pk, {}).get("count", 0),
-            "amount": totals.get(stage.pk, {}).get("amount") or 0,
-        }
-        for stage in pipeline_stage_list()
-    ]
 
 
 def pipeline_stage_ids_by_name() -> dict[str, int]:

@@ -7,7 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from apps.analytics.models import CampaignKpiSnapshot, JourneyStageSnapshot
+from apps.analytics.models import (
+    CampaignKpiSnapshot,
+    JourneyStageSnapshot,
+    PipelineStageSnapshot,
+)
 from apps.campaigns.models import Campaign
 from apps.engagement.models import EventKind
 from apps.journeys.kpis import Kpi
@@ -109,6 +113,10 @@ def add_rows(n: int, *, journey, pipeline, rep) -> None:
             day=today, campaign=campaign, kpi=Kpi.REACH, value=25, target=100
         )
         OpportunityFactory(account=account, owner=rep, stage=pipeline["open"], amount=1000)
+        deals, _ = PipelineStageSnapshot.objects.get_or_create(day=today, stage=pipeline["open"])
+        deals.opportunities += 1
+        deals.amount += 1000
+        deals.save()
         EventFactory(
             account=account,
             contact=contact,
