@@ -28,8 +28,8 @@ How a touch is found and linked (the README repeats these rules):
     window and at or before the deal was opened; the opportunity-creation moment is its
     `created_at`.
 
-On PostgreSQL the rows come back through `COPY … TO STDOUT (FORMAT binary)` with fixed-width
-columns, read by numpy in one go; elsewhere (SQLite under `make run`) through a cursor.
+On PostgreSQL the touches come back as one row of arrays through `COPY … TO STDOUT (FORMAT
+binary)`, read by numpy in one go; elsewhere (SQLite under `make run`) through a cursor.
 """
 
 from __future__ import annotations
@@ -61,23 +61,16 @@ CHANNELS: list[str] = list(Channel.values) + [
 ]
 CHANNEL_LABELS = {**dict(EventSource.choices), **dict(Channel.choices)}
 
-# Binary COPY row: int16 field count, then per field int32 length + big-endian value.
+# Per touch: its path, its time (microseconds since 2000-01-01 UTC, PostgreSQL's own binary
+# timestamp, so the database converts nothing), campaign id, channel code, asset id.
 _COLUMNS = (
     ("path_key", ">i8"),
-    ("converted", ">i4"),
-    ("value", ">f8"),
-    ("converted_at", ">f8"),
-    ("opened_at", ">f8"),
-    ("lead_at", ">f8"),
-    ("at", ">f8"),
+    ("at", ">i8"),
     ("campaign", ">i8"),
     ("channel", ">i4"),
     ("asset", ">i8"),
 )
-_ROW = np.dtype(
-    [("fields", ">i2")]
-    + [item for name, kind in _COLUMNS for item in ((f"{name}_len", ">i4"), (name, kind))]
-)
+_Y2K = 946_684_800.0  # 2000-01-01 in seconds since the epoch
 _HEADER = 19  # "PGCOPY\n\377\r\n\0", flags, header extension length
 
 
@@ -106,7 +99,8 @@ class Extracted:
     untouched_count: int = 0
     converting_value: float = 0.0
     converting_count: int = 0
-    extra: dict = field(default_factory=dict)
+    # What the models share across dimensions (`attribution.attribute(shared=)`).
+    shared: dict = field(default_factory=dict)
 
 
 class _Sql:
@@ -120,6 +114,12 @@ class _Sql:
         if self.pg:
             return f"date_part('epoch', {expr})"
         return f"((julianday({expr}) - 2440587.5) * 86400.0)"
+
+    def touch_time(self, expr: str) -> str:
+        """Microseconds since 2000-01-01: on PostgreSQL the binary timestamp as it is."""
+        if self.pg:
+            return expr
+        return f"CAST((julianday({expr}) - 2451544.5) * 86400000000.0 AS integer)"
 
     def after_lookback(self, later: str, earlier: str) -> str:
         """`later` happened within the lookback window before (or at) `earlier`."""
@@ -139,8 +139,12 @@ class _Sql:
         return f"NULLIF(json_extract({self.a}.properties, '$.{name}'), '')"
 
     def url_param(self, name: str) -> str:
+        """The first `name=` value after a `?` or `&` of the URL, up to the next `&` or `#`:
+        string functions, not a regular expression (a regex costs ten times as much a row)."""
         if self.pg:
-            return f"substring({self.a}.url from '[?&]{name}=([^&#]+)')"
+            query = f"replace({self.a}.url, '?', '&')"
+            value = f"split_part(split_part(split_part({query}, '&{name}=', 2), '&', 1), '#', 1)"
+            return f"NULLIF({value}, '')"
         rest = f"substr({self.a}.url, instr({self.a}.url, '{name}=') + {len(name) + 1})"
         return (
             f"CASE WHEN instr({self.a}.url, '?{name}=') + instr({self.a}.url, '&{name}=') > 0 THEN "
@@ -166,16 +170,6 @@ class _Sql:
         return (
             f"(json_extract({self.a}.properties, '$.utm_campaign') IS NOT NULL "
             f"OR {self.a}.url LIKE '%%utm_campaign=%%')"
-        )
-
-    def campaign_by_code(self, expr: str) -> str:
-        """The campaign whose UTM code `expr` is: on PostgreSQL its 1-based place in
-        `%(codes)s` (the ids are looked up in numpy), elsewhere minus its id; 0 for none."""
-        if self.pg:
-            return f"COALESCE(array_position(%(codes)s::text[], {expr}), 0)"
-        return (
-            f"-COALESCE((SELECT c.id FROM campaigns_campaign c WHERE c.utm_code = {expr} "
-            "AND c.utm_code <> ''), 0)"
         )
 
     def not_materialized(self) -> str:
@@ -207,11 +201,33 @@ def _conversions(goal: str) -> str:
         """
 
 
-def _statement(sql: _Sql, goal: str) -> str:
+def _with_conversions(sql: _Sql, goal: str) -> str:
+    return f"""
+    WITH conversion AS {sql.not_materialized()} ({_conversions(goal)})"""
+
+
+def _path_statement(sql: _Sql, goal: str) -> str:
+    """Each conversion with its moments: converted, opened, the lead (first MQL/MQA) before."""
+    return f"""{_with_conversions(sql, goal)},
+    lead AS (
+        SELECT p.path_key, MIN(h.raised_at) AS raised_at
+        FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
+            AND {sql.after_lookback("h.raised_at", "p.converted_at")}
+            AND h.raised_at <= p.opened_at
+        GROUP BY p.path_key
+    )
+    SELECT p.path_key, p.value, p.converted, {sql.epoch("p.converted_at")},
+        {sql.epoch("p.opened_at")}, {sql.epoch("l.raised_at")}
+    FROM conversion p LEFT JOIN lead l ON l.path_key = p.path_key
+    """
+
+
+def _touch_statement(sql: _Sql, goal: str) -> str:
     """One pass over the touches: each joins the conversions of its account whose window holds
     it; for the created goals, a touch in the period of an account with no conversion in the
-    period joins its account's non-converting path (path key −account id). UTM values and
-    channels are read from the rows the join keeps, not from every event in the range."""
+    period joins its account's non-converting path (path key −account id). Each event's UTM
+    values, campaign and channel are worked out where it is scanned, so that PostgreSQL can
+    share the scan and that work among parallel workers; the rows are small integers."""
     email, task = CHANNELS.index(Channel.EMAIL) + 1, CHANNELS.index(Channel.SALES_OUTREACH) + 1
     in_window = sql.after_lookback("t.at", "p.converted_at")
     if goal == WON:
@@ -219,33 +235,24 @@ def _statement(sql: _Sql, goal: str) -> str:
     else:
         join = "LEFT JOIN"
         where = f"(p.path_key IS NULL AND t.at >= %(start)s) OR ({in_window})"
-    # The touch rows carry the event's columns: read the UTM values from them (alias t).
-    on_touch = _Sql(connection.vendor, alias="t")
-    channel = _channel_case(on_touch.utm("utm_medium"), "t.source")
-    by_code = on_touch.campaign_by_code(on_touch.utm("utm_campaign"))
-    return f"""
-    WITH conversion AS {sql.not_materialized()} (
-        SELECT c.*, {sql.epoch("c.converted_at")} AS converted_epoch,
-            {sql.epoch("c.opened_at")} AS opened_epoch
-        FROM ({_conversions(goal)}) c
-    ),
-    lead AS (
-        SELECT p.path_key, {sql.epoch("MIN(h.raised_at)")} AS lead_epoch
-        FROM conversion p JOIN engagement_handoff h ON h.account_id = p.account_id
-            AND {sql.after_lookback("h.raised_at", "p.converted_at")}
-            AND h.raised_at <= p.opened_at
-        GROUP BY p.path_key
-    ),
-    touch AS (
-        SELECT e.account_id, e.occurred_at AS at, e.asset_id, e.url, e.properties, e.source,
-            0 AS nurture_campaign, 0 AS nurture_channel
+    return f"""{_with_conversions(sql, goal)},
+    event AS {sql.not_materialized()} (
+        SELECT e.account_id, e.occurred_at AS at, e.asset_id, e.source,
+            {sql.utm("utm_campaign")} AS utm_campaign, {sql.utm("utm_medium")} AS utm_medium
         FROM engagement_event e
         WHERE e.occurred_at >= %(touch_start)s AND e.occurred_at < %(end)s
             AND (e.asset_id IS NOT NULL OR {sql.has_utm()})
+    ),
+    touch AS (
+        SELECT ev.account_id, ev.at, COALESCE(c.id, 0) AS campaign,
+            {_channel_case("ev.utm_medium", "ev.source")} AS channel,
+            COALESCE(ev.asset_id, 0) AS asset
+        FROM event ev
+        LEFT JOIN campaigns_campaign c ON c.utm_code = ev.utm_campaign AND c.utm_code <> ''
         UNION ALL
-        SELECT ct.account_id, t.sent_at, st.asset_id, '', {"'{}'::jsonb" if sql.pg else "'{}'"},
-            'nurture', COALESCE(sq.campaign_id, 0),
-            CASE WHEN t.kind = '{Step.Kind.EMAIL}' THEN {email} ELSE {task} END
+        SELECT ct.account_id, t.sent_at, COALESCE(sq.campaign_id, 0),
+            CASE WHEN t.kind = '{Step.Kind.EMAIL}' THEN {email} ELSE {task} END,
+            COALESCE(st.asset_id, 0)
         FROM nurture_touch t
         JOIN nurture_enrollment en ON en.id = t.enrollment_id
         JOIN accounts_contact ct ON ct.id = en.contact_id
@@ -253,32 +260,28 @@ def _statement(sql: _Sql, goal: str) -> str:
         JOIN nurture_step st ON st.id = t.step_id
         WHERE t.sent_at >= %(touch_start)s AND t.sent_at < %(end)s
     )
-    SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint),
-        CAST(COALESCE(p.converted, 0) AS integer), CAST(COALESCE(p.value, 0.0) AS float),
-        COALESCE(p.converted_epoch, CAST(%(end_epoch)s AS float)),
-        COALESCE(p.opened_epoch, CAST(%(end_epoch)s AS float)),
-        COALESCE(l.lead_epoch, {sql.nan()}),
-        {sql.epoch("t.at")},
-        CAST(CASE WHEN t.source = 'nurture' THEN -t.nurture_campaign ELSE {by_code} END
-            AS bigint),
-        CAST(CASE WHEN t.source = 'nurture' THEN t.nurture_channel ELSE {channel} END
-            AS integer),
-        CAST(COALESCE(t.asset_id, 0) AS bigint)
+    SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint) AS path_key,
+        {sql.touch_time("t.at")} AS at, CAST(t.campaign AS bigint) AS campaign,
+        CAST(t.channel AS integer) AS channel, CAST(t.asset AS bigint) AS asset
     FROM touch t
     {join} conversion p ON p.account_id = t.account_id
-    LEFT JOIN lead l ON l.path_key = p.path_key
     WHERE {where}
     """
 
 
 def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
+    """The touch columns. On PostgreSQL each comes back as one array (`array_agg`) in one row
+    of a binary `COPY`, read by numpy: psycopg hands a COPY on one row at a time, a Python
+    step each that cost ten seconds a million touches."""
     names = [name for name, _ in _COLUMNS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             import psycopg
 
+            arrays = ", ".join(f"array_agg({name})" for name in names)
+            query = f"SELECT {arrays} FROM ({statement}) touch"
             # COPY takes no server-side parameters: bind them client-side.
-            bound = psycopg.ClientCursor(connection.connection).mogrify(statement, params)
+            bound = psycopg.ClientCursor(connection.connection).mogrify(query, params)
             buffer = bytearray()
             with transaction.atomic():
                 # Compiling this one statement costs seconds and saves none.
@@ -286,18 +289,44 @@ def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
                 with cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT binary)") as copy:
                     for block in copy:
                         buffer += block
-            body = memoryview(buffer)[_HEADER:-2]  # the trailer is int16 −1
-            rows = np.frombuffer(body, dtype=_ROW)
-            return {name: rows[name].astype(kind.replace(">", "=")) for name, kind in _COLUMNS}
+            return _binary_arrays(memoryview(buffer))
         cursor.execute(statement, params)
         fetched = cursor.fetchall()
     columns = list(zip(*fetched, strict=True)) if fetched else [[] for _ in names]
+    return {
+        name: np.array(values, dtype=np.int64) for name, values in zip(names, columns, strict=True)
+    }
+
+
+def _binary_arrays(buffer: memoryview) -> dict[str, np.ndarray]:
+    """The one row of a binary COPY whose fields are one-dimensional arrays without NULLs (or
+    NULL: no rows). Row: int16 field count, per field int32 length (−1: NULL) then the array:
+    int32 dimensions, NULL flag, element type, length, lower bound, then per element int32
+    length and the big-endian value."""
     out = {}
-    for (name, kind), values in zip(_COLUMNS, columns, strict=True):
-        if kind.endswith("f8"):
-            out[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        else:
-            out[name] = np.array(values, dtype=np.int64)
+    at = _HEADER + 2
+    for name, kind in _COLUMNS:
+        (length,) = np.frombuffer(buffer, ">i4", 1, at)
+        at += 4
+        if length < 0:
+            out[name] = np.empty(0, dtype=np.int64)
+            continue
+        count = int(np.frombuffer(buffer, ">i4", 1, at + 12)[0])
+        items = np.frombuffer(buffer, [("length", ">i4"), ("value", kind)], count, at + 20)
+        out[name] = items["value"].astype(np.int64)
+        at += int(length)
+    return out
+
+
+def _per_path(keys: np.ndarray, conversions: np.ndarray, *, end: float) -> np.ndarray:
+    """Each path's row of `conversions` (key, value, converted, converted, opened and lead
+    moments; sorted by key); an account's non-converting path (key −account id) is worth
+    nothing and ends with the period."""
+    out = np.tile([0.0, 0.0, 0.0, end, end, np.nan], (len(keys), 1))
+    if len(conversions):
+        found = np.minimum(np.searchsorted(conversions[:, 0], keys), len(conversions) - 1)
+        known = conversions[found, 0] == keys
+        out[known] = conversions[found[known]]
     return out
 
 
@@ -310,37 +339,27 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
         "start": window.start,
         "end": window.end,
         "touch_start": window.start - timedelta(days=lookback_days),
-        "end_epoch": window.end.timestamp(),
         "lookback": lookback_days,
     }
-    coded = list(Campaign.objects.exclude(utm_code="").values_list("utm_code", "pk"))
-    if sql.pg:  # elsewhere the code is looked up by a subquery
-        params["codes"] = [code for code, _ in coded]
-    code_ids = np.array([0] + [pk for _, pk in coded], dtype=np.int64)
-    rows = _read(_statement(sql, goal), params)
-    # Campaign column: >0 a place in `codes`, <0 minus a campaign id, 0 none.
-    linked = rows["campaign"]
-    rows["campaign"] = np.where(linked < 0, -linked, code_ids[np.clip(linked, 0, None)])
-    # The conversions themselves (a deal without a touch in its window has no row above).
+    rows = _read(_touch_statement(sql, goal), params)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT path_key, value, converted FROM ({_conversions(goal)}) conversion",
-            {"start": window.start, "end": window.end},
-        )
-        conversions = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 3)
+        cursor.execute(_path_statement(sql, goal), params)
+        conversions = np.array(cursor.fetchall(), dtype=np.float64).reshape(-1, 6)
+    conversions = conversions[np.argsort(conversions[:, 0], kind="stable")]
     order = np.lexsort((rows["at"], rows["path_key"]))
     rows = {name: column[order] for name, column in rows.items()}
-    keys, first, path = np.unique(rows["path_key"], return_index=True, return_inverse=True)
+    keys, path = np.unique(rows["path_key"], return_inverse=True)
+    per_path = _per_path(keys, conversions, end=window.end.timestamp())
     converting = conversions[conversions[:, 2] > 0]
     untouched = ~np.isin(converting[:, 0].astype(np.int64), keys)
     paths = Paths.build(
         path=path,
-        at=rows["at"],
-        value=rows["value"][first],
-        converted=rows["converted"][first].astype(bool),
-        converted_at=rows["converted_at"][first],
-        lead_at=rows["lead_at"][first],
-        opened_at=rows["opened_at"][first],
+        at=rows["at"] / 1e6 + _Y2K,
+        value=per_path[:, 1],
+        converted=per_path[:, 2] > 0,
+        converted_at=per_path[:, 3],
+        opened_at=per_path[:, 4],
+        lead_at=per_path[:, 5],
     )
     campaign = rows["campaign"]
     asset = rows["asset"]
@@ -384,9 +403,13 @@ def _campaigns_by_content_mix(*, campaign: np.ndarray, asset: np.ndarray, at: np
 
 
 def state_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense codes for ids (0 stays "none" at code 0): (codes per touch, id per code)."""
-    ids, codes = np.unique(np.concatenate(([0], values)), return_inverse=True)
-    return codes[1:], ids
+    """Dense codes for ids (0 stays "none" at code 0): (codes per touch, id per code). Ids
+    are database keys, small numbers: a lookup table is ten times as fast as sorting them."""
+    present = np.zeros(int(values.max(initial=0)) + 1, dtype=bool)
+    present[0] = True
+    present[values] = True
+    code = np.cumsum(present) - 1
+    return code[values], np.flatnonzero(present)
 
 
 def asset_labels(ids) -> dict[int, str]:

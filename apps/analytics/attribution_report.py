@@ -112,7 +112,11 @@ def report_from_paths(
 ) -> Report:
     states, keys = _states(extracted, dimension)
     credits = attribution.attribute(
-        extracted.paths, states, state_count=len(keys), half_life_days=half_life_days
+        extracted.paths,
+        states,
+        state_count=len(keys),
+        half_life_days=half_life_days,
+        shared=extracted.shared,
     )
     labels = _labels(dimension, keys)
     rows = []

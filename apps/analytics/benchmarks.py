@@ -44,7 +44,8 @@ WITH touch AS (
     FROM engagement_event e
     LEFT JOIN campaigns_campaign c ON c.utm_code <> '' AND c.utm_code = COALESCE(
         NULLIF(e.properties ->> 'utm_campaign', ''),
-        substring(e.url from '[?&]utm_campaign=([^&#]+)'))
+        NULLIF(split_part(split_part(split_part(replace(e.url, '?', '&'), '&utm_campaign=', 2),
+            '&', 1), '#', 1), ''))
     WHERE e.occurred_at >= %(touch_start)s AND e.occurred_at < %(end)s
         AND (e.asset_id IS NOT NULL OR e.properties ? 'utm_campaign'
              OR e.url LIKE '%%utm_campaign=%%')
