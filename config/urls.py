@@ -41,6 +41,8 @@ urlpatterns = [
     path("personas/", include("apps.personas.urls")),
     path("campaigns/", include("apps.campaigns.urls")),
     path("nurture/", include("apps.nurture.urls")),
+    # Short on purpose: every link of a tracked email goes through here.
+    path("t/", include("apps.nurture.tracking_urls")),
     path("signals/", include("apps.engagement.urls")),
     path("enablement/", include("apps.enablement.urls")),
     path("starter/", include("apps.starter.urls")),

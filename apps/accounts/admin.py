@@ -150,7 +150,7 @@ class ContactAdmin(ArchivableAdmin):
         "seniority",
         "consent",
     )
-    list_filter = ("buying_role", "seniority", "consent", "persona")
+    list_filter = ("buying_role", "seniority", "consent", "declines_tracking", "persona")
     search_fields = ("first_name", "last_name", "email", "account__name", "account__domain")
     autocomplete_fields = ("account", "persona")
     list_select_related = ("account", "persona")

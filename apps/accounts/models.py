@@ -162,6 +162,12 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         "seniority), 0–100.",
     )
     consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
+    declines_tracking = models.BooleanField(
+        default=False,
+        db_default=False,  # imports and bench worlds insert contacts in raw SQL
+        help_text="Declined email tracking: sequence emails to them carry no open pixel and no "
+        "tracked links.",
+    )
     time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
     buying_cycle_started_at = models.DateTimeField(
         null=True,

@@ -36,6 +36,7 @@ CONTACT_FIELDS = [
     "buying_role",
     "seniority",
     "consent",
+    "declines_tracking",
     "time_zone",
     "external_source",
     "external_id",

@@ -4,12 +4,19 @@ Every sequence email carries a signed one-click unsubscribe link, in its text an
 `List-Unsubscribe` / `List-Unsubscribe-Post` headers (RFC 8058), and a Message-ID made from the
 enrolment and the step, so a receiver can tell a resend from a new message.
 
+An email of a sequence that tracks opens or clicks (and to a contact who has not declined
+tracking) also has an HTML part made from its text: the same words, every web address in it a
+link through the signed click redirect, and the open pixel at the end (apps/nurture/tracking.py).
+The text part and the unsubscribe link are never rewritten.
+
 The dispatcher sends thousands a second, so a plain sequence email writes its MIME form itself
 (`SequenceEmail`): about ten times cheaper than the email package's build and flatten, which
 still makes anything out of the ordinary.
 """
 
+import html
 import re
+import secrets
 from email.message import Message
 from email.utils import formatdate
 from functools import cache
@@ -17,7 +24,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +32,7 @@ from django.urls import reverse
 from apps.accounts.models import Contact
 from apps.content.files import asset_file_share_path
 from apps.content.models import Asset
+from apps.nurture import tracking
 from apps.nurture.merge_fields import MergeTemplate
 from apps.pipeline.models import Opportunity, OpportunityStall
 from apps.users.models import User
@@ -67,21 +75,40 @@ def _signer() -> signing.Signer:
     return signing.Signer(salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_token(*, contact_id: int) -> str:
-    return _signer().sign(str(contact_id))
+def unsubscribe_token(
+    *, contact_id: int, enrollment_id: int | None = None, step_id: int | None = None
+) -> str:
+    """The contact's unsubscribe link; with the email's enrolment and step, the email it came in
+    (so the touch records the unsubscribe). Links signed for the contact alone still work."""
+    email = f".{enrollment_id}.{step_id}" if enrollment_id and step_id else ""
+    return _signer().sign(f"{contact_id}{email}")
 
 
-def unsubscribe_contact_id(token: str) -> int | None:
-    """The contact a link was signed for; None for a tampered or malformed link."""
+def unsubscribe_target(token: str) -> tuple[int, tuple[int, int] | None] | None:
+    """The contact a link was signed for and the email's (enrolment, step) when it names one;
+    None for a tampered or malformed link."""
     try:
         value = _signer().unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    ids = value.split(".")
+    if len(ids) not in (1, 3) or not all(i.isascii() and i.isdigit() for i in ids):
+        return None
+    contact_id, *email = map(int, ids)
+    return contact_id, (email[0], email[1]) if email else None
 
 
-def unsubscribe_url(*, contact_id: int) -> str:
-    return _unsubscribe_url_template().replace(_TOKEN, unsubscribe_token(contact_id=contact_id))
+def unsubscribe_contact_id(token: str) -> int | None:
+    """The contact a link was signed for; None for a tampered or malformed link."""
+    target = unsubscribe_target(token)
+    return target[0] if target else None
+
+
+def unsubscribe_url(
+    *, contact_id: int, enrollment_id: int | None = None, step_id: int | None = None
+) -> str:
+    token = unsubscribe_token(contact_id=contact_id, enrollment_id=enrollment_id, step_id=step_id)
+    return _unsubscribe_url_template().replace(_TOKEN, token)
 
 
 _TOKEN = "__token__"
@@ -107,14 +134,16 @@ def sequence_email(
     body: MergeTemplate,
     values: dict[str, str],
     reply_to: str = "",
+    track_opens: bool = False,
+    track_clicks: bool = False,
 ) -> EmailMessage:
-    """One step's email to one contact, with its unsubscribe link and headers."""
-    link = unsubscribe_url(contact_id=contact.pk)
-    text = (
-        f"{body.render(values)}\n\n--\n"
-        f"You receive this because of your conversations with us. Unsubscribe: {link}\n"
-    )
-    return SequenceEmail(
+    """One step's email to one contact, with its unsubscribe link and headers; with an HTML
+    part carrying the open pixel and tracked links when asked (the caller has checked the
+    contact's choice)."""
+    link = unsubscribe_url(contact_id=contact.pk, enrollment_id=enrollment_id, step_id=step_id)
+    said = body.render(values)
+    text = f"{said}\n\n--\n{_FOOTER} Unsubscribe: {link}\n"
+    email = SequenceEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -126,6 +155,59 @@ def sequence_email(
             "Message-ID": f"<nurture.{enrollment_id}.{step_id}@{_message_domain()}>",
         },
     )
+    if track_opens or track_clicks:
+        links = tracking.EmailLinks(
+            enrollment_id=enrollment_id, step_id=step_id, site=settings.SITE_URL
+        )
+        email.attach_alternative(
+            _html(
+                said,
+                link=links.click_url if track_clicks else None,
+                pixel=links.open_url() if track_opens else "",
+                unsubscribe=link,
+            ),
+            "text/html",
+        )
+    return email
+
+
+_FOOTER = "You receive this because of your conversations with us."
+# A web address in an email's text; the punctuation that ends a sentence is not part of it.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}"
+
+
+def _html(text: str, *, link, pixel: str, unsubscribe: str) -> str:
+    """The text as HTML, line for line, each web address a link (through `link` when given)."""
+    lines = [_linked(line, link) for line in _NEWLINE.split(text)]
+    image = (
+        f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" border="0">' if pixel else ""
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n<div>'
+        + "<br>\n".join(lines)
+        + '</div>\n<p style="color:#6c757d;font-size:12px">--<br>\n'
+        + f'{_FOOTER} <a href="{html.escape(unsubscribe)}">Unsubscribe</a></p>\n'
+        + f"{image}</body></html>\n"
+    )
+
+
+def _linked(line: str, link) -> str:
+    out, start = [], 0
+    for found in _WEB_ADDRESS.finditer(line):
+        address = found.group()
+        stripped = address.rstrip(_TRAILING)
+        if address.endswith(")") and stripped.count("(") > stripped.count(")"):
+            stripped += ")"  # a link to a page named with parentheses
+        end = found.start() + len(stripped)
+        href = link(stripped) if link else stripped
+        out += [
+            html.escape(line[start : found.start()]),
+            f'<a href="{html.escape(href)}">{html.escape(stripped)}</a>',
+        ]
+        start = end
+    out.append(html.escape(line[start:]))
+    return "".join(out)
 
 
 # A header value written as it is: printable ASCII on one line, within RFC 5322's 998 octets.
@@ -136,28 +218,32 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _LONGEST_LINE = 998
 
 
-class SequenceEmail(EmailMessage):
+class SequenceEmail(EmailMultiAlternatives):
     """An email whose MIME form is written directly when nothing in it needs encoding.
 
-    Plain means: a text/plain UTF-8 body with no line over 998 octets, no attachments or copies,
-    every header printable ASCII on one line. The message is then Django's own `message()`
-    (same headers in the same order, same values, same body, 7bit or 8bit, line ends the
-    sender's; a header over 78 characters folded at its spaces) at a tenth of the cost. Anything
-    else (a non-ASCII subject or address, a header with a line break, which Django refuses) goes
-    through `EmailMessage.message()`.
+    Plain means: a text/plain UTF-8 body (and at most one text/html alternative) with no line
+    over 998 octets, no attachments or copies, every header printable ASCII on one line. The
+    message is then Django's own `message()` (same headers in the same order, same values, same
+    parts, 7bit or 8bit, line ends the sender's; a header over 78 characters folded at its
+    spaces; a boundary of its own) at a tenth of the cost. Anything else (a non-ASCII subject or
+    address, a header with a line break, which Django refuses) goes through Django's
+    `message()`.
     """
 
     def message(self):
         return _flat_message(self) or super().message()
 
 
-def _flat_message(email: EmailMessage) -> "Message | None":
+def _flat_message(email: EmailMultiAlternatives) -> "Message | None":
+    alternatives = getattr(email, "alternatives", [])
     if (
         email.encoding
         or settings.DEFAULT_CHARSET.lower() != "utf-8"
         or email.content_subtype != "plain"
         or email.attachments
         or email.cc
+        or len(alternatives) > 1
+        or any(mimetype != "text/html" for _, mimetype in alternatives)
     ):
         return None
     extra = email.extra_headers
@@ -176,17 +262,38 @@ def _flat_message(email: EmailMessage) -> "Message | None":
     headers += [(k, v) for k, v in extra.items() if k.lower() not in {"from", "to", "reply-to"}]
     if not all(_PLAIN_HEADER.fullmatch(str(value)) for _, value in headers):
         return None
-    lines = _NEWLINE.split(email.body)
+    parts = [_flat_part(email.body, "plain")]
+    parts += [_flat_part(str(content), "html") for content, _ in alternatives]
+    if None in parts:
+        return None  # Django switches to quoted-printable
+    if not alternatives:
+        part_headers, body = parts[0]
+        return _FlatMessage([*part_headers, *headers], body)
+    boundary = f"=_waymark_{secrets.token_hex(12)}"
+    body = "".join(
+        f"--{boundary}\n" + "\n".join(f"{k}: {v}" for k, v in part_headers) + f"\n\n{text}\n"
+        for part_headers, text in parts
+    )
+    multipart = [
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ("MIME-Version", "1.0"),
+    ]
+    return _FlatMessage([*multipart, *headers], f"{body}--{boundary}--\n")
+
+
+def _flat_part(content: str, subtype: str) -> tuple[list[tuple[str, str]], str] | None:
+    """A text part's headers and its lines, or None when a line is too long to go as it is."""
+    lines = _NEWLINE.split(content)
     encoded = [line.encode() for line in lines]
     if any(len(line) > _LONGEST_LINE for line in encoded):
-        return None  # Django switches to quoted-printable
+        return None
     body_8bit = any(len(line) != len(text) for line, text in zip(encoded, lines, strict=True))
-    headers[:0] = [
-        ("Content-Type", 'text/plain; charset="utf-8"'),
+    headers = [
+        ("Content-Type", f'text/{subtype}; charset="utf-8"'),
         ("MIME-Version", "1.0"),
         ("Content-Transfer-Encoding", "8bit" if body_8bit else "7bit"),
     ]
-    return _FlatMessage(headers, "\n".join(lines))
+    return headers, "\n".join(lines)
 
 
 def _folded(name: str, value: str) -> str:

@@ -27,7 +27,16 @@ class _Styled:
 class SequenceForm(_Styled, forms.ModelForm):
     class Meta:
         model = Sequence
-        fields = ["name", "journey_stage", "buying_role", "persona", "campaign", "is_active"]
+        fields = [
+            "name",
+            "journey_stage",
+            "buying_role",
+            "persona",
+            "campaign",
+            "is_active",
+            "track_opens",
+            "track_clicks",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

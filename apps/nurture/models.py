@@ -48,6 +48,18 @@ class Sequence(TimeStampedModel, ArchivableModel):
         related_name="sequences",
         help_text="The campaign its touches count for in attribution; empty: none.",
     )
+    # Each email's opens and clicks come back as engagement events (apps/nurture/tracking.py);
+    # contacts who declined tracking get neither, whatever the sequence says.
+    track_opens = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="Emails carry a tracking pixel: opens count as signals.",
+    )
+    track_clicks = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="Links in emails go through a signed redirect: clicks count as signals.",
+    )
 
     history = audit_trail()
 
@@ -313,3 +325,43 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%Y-%m-%d})"
+
+
+class TrackingHit(models.Model):
+    """An open or click that a machine made, not the buyer: an image proxy fetching the pixel,
+    a link scanner following every link. Kept for the marketer to see, never a signal.
+
+    One row per email, kind, link and reason however often the machine came back.
+    """
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Open"
+        CLICK = "click", "Click"
+
+    class Reason(models.TextChoices):
+        PREFETCH = "prefetch", "Prefetch (HEAD request)"
+        SCANNER = "scanner", "Image proxy or link scanner"
+        TOO_SOON = "too_soon", "Seconds after sending"
+        BURST = "burst", "Several links at once"
+
+    touch = models.ForeignKey(Touch, on_delete=models.CASCADE, related_name="automated_hits")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    link = models.PositiveSmallIntegerField(
+        default=0, help_text="Which link of the email (from 0); 0 for an open."
+    )
+    url = models.URLField(max_length=500, blank=True)
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    user_agent = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["touch", "kind", "link", "reason"],
+                name="tracking_hit_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by a machine ({self.get_reason_display()})"

@@ -54,7 +54,16 @@ from apps.users.selectors import bound_to_own_records
 
 logger = logging.getLogger(__name__)
 
-SEQUENCE_FIELDS = ["name", "journey_stage", "buying_role", "persona", "is_active"]
+SEQUENCE_FIELDS = [
+    "name",
+    "journey_stage",
+    "buying_role",
+    "persona",
+    "campaign",
+    "is_active",
+    "track_opens",
+    "track_clicks",
+]
 STEP_FIELDS = [
     "position",
     "kind",
@@ -330,12 +339,23 @@ def record_archive_leaving_sequences(
 
 
 @transaction.atomic
-def contact_unsubscribe(*, contact: Contact, now: datetime | None = None) -> int:
-    """Opt the contact out and end every sequence they are in; returns how many ended."""
+def contact_unsubscribe(
+    *, contact: Contact, email: tuple[int, int] | None = None, now: datetime | None = None
+) -> int:
+    """Opt the contact out and end every sequence they are in; returns how many ended. `email`
+    (enrolment, step): the email whose link they followed, whose touch records it."""
+    now = now or timezone.now()
     if contact.consent != Contact.Consent.OPTED_OUT:
         contact_update(contact=contact, data={"consent": Contact.Consent.OPTED_OUT})
+    if email is not None:
+        Touch.objects.filter(
+            enrollment_id=email[0],
+            step_id=email[1],
+            enrollment__contact=contact,
+            unsubscribed_at__isnull=True,
+        ).update(unsubscribed_at=now)
     return Enrollment.objects.filter(contact=contact, status=Enrollment.Status.ACTIVE).update(
-        **_ended(ExitReason.UNSUBSCRIBED, now or timezone.now())
+        **_ended(ExitReason.UNSUBSCRIBED, now)
     )
 
 
@@ -639,6 +659,7 @@ class _Batch:
                 "stall",
                 "enrolled_by",
                 "next_step__asset",
+                "sequence",
             )
         )
         if not rows:
@@ -832,6 +853,7 @@ class _Batch:
         subject = fold_to_single_line(_compiled(step.subject).render(values))
         if step.kind != Step.Kind.EMAIL:
             return subject, None
+        tracked = not contact.declines_tracking
         return subject, sequence_email(
             enrollment_id=row.pk,
             step_id=step.pk,
@@ -840,6 +862,8 @@ class _Batch:
             body=_compiled(step.body),
             values=values,
             reply_to=owner.email if owner else "",
+            track_opens=tracked and row.sequence.track_opens,
+            track_clicks=tracked and row.sequence.track_clicks,
         )
 
     def _failure(self, row: Enrollment, owner: User | None, error: Exception) -> _Failed:

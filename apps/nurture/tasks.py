@@ -30,3 +30,23 @@ def send_stall_alerts() -> int:
     from apps.nurture.services import stall_alerts_send
 
     return stall_alerts_send()
+
+
+@shared_task(name="nurture.drain_tracking_hits")
+def drain_tracking_hits() -> int:
+    """Record the opens and clicks waiting in Redis as their emails fall due; goes on in a new
+    run when its time is up and some still wait."""
+    from apps.nurture.tracking import hits_drain
+
+    recorded, more = hits_drain()
+    if more:
+        drain_tracking_hits.delay()
+    return recorded
+
+
+@shared_task(name="nurture.record_tracking_hits")
+def record_tracking_hits(hits: list[str]) -> int:
+    """Hits handed over one by one where there is no Redis to wait in (`make run` alone)."""
+    from apps.nurture.tracking import Hit, hits_record
+
+    return hits_record(hits=[Hit.decode(hit) for hit in hits]).events

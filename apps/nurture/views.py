@@ -19,7 +19,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
 from apps.nurture import selectors, services
-from apps.nurture.emails import unsubscribe_contact_id
+from apps.nurture.emails import unsubscribe_target
 from apps.nurture.filters import EnrollmentFilter, SequenceFilter
 from apps.nurture.forms import BulkEnrolForm, EnrolForm, PreviewForm, SequenceForm, StepForm
 from apps.nurture.models import Enrollment, Sequence, Step, Touch
@@ -399,12 +399,12 @@ def task_complete(request: HttpRequest, touch_id: int) -> HttpResponse:
 @csrf_exempt  # The signed token is the authority; mail clients post RFC 8058 one-click bodies.
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """Ask (GET) or unsubscribe (POST); a bad link gets one answer, whoever it named."""
-    contact_id = unsubscribe_contact_id(token)
+    contact_id, email = unsubscribe_target(token) or (None, None)
     contact = Contact.objects.filter(pk=contact_id).first() if contact_id else None
     if contact is None:
         return render(request, "nurture/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        services.contact_unsubscribe(contact=contact)
+        services.contact_unsubscribe(contact=contact, email=email)
         return render(request, "nurture/unsubscribe.html", {"done": True})
     if request.method != "GET":
         raise Http404

@@ -24,6 +24,7 @@ CONTACT_FIELDS = (
     "persona__name",
     "buying_role",
     "consent",
+    "declines_tracking",
     "time_zone",
     "external_source",
     "external_id",

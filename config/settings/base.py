@@ -187,6 +187,11 @@ NURTURE_EMAIL_CONFIG = (
     env.email_url("NURTURE_EMAIL_URL") if env("NURTURE_EMAIL_URL", default="") else {}
 )
 
+# Email tracking (apps/nurture/tracking.py): a pixel or tracked link counts for this many days
+# after sending; hits wait in Redis until judged (unset: the broker's, when it is Redis).
+NURTURE_TRACKING_MAX_AGE_DAYS = env.int("NURTURE_TRACKING_MAX_AGE_DAYS", default=365)
+NURTURE_TRACKING_REDIS_URL = env("NURTURE_TRACKING_REDIS_URL", default="")
+
 # Imports (apps/imports): the largest file taken, and from how many rows a commit runs on a
 # Celery worker rather than in the request.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
@@ -299,6 +304,8 @@ CELERY_TASK_ROUTES = {
     "engagement.*": {"queue": "scoring"},
     "fit.*": {"queue": "scoring"},
     "nurture.dispatch_due_steps": {"queue": "dispatch"},
+    "nurture.drain_tracking_hits": {"queue": "ingestion"},
+    "nurture.record_tracking_hits": {"queue": "ingestion"},
     # Anything else (sweeps, reminders, alerts, snapshots) is housekeeping, the default queue.
 }
 # On Redis an unacknowledged task (its worker lost with the machine) goes back to its queue after
@@ -324,6 +331,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Due steps wait as database rows, never as broker ETAs; a run claims them in batches.
     "nurture-dispatch": {
         "task": "nurture.dispatch_due_steps",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Opens and clicks waiting to be judged: each hit starts a drain when none is waiting; this
+    # one catches what a lost drain left (its taken batch comes back after a while).
+    "nurture-drain-tracking-hits": {
+        "task": "nurture.drain_tracking_hits",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

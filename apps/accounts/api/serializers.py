@@ -74,6 +74,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "person_fit",
             "fit",
             "consent",
+            "declines_tracking",
             "time_zone",
             "created_at",
             "updated_at",

@@ -28,6 +28,8 @@ class SequenceSerializer(serializers.ModelSerializer):
             "persona",
             "campaign",
             "is_active",
+            "track_opens",
+            "track_clicks",
             "created_at",
             "updated_at",
         ]

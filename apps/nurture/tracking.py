@@ -1,0 +1,545 @@
+"""Opens and clicks of sequence emails, back as buyer signals.
+
+*Links.* An email that tracks carries a 1×1 image, `/t/o/<token>.gif`, and in its HTML part
+every web address of its text goes through `/t/c/<token>/?u=<address>`. A token signs the email
+(enrolment and step), for a click which of its links (numbered from 0) and the address, with
+the time it was signed (django.core.signing, salted). A tampered token records nothing: the
+pixel still answers with its image, a click gets a short page that goes nowhere; only a signed
+address is ever redirected to. A token older than `NURTURE_TRACKING_MAX_AGE_DAYS` still
+redirects to its address and records nothing.
+
+*Hits.* The endpoints answer at once: a hit is appended in Redis to its email's list and the
+email becomes due for judgement `QUIET_SECONDS` after its latest hit, so that a scanner's burst
+is judged whole. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
+beat also runs one every minute); it takes the due emails' hits in batches and records each
+batch in one transaction. A batch taken by a drain that dies is taken again after
+`TAKEN_LEASE_SECONDS`: recording is idempotent.
+
+*Judgement.* A hit is a machine's, never buyer intent, when it is a HEAD request (a prefetch);
+when its User-Agent is an image proxy that fetches every image as mail arrives (Apple Mail
+Privacy Protection's bare `Mozilla/5.0`, Yahoo's), a mail-security link scanner (Barracuda,
+Mimecast, Proofpoint, Safe Links…), a bot or a script, or is empty; when it comes within
+`TOO_SOON` of sending; or when `BURST_LINKS` distinct links of the email were hit within
+`BURST_SECONDS` (every hit of the email in that window is flagged). Gmail's GoogleImageProxy
+fetches the image when the reader opens the message: its opens count.
+
+*Recording.* The buyer's hits become `email_open` / `email_click` events of the contact
+(source `email`) through `apps.engagement`'s ingestion, as any other signal: scores, stages,
+stalls and attribution see them. Their properties name the touch, enrolment, step, sequence
+and campaign, with the campaign's UTM code as `utm_campaign` (and `utm_medium` `email`), which
+is how attribution credits a touch to a campaign. One event per email for its opens and one
+per link for its clicks (deterministic ids: a repeat is a duplicate); the touch keeps the first
+open and the first click (a click also counts as an open: the images were blocked). Machines'
+hits are kept as `TrackingHit` rows, once per email, link and reason, and are no event. Hits of
+a contact who has since declined tracking, or of a touch that is gone, are dropped.
+"""
+
+import base64
+import json
+import logging
+import re
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from urllib.parse import quote
+
+import redis
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.engagement.models import EventKind, EventSource
+from apps.nurture.models import Step, Touch, TrackingHit
+
+logger = logging.getLogger(__name__)
+
+SALT = "nurture.tracking"
+# A transparent 1×1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+QUIET_SECONDS = 5.0
+BURST_LINKS = 3
+BURST_SECONDS = 5.0
+TOO_SOON = timedelta(seconds=10)
+# Emails a drain takes from Redis at a time (each with its few hits).
+BATCH_EMAILS = 2_000
+TAKEN_LEASE_SECONDS = 600
+MAX_URL = 500  # what an event's URL holds; a longer address is redirected to, not stored
+
+_MACHINE_AGENT = re.compile(
+    r"^(mozilla/5\.0)?$|bot\b|crawl|spider|scan|preview|headless|phantomjs|yahoomailproxy"
+    r"|barracuda|mimecast|proofpoint|urldefense|safelinks|forcepoint|sophos|trend ?micro"
+    r"|symantec|messagelabs|ironport|fireeye|zscaler|python|curl|wget|go-http-client|java/"
+    r"|okhttp|libwww|httpclient",
+    re.IGNORECASE,
+)
+
+
+# -- tokens and links ---------------------------------------------------------------------------
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SALT, sep=".")
+
+
+def _max_age() -> timedelta:
+    return timedelta(days=settings.NURTURE_TRACKING_MAX_AGE_DAYS)
+
+
+@cache
+def _path_templates() -> tuple[str, str]:
+    """The pixel and click paths around a placeholder token, reversed once."""
+    return (
+        reverse("tracking:open", args=["__token__"]),
+        reverse("tracking:click", args=["__token__"]),
+    )
+
+
+class EmailLinks:
+    """The pixel and tracked links of one email."""
+
+    def __init__(self, *, enrollment_id: int, step_id: int, site: str):
+        self.email = f"{enrollment_id}.{step_id}"
+        self.site = site.rstrip("/")
+        self.links: dict[str, int] = {}
+
+    def open_url(self) -> str:
+        token = _signer().sign(self.email)
+        return self.site + _path_templates()[0].replace("__token__", token)
+
+    def click_url(self, address: str) -> str:
+        """The tracked link to `address`; the same address twice is the same link."""
+        link = self.links.setdefault(address, len(self.links))
+        value = f"{self.email}.{link} {address}"
+        stamp = _signer().sign(value)[len(value) + 1 :]
+        path = _path_templates()[1].replace("__token__", f"{self.email}.{link}.{stamp}")
+        return f"{self.site}{path}?u={quote(address, safe='')}"
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a pixel or click token names; `current` is False once it is too old to count."""
+
+    enrollment_id: int
+    step_id: int
+    link: int
+    current: bool
+
+
+def _ids(parts: list[str]) -> list[int] | None:
+    if all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
+        return [int(p) for p in parts]
+    return None
+
+
+def _check(signed_value: str) -> bool | None:
+    """True for an authentic, current signature, False for an authentic expired one."""
+    try:
+        _signer().unsign(signed_value, max_age=_max_age())
+    except signing.SignatureExpired:
+        return False
+    except signing.BadSignature:
+        return None
+    return True
+
+
+def open_signed(token: str) -> Signed | None:
+    """The email a pixel token was signed for; None when it was not."""
+    parts = token.split(".")
+    ids = _ids(parts[:2]) if len(parts) == 4 else None
+    current = _check(token) if ids else None
+    return None if current is None else Signed(ids[0], ids[1], 0, current)
+
+
+def click_signed(token: str, address: str) -> Signed | None:
+    """The email and link a click token was signed for with this address; None when it was not
+    (a changed address, a forged token): such a click goes nowhere."""
+    parts = token.split(".")
+    ids = _ids(parts[:3]) if len(parts) == 5 else None
+    if not ids or not web_address(address):
+        return None
+    enrollment_id, step_id, link = ids
+    current = _check(f"{enrollment_id}.{step_id}.{link} {address}.{parts[3]}.{parts[4]}")
+    return None if current is None else Signed(enrollment_id, step_id, link, current)
+
+
+def web_address(address: str) -> bool:
+    return address.startswith(("http://", "https://")) and not any(c.isspace() for c in address)
+
+
+# -- hits and their queue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # TrackingHit.Kind
+    enrollment_id: int
+    step_id: int
+    link: int
+    url: str
+    at: float  # Unix time
+    head: bool
+    user_agent: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.enrollment_id}.{self.step_id}"
+
+    def encode(self) -> str:
+        return json.dumps(
+            [
+                *(self.kind, self.enrollment_id, self.step_id, self.link, self.url, self.at),
+                *(self.head, self.user_agent),
+            ],
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, raw: str | bytes) -> "Hit":
+        return cls(*json.loads(raw))
+
+
+def hit_from_request(
+    signed: Signed, *, kind: str, url: str = "", method: str, user_agent: str
+) -> Hit:
+    return Hit(
+        kind=kind,
+        enrollment_id=signed.enrollment_id,
+        step_id=signed.step_id,
+        link=signed.link,
+        url=url,
+        at=time.time(),
+        head=method == "HEAD",
+        user_agent=user_agent[:300],
+    )
+
+
+_PREFIX = "waymark:tracking:"
+_DUE = _PREFIX + "due"  # sorted set: email → when it is due for judgement
+_TAKEN = _PREFIX + "taken"  # sorted set: a taken batch's key → when it was taken
+_HITS = _PREFIX + "hits:"  # list per email
+
+# Append a hit and make its email due `QUIET_SECONDS` after it; 1 when nothing was waiting.
+_PUSH = """
+redis.call('RPUSH', KEYS[2], ARGV[1])
+local idle = redis.call('ZCARD', KEYS[1]) == 0
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[3])
+if idle then return 1 end
+return 0
+"""
+# Take a batch: a stale taken batch again if there is one, else the due emails' hits, moved
+# to a batch key of their own until `done`.
+_TAKE = """
+local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4], 'LIMIT', 0, 1)
+if #stale > 0 then
+  redis.call('ZADD', KEYS[2], ARGV[1], stale[1])
+  return {stale[1], redis.call('LRANGE', stale[1], 0, -1)}
+end
+local emails = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local hits = {}
+for _, email in ipairs(emails) do
+  local key = ARGV[3] .. email
+  for _, hit in ipairs(redis.call('LRANGE', key, 0, -1)) do hits[#hits + 1] = hit end
+  redis.call('DEL', key)
+  redis.call('ZREM', KEYS[1], email)
+end
+if #hits == 0 then return {KEYS[3], {}} end
+for i = 1, #hits, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(hits, i, math.min(i + 999, #hits)))
+end
+redis.call('ZADD', KEYS[2], ARGV[1], KEYS[3])
+return {KEYS[3], hits}
+"""
+
+
+def queue_url() -> str:
+    """Where hits wait: `NURTURE_TRACKING_REDIS_URL`, else the broker when it is Redis; empty
+    without Redis (`make run` on its own), where each hit goes to a worker as a task."""
+    if settings.NURTURE_TRACKING_REDIS_URL:
+        return settings.NURTURE_TRACKING_REDIS_URL
+    broker = settings.CELERY_BROKER_URL
+    return broker if broker.startswith(("redis://", "rediss://", "unix://")) else ""
+
+
+class HitQueue:
+    def __init__(self, url: str):
+        self.redis = redis.Redis.from_url(url)
+        self._push = self.redis.register_script(_PUSH)
+        self._take = self.redis.register_script(_TAKE)
+
+    def push(self, hit: Hit) -> bool:
+        """Append the hit; True when nothing was waiting (a drain should start)."""
+        due = hit.at + QUIET_SECONDS
+        return bool(self._push(keys=[_DUE, _HITS + hit.email], args=[hit.encode(), due, hit.email]))
+
+    def take(self, *, limit: int = BATCH_EMAILS, now: float | None = None) -> tuple[str, list]:
+        now = time.time() if now is None else now
+        key = f"{_PREFIX}batch:{uuid.uuid4().hex}"
+        args = [now, limit, _HITS, now - TAKEN_LEASE_SECONDS]
+        taken, raw = self._take(keys=[_DUE, _TAKEN, key], args=args)
+        return taken.decode(), raw
+
+    def done(self, key: str) -> None:
+        self.redis.pipeline().delete(key).zrem(_TAKEN, key).execute()
+
+    def due_in(self, *, now: float | None = None) -> float | None:
+        """Seconds until the next email is due (0 or less: now); None when nothing waits."""
+        first = self.redis.zrange(_DUE, 0, 0, withscores=True)
+        if not first:
+            return None
+        return first[0][1] - (time.time() if now is None else now)
+
+    def clear(self) -> None:
+        """Forget every waiting hit (tests, benches)."""
+        keys = list(self.redis.scan_iter(match=_PREFIX + "*", count=1000))
+        if keys:
+            self.redis.delete(*keys)
+
+
+@cache
+def _queue(url: str) -> HitQueue:
+    return HitQueue(url)
+
+
+def hit_queue() -> HitQueue | None:
+    url = queue_url()
+    return _queue(url) if url else None
+
+
+def hit_enqueue(hit: Hit) -> None:
+    """Hand the hit over for judgement without waiting for it; a broken queue loses the hit,
+    never the answer (the pixel, the redirect)."""
+    from apps.nurture.tasks import drain_tracking_hits, record_tracking_hits
+
+    try:
+        queue = hit_queue()
+        if queue is None:
+            record_tracking_hits.delay(hits=[hit.encode()])
+        elif queue.push(hit):
+            drain_tracking_hits.delay()
+    except Exception:  # Redis or the broker down: the reader still gets their page
+        logger.exception("Tracking hit lost: %s", hit)
+
+
+# -- judging and recording ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Touch:
+    pk: int
+    sent_at: datetime
+    contact_id: int
+    declined: bool
+    sequence_id: int
+    campaign_id: int | None
+    utm_code: str | None
+
+
+def _touches(hits: list[Hit]) -> dict[str, _Touch]:
+    emails = {hit.email for hit in hits}
+    rows = Touch.objects.filter(
+        enrollment_id__in={hit.enrollment_id for hit in hits}, kind=Step.Kind.EMAIL
+    ).values_list(
+        "pk",
+        "enrollment_id",
+        "step_id",
+        "sent_at",
+        "enrollment__contact_id",
+        "enrollment__contact__declines_tracking",
+        "enrollment__sequence_id",
+        "enrollment__sequence__campaign_id",
+        "enrollment__sequence__campaign__utm_code",
+    )
+    found = {}
+    for pk, enrollment_id, step_id, *facts in rows:
+        if (email := f"{enrollment_id}.{step_id}") in emails:
+            found[email] = _Touch(pk, *facts)
+    return found
+
+
+def machine_agent(user_agent: str) -> bool:
+    return bool(_MACHINE_AGENT.search(user_agent.strip()))
+
+
+def _in_bursts(hits: list[Hit]) -> set[Hit]:
+    """The hits of one email near a burst: `BURST_LINKS` distinct links clicked within
+    `BURST_SECONDS`; the scanner's fetch of the pixel next to it goes with it."""
+    clicks = sorted((h for h in hits if h.kind == TrackingHit.Kind.CLICK), key=lambda h: h.at)
+    flagged: set[Hit] = set()
+    for first in clicks:
+        window = [h for h in clicks if first.at <= h.at <= first.at + BURST_SECONDS]
+        if len({h.link for h in window}) >= BURST_LINKS:
+            start, end = first.at - BURST_SECONDS, window[-1].at + BURST_SECONDS
+            flagged |= {h for h in hits if start <= h.at <= end}
+    return flagged
+
+
+def judge(hit: Hit, touch: _Touch, bursts: set[Hit]) -> str:
+    """Why the hit is a machine's (a `TrackingHit.Reason`), or "" when it is the buyer's."""
+    if hit.head:
+        return TrackingHit.Reason.PREFETCH
+    if machine_agent(hit.user_agent):
+        return TrackingHit.Reason.SCANNER
+    if datetime.fromtimestamp(hit.at, tz=UTC) - touch.sent_at < TOO_SOON:
+        return TrackingHit.Reason.TOO_SOON
+    if hit in bursts:
+        return TrackingHit.Reason.BURST
+    return ""
+
+
+@dataclass
+class RecordResult:
+    events: int = 0  # new events stored
+    repeats: int = 0  # buyer hits already stored as events (a second open, the same link)
+    automated: int = 0  # machines' hits
+    dropped: int = 0  # touch gone, or the contact declined tracking since
+
+
+def hits_record(*, hits: Iterable[Hit], now: datetime | None = None) -> RecordResult:
+    """Judge a batch of hits and record it in one transaction (see the module's docstring)."""
+    from apps.engagement.services import events_ingest
+
+    hits = list(hits)
+    now = now or timezone.now()
+    touches = _touches(hits)
+    by_email: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        by_email[hit.email].append(hit)
+    result = RecordResult()
+    events: dict[str, dict] = {}
+    firsts: dict[int, list[float | None]] = {}  # touch → [first open, first click]
+    machines: list[TrackingHit] = []
+    for email, its in by_email.items():
+        touch = touches.get(email)
+        if touch is None or touch.declined:
+            result.dropped += len(its)
+            continue
+        bursts = _in_bursts(its)
+        for hit in sorted(its, key=lambda h: h.at):
+            reason = judge(hit, touch, bursts)
+            if reason:
+                machines.append(_machine_hit(hit, touch, reason))
+                continue
+            first = firsts.setdefault(touch.pk, [None, None])
+            first[0] = min(first[0] or hit.at, hit.at)
+            if hit.kind == TrackingHit.Kind.CLICK:
+                first[1] = min(first[1] or hit.at, hit.at)
+            event = _event(hit, touch)
+            if event["id"] in events:
+                result.repeats += 1
+            else:
+                events[event["id"]] = event
+    with transaction.atomic():
+        if events:
+            report = events_ingest(
+                items=enumerate(events.values(), start=1), source=EventSource.EMAIL, at=now
+            )
+            if report.errors:
+                logger.warning("Tracking events refused: %s", report.errors[:5])
+            result.events = report.accepted
+            result.repeats += report.duplicates
+        _touch_firsts(firsts)
+        TrackingHit.objects.bulk_create(machines, ignore_conflicts=True)
+    result.automated = len(machines)
+    return result
+
+
+def _event(hit: Hit, touch: _Touch) -> dict:
+    click = hit.kind == TrackingHit.Kind.CLICK
+    properties = {
+        "touch": touch.pk,
+        "enrollment": hit.enrollment_id,
+        "step": hit.step_id,
+        "sequence": touch.sequence_id,
+        "utm_medium": "email",
+    }
+    if touch.campaign_id:
+        properties["campaign"] = touch.campaign_id
+    if touch.utm_code:
+        properties["utm_campaign"] = touch.utm_code
+    if click:
+        properties["link"] = hit.link
+    return {
+        "id": f"nurture.{hit.kind}.{hit.email}" + (f".{hit.link}" if click else ""),
+        "kind": EventKind.EMAIL_CLICK if click else EventKind.EMAIL_OPEN,
+        "occurred_at": datetime.fromtimestamp(hit.at, tz=UTC).isoformat(),
+        "contact": touch.contact_id,
+        "url": hit.url if click and len(hit.url) <= MAX_URL else "",
+        "properties": properties,
+    }
+
+
+def _machine_hit(hit: Hit, touch: _Touch, reason: str) -> TrackingHit:
+    return TrackingHit(
+        touch_id=touch.pk,
+        kind=hit.kind,
+        link=hit.link,
+        url=hit.url[:MAX_URL],
+        reason=reason,
+        user_agent=hit.user_agent,
+        at=datetime.fromtimestamp(hit.at, tz=UTC),
+    )
+
+
+def _touch_firsts(firsts: dict[int, list[float | None]]) -> None:
+    """Each touch's first open and click, kept when earlier than what it has: one statement."""
+    if not firsts:
+        return
+    stamp = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
+    adapt = connection.ops.adapt_datetimefield_value
+    values, params = [], []
+    for pk, (opened, clicked) in firsts.items():
+        values.append(f"(%s, {stamp}, {stamp})")
+        params += [pk, *(adapt(_moment(t)) for t in (opened, clicked))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Touch._meta.db_table} SET
+                    opened_at = CASE WHEN opened_at IS NULL OR opened_at > v.column2
+                                     THEN v.column2 ELSE opened_at END,
+                    clicked_at = CASE WHEN v.column3 IS NOT NULL
+                                       AND (clicked_at IS NULL OR clicked_at > v.column3)
+                                      THEN v.column3 ELSE clicked_at END
+                FROM (VALUES {", ".join(values)}) AS v
+                WHERE {Touch._meta.db_table}.id = v.column1""",
+            params,
+        )
+
+
+def _moment(at: float | None) -> datetime | None:
+    return None if at is None else datetime.fromtimestamp(at, tz=UTC)
+
+
+def hits_drain(
+    *, time_budget: float = 50.0, sleep: Callable[[float], None] = time.sleep
+) -> tuple[int, bool]:
+    """Record the waiting hits batch after batch as their emails fall due, until none waits or
+    `time_budget` seconds passed; returns how many were recorded and whether some still wait."""
+    queue = hit_queue()
+    if queue is None:
+        return 0, False
+    started, recorded = time.monotonic(), 0
+    while (left := time_budget - (time.monotonic() - started)) > 0:
+        key, raw = queue.take()
+        if raw:
+            hits_record(hits=_decoded(raw))
+            queue.done(key)
+            recorded += len(raw)
+            continue
+        due_in = queue.due_in()
+        if due_in is None:
+            return recorded, False
+        sleep(min(max(due_in, 0.05), left))
+    return recorded, queue.due_in() is not None
+
+
+def _decoded(raw: list[bytes]) -> Iterable[Hit]:
+    for item in raw:
+        try:
+            yield Hit.decode(item)
+        except (ValueError, TypeError):
+            logger.warning("Unreadable tracking hit dropped: %r", item[:200])

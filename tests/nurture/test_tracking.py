@@ -1,0 +1,346 @@
+"""Opens and clicks of sequence emails come back as engagement events (apps/nurture/tracking.py):
+the pixel and tracked links in the email, their signatures, the hits waiting in Redis, machines
+told from buyers, and the events, touches and flagged hits they leave."""
+
+import datetime
+import re
+import time
+from email import message_from_bytes
+from html import unescape
+from urllib.parse import unquote
+
+import pytest
+from django.core import mail
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from apps.engagement.models import Event, EventKind, RecomputeRequest
+from apps.nurture import tracking
+from apps.nurture.models import Enrollment, Touch, TrackingHit
+from apps.nurture.services import due_steps_dispatch, stall_sweep
+from tests.factories import CampaignFactory
+from tests.nurture.conftest import NOW
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+BODY = (
+    "Hello {{ contact.first_name }}, read {{ asset.url }}.\n"
+    "Prices: https://waymark.example/pricing?plan=team&seats=5, or see "
+    "(https://waymark.example/case-study) and https://waymark.example/demo"
+)
+
+
+@pytest.fixture
+def hits(monkeypatch):
+    """The Redis queue, empty, with emails due at once; drains started are counted."""
+    queue = tracking.hit_queue()
+    queue.clear()
+    monkeypatch.setattr(tracking, "QUIET_SECONDS", 0.0)
+    started: list[bool] = []
+    monkeypatch.setattr(
+        "apps.nurture.tasks.drain_tracking_hits.delay", lambda: started.append(True)
+    )
+    yield started
+    queue.clear()
+
+
+@pytest.fixture
+def sent(world):
+    """Chloe's first email, sent an hour ago from a sequence of a campaign with a UTM code."""
+    world.generic.campaign = CampaignFactory(utm_code="q3-shortlist")
+    world.generic.save()
+    world.generic.steps.filter(position=1).update(body=BODY)
+    world.deal(entered_days_ago=40)
+    stall_sweep(now=NOW)
+    due_steps_dispatch(now=NOW)
+    touch = Touch.objects.get(enrollment__contact=world.champion)
+    Touch.objects.filter(pk=touch.pk).update(sent_at=timezone.now() - datetime.timedelta(hours=1))
+    touch.refresh_from_db()
+    message = next(m for m in mail.outbox if m.to == [world.champion.email])
+    return touch, message
+
+
+def _html(message) -> str:
+    (content, mimetype) = message.alternatives[0]
+    assert mimetype == "text/html"
+    return content
+
+
+def _links(message) -> tuple[str, list[str]]:
+    """The pixel's path and the tracked links' paths (with their query) of an email."""
+    html = _html(message)
+    pixel = re.search(r'<img src="http://[^/]+(/t/o/[^"]+)"', html).group(1)
+    clicks = [unescape(path) for path in re.findall(r'href="http://[^/]+(/t/c/[^"]+)"', html)]
+    return pixel, clicks
+
+
+def _drain() -> int:
+    recorded, more = tracking.hits_drain(time_budget=5, sleep=lambda seconds: None)
+    assert not more
+    return recorded
+
+
+def test_a_tracked_email_has_an_html_part_with_the_pixel_and_every_link_tracked(world, sent):
+    _, message = sent
+
+    assert message.body.startswith(
+        "Hello Chloe, read https://content.example/1.\n"
+        "Prices: https://waymark.example/pricing?plan=team&seats=5, or see"
+    )
+    assert "/t/" not in message.body  # the text part is left as written
+    html = _html(message)
+    pixel, clicks = _links(message)
+    assert pixel.endswith(".gif") and len(clicks) == 4
+    targets = [re.search(r"[?&]u=([^&]+)", link).group(1) for link in clicks]
+    assert [unquote(t) for t in targets] == [
+        "https://content.example/1",
+        "https://waymark.example/pricing?plan=team&seats=5",
+        "https://waymark.example/case-study",
+        "https://waymark.example/demo",
+    ]
+    assert ">https://waymark.example/pricing?plan=team&amp;seats=5</a>, or see (" in html
+    # The unsubscribe link is the same in both parts, untracked, and names the email.
+    unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert f'href="{unsubscribe}"' in html and unsubscribe in message.body
+    parsed = message_from_bytes(message.message().as_bytes())
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in parsed.get_payload()] == [
+        "text/plain",
+        "text/html",
+    ]
+    assert parsed.get_payload(1).get_payload(decode=True).decode() == html
+
+
+@pytest.mark.parametrize("change", ["sequence tracks nothing", "contact declined tracking"])
+def test_no_pixel_and_no_tracked_link_when_the_sequence_or_the_contact_says_no(world, change):
+    if change == "contact declined tracking":
+        world.champion.declines_tracking = True
+        world.champion.save()
+    else:
+        world.generic.track_opens = world.generic.track_clicks = False
+        world.generic.save()
+    world.deal(entered_days_ago=40)
+    stall_sweep(now=NOW)
+    due_steps_dispatch(now=NOW)
+
+    message = next(m for m in mail.outbox if m.to == [world.champion.email])
+    assert not message.alternatives
+    assert message.message().get_content_type() == "text/plain"
+    other = next(m for m in mail.outbox if m.to == [world.buyer.email])
+    assert other.alternatives  # the economic buyer's sequence and choice are untouched
+
+
+def test_pixel_and_click_create_one_event_each_deduplicated(world, sent, hits):
+    touch, message = sent
+    pixel, clicks = _links(message)
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+
+    opened = reader.get(pixel)
+    clicked = reader.get(clicks[1])
+
+    assert opened.status_code == 200 and opened["Content-Type"] == "image/gif"
+    assert opened.content == tracking.PIXEL and "no-store" in opened["Cache-Control"]
+    assert clicked.status_code == 302
+    assert clicked["Location"] == "https://waymark.example/pricing?plan=team&seats=5"
+    assert hits == [True]  # the first hit while nothing waited started a drain
+    assert not Event.objects.exists()  # nothing written while the reader waited
+
+    _drain()
+    for _ in range(2):  # a second look, a second click on the same link
+        reader.get(pixel)
+        reader.get(clicks[1])
+    _drain()
+
+    events = Event.objects.order_by("kind")
+    assert [(e.kind, e.source, e.contact_id) for e in events] == [
+        (EventKind.EMAIL_CLICK, "email", world.champion.pk),
+        (EventKind.EMAIL_OPEN, "email", world.champion.pk),
+    ]
+    click = events[0]
+    assert click.url == "https://waymark.example/pricing?plan=team&seats=5"
+    assert click.properties == {
+        "touch": touch.pk,
+        "enrollment": touch.enrollment_id,
+        "step": touch.step_id,
+        "sequence": world.generic.pk,
+        "campaign": world.generic.campaign_id,
+        "utm_campaign": "q3-shortlist",
+        "utm_medium": "email",
+        "link": 1,
+    }
+    touch.refresh_from_db()
+    assert touch.opened_at == events[1].occurred_at and touch.clicked_at == click.occurred_at
+    assert RecomputeRequest.objects.filter(account=world.account).exists()  # rescored
+    assert not TrackingHit.objects.exists()
+
+
+def test_a_click_without_an_open_counts_as_one_and_other_links_count_apart(world, sent, hits):
+    touch, message = sent
+    _, clicks = _links(message)
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+
+    reader.get(clicks[0])
+    _drain()
+    reader.get(clicks[3])
+    _drain()
+
+    assert Event.objects.filter(kind=EventKind.EMAIL_CLICK).count() == 2
+    assert not Event.objects.filter(kind=EventKind.EMAIL_OPEN).exists()
+    touch.refresh_from_db()
+    first = Event.objects.order_by("occurred_at").first().occurred_at
+    assert touch.opened_at == touch.clicked_at == first  # images blocked, yet it was read
+
+
+def test_a_scanner_like_burst_is_flagged_and_counts_for_nothing(world, sent, hits):
+    touch, message = sent
+    pixel, clicks = _links(message)
+    scanner = Client(HTTP_USER_AGENT=BROWSER)  # looks like a browser: caught by its pace
+
+    scanner.get(pixel)
+    for link in clicks:
+        assert scanner.get(link).status_code == 302  # every link still answers
+    _drain()
+
+    assert not Event.objects.exists()
+    touch.refresh_from_db()
+    assert touch.opened_at is None and touch.clicked_at is None
+    flagged = TrackingHit.objects.filter(touch=touch)
+    assert set(flagged.values_list("kind", "link", "reason")) == {
+        ("open", 0, "burst"),
+        *(("click", n, "burst") for n in range(4)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("agent", "method", "reason"),
+    [
+        ("Mozilla/5.0", "get", "scanner"),  # Apple Mail Privacy Protection's prefetch
+        ("Mozilla/5.0 (compatible; Barracuda Sentinel)", "get", "scanner"),
+        ("", "get", "scanner"),
+        (BROWSER, "head", "prefetch"),
+    ],
+)
+def test_machines_are_told_by_their_agent_or_method(world, sent, hits, agent, method, reason):
+    touch, message = sent
+    pixel, _ = _links(message)
+
+    getattr(Client(HTTP_USER_AGENT=agent), method)(pixel)
+    _drain()
+
+    assert not Event.objects.exists()
+    assert TrackingHit.objects.get(touch=touch).reason == reason
+
+
+def test_an_open_seconds_after_sending_is_a_machine_and_gmail_proxy_opens_count(world, sent, hits):
+    touch, message = sent
+    pixel, _ = _links(message)
+    Touch.objects.filter(pk=touch.pk).update(sent_at=timezone.now())
+
+    Client(HTTP_USER_AGENT="Mozilla/5.0 (via ggpht.com GoogleImageProxy)").get(pixel)
+    _drain()
+    assert TrackingHit.objects.get(touch=touch).reason == "too_soon"
+
+    Touch.objects.filter(pk=touch.pk).update(sent_at=timezone.now() - datetime.timedelta(hours=2))
+    Client(HTTP_USER_AGENT="Mozilla/5.0 (via ggpht.com GoogleImageProxy)").get(pixel)
+    _drain()
+    assert Event.objects.get().kind == EventKind.EMAIL_OPEN
+
+
+def _tampered(token: str) -> str:
+    return token[:-2] + ("aa" if not token.endswith("aa") else "bb")
+
+
+def test_tampered_signatures_record_nothing_and_redirect_nowhere(world, sent, hits):
+    _, message = sent
+    pixel, clicks = _links(message)
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+    path, query = clicks[1].split("?")
+    elsewhere = "u=https%3A%2F%2Fevil.example%2F"
+    other_email = re.sub(r"/t/c/(\d+)\.", lambda m: f"/t/c/{int(m.group(1)) + 1}.", path)
+
+    image = reader.get(_tampered(pixel.removesuffix(".gif")) + ".gif")
+    answers = [
+        reader.get(f"{_tampered(path.rstrip('/'))}/?{query}"),  # a forged signature
+        reader.get(f"{path}?{elsewhere}"),  # the signed link, sent elsewhere
+        reader.get(f"{other_email}?{query}"),  # another email's numbers
+        reader.get(f"{path}"),  # no address at all
+        reader.get("/t/c/1.2.3/?u=https%3A%2F%2Fevil.example%2F"),
+    ]
+
+    assert image.status_code == 200 and image.content == tracking.PIXEL
+    for answer in answers:
+        assert answer.status_code == 400 and not answer.has_header("Location")
+        assert "This link does not work" in answer.text and "evil.example" not in answer.text
+    _drain()
+    assert hits == [] and not Event.objects.exists() and not TrackingHit.objects.exists()
+
+
+def test_an_expired_link_still_goes_to_its_target_and_records_nothing(world, sent, hits):
+    _, message = sent
+    pixel, clicks = _links(message)
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+
+    with override_settings(NURTURE_TRACKING_MAX_AGE_DAYS=-1):
+        clicked = reader.get(clicks[2])
+        opened = reader.get(pixel)
+
+    assert clicked.status_code == 302
+    assert clicked["Location"] == "https://waymark.example/case-study"
+    assert opened.status_code == 200
+    _drain()
+    assert hits == [] and not Event.objects.exists()
+
+
+def test_hits_of_a_contact_who_declined_tracking_since_are_dropped(world, sent, hits):
+    _, message = sent
+    pixel, _ = _links(message)
+    world.champion.declines_tracking = True
+    world.champion.save()
+
+    Client(HTTP_USER_AGENT=BROWSER).get(pixel)
+    _drain()
+
+    assert not Event.objects.exists() and not TrackingHit.objects.exists()
+
+
+def test_a_batch_taken_by_a_drain_that_died_is_taken_again(world, sent, hits):
+    _, message = sent
+    pixel, _ = _links(message)
+    Client(HTTP_USER_AGENT=BROWSER).get(pixel)
+    queue = tracking.hit_queue()
+    key, raw = queue.take()  # a drain takes the batch, then dies
+    assert len(raw) == 1 and _drain() == 0
+
+    again, raw_again = queue.take(now=time.time() + tracking.TAKEN_LEASE_SECONDS + 1)
+    tracking.hits_record(hits=map(tracking.Hit.decode, raw_again))
+    queue.done(again)
+
+    assert again == key and Event.objects.filter(kind=EventKind.EMAIL_OPEN).count() == 1
+    assert queue.take(now=time.time() + tracking.TAKEN_LEASE_SECONDS + 1)[1] == []
+
+
+def test_without_redis_each_hit_goes_to_a_worker_as_a_task(world, sent, monkeypatch):
+    _, message = sent
+    pixel, _ = _links(message)
+    tasks: list[list[str]] = []
+    monkeypatch.setattr(
+        "apps.nurture.tasks.record_tracking_hits.delay", lambda hits: tasks.append(hits)
+    )
+
+    with override_settings(NURTURE_TRACKING_REDIS_URL="", CELERY_BROKER_URL="filesystem://"):
+        Client(HTTP_USER_AGENT=BROWSER).get(pixel)
+    from apps.nurture.tasks import record_tracking_hits
+
+    assert len(tasks) == 1 and record_tracking_hits(tasks[0]) == 1
+    assert Event.objects.get().kind == EventKind.EMAIL_OPEN
+
+
+def test_unsubscribing_through_an_email_records_it_on_that_touch(world, sent):
+    touch, message = sent
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+    path = "/" + link.split("/", 3)[3]
+
+    Client().post(path)
+
+    touch.refresh_from_db()
+    assert touch.unsubscribed_at is not None
+    assert Enrollment.objects.filter(contact=world.champion, status="active").count() == 0
