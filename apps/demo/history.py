@@ -19,7 +19,9 @@ who opted out, and the accounts of its stalled deals gone quiet.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -116,15 +118,39 @@ def buying_states(
     return state, previous, stage_no
 
 
+@dataclass(frozen=True)
+class CampaignLinks:
+    """A demo campaign's links: its UTM code and channel, while it runs, on its content."""
+
+    utm_code: str
+    medium: str
+    start: datetime
+    end: datetime
+    asset_types: frozenset[str]
+
+    def tag(self, *, asset: Asset, at: datetime) -> dict:
+        """The UTM values of a content event that came through the campaign's links (a share of
+        those on its asset types while it ran, picked by the second: no random draw)."""
+        if not (self.start <= at < self.end and asset.asset_type in self.asset_types):
+            return {}
+        if int(at.timestamp()) % 5 >= world.CAMPAIGN_LINK_FIFTHS:
+            return {}
+        return {"utm_campaign": self.utm_code, "utm_medium": self.medium}
+
+
 class DemoSignals(Signals):
-    """The generated worlds' signals, dressed as the demo's: its site, content and consent."""
+    """The generated worlds' signals, dressed as the demo's: its site, content, consent and
+    campaigns' links."""
 
     intent_rates = DEMO_INTENT_RATES
     seller_rates = DEMO_SELLER_RATES
 
-    def __init__(self, *, pools: dict[str, list[Asset]], **kwargs) -> None:
+    def __init__(
+        self, *, pools: dict[str, list[Asset]], campaigns: list[CampaignLinks] = (), **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.pools = pools
+        self.campaigns = campaigns
         self.phases: np.ndarray | None = None  # per week: the phase of the account's journey
 
     def phases_of(self, state: np.ndarray, stage_no: np.ndarray) -> np.ndarray:
@@ -158,6 +184,11 @@ class DemoSignals(Signals):
             url = asset.url
         elif kind in world.EVENT_PATHS:
             url = world.SITE + pick.choice(world.EVENT_PATHS[kind])
+        properties = _event_properties(rng=pick, kind=kind)
+        tags = asset and next(filter(None, (c.tag(asset=asset, at=at) for c in self.campaigns)), {})
+        if tags:
+            properties |= tags
+            url += ("&" if "?" in url else "?") + urlencode(tags)
         return Event(
             account=account,
             contact=person,
@@ -167,7 +198,7 @@ class DemoSignals(Signals):
             url=url,
             asset=asset,
             occurred_at=at,
-            properties=_event_properties(rng=pick, kind=kind),
+            properties=properties,
         )
 
 

@@ -408,9 +408,19 @@ def _seed_events(
     open_stages = [stage for stage in stages if not stage.is_closed]
     start = anchor - world.HISTORY_WEEKS * WEEK
     states = np.random.default_rng(rng.getrandbits(32))
+    links = [
+        history.CampaignLinks(
+            utm_code=spec["utm_code"],
+            medium=spec["channel"],
+            start=anchor + timedelta(days=spec["starts_in_days"]),
+            end=anchor + timedelta(days=spec["ends_in_days"] + 1),
+            asset_types=frozenset(spec["asset_types"]),
+        )
+        for spec in world.CAMPAIGNS
+    ]
     signals = history.DemoSignals(
         pools=pools, rng=states, pick=rng, start=start, weeks=world.HISTORY_WEEKS,
-        pipeline=open_stages,
+        pipeline=open_stages, campaigns=links,
     )  # fmt: skip
     for buyer in buyers:
         state, previous, stage_no = history.buying_states(
@@ -480,5 +490,6 @@ def _seed_campaigns(
                     Decimal("0.01")
                 ),
                 "status": spec["status"],
+                "utm_code": spec["utm_code"],
             },
         )

@@ -593,9 +593,15 @@ DRAFT_ASSETS = (
 RETIRED_ASSETS = ("ERP and AP automation: who does what?",)
 
 # Each campaign takes up to `max_assets` published assets of `asset_types` from its goal's phase.
+# A share (in fifths, by the second it happened: no random draw, so the rest of the world stays
+# as it was) of the content events on a running campaign's asset types that arrive through the
+# campaign's links, carrying its UTM code and channel: attribution's campaigns and channels.
+CAMPAIGN_LINK_FIFTHS = 3
+
 CAMPAIGNS = (
     {
         "name": "AP cost benchmark launch",
+        "utm_code": "ap-cost-benchmark-launch",
         "goal_stage": "problem-recognition",
         "objective": "Put the cost-per-invoice benchmark in front of finance leaders at tier-1 "
         "and tier-2 accounts.",
@@ -612,6 +618,7 @@ CAMPAIGNS = (
     },
     {
         "name": "Close faster webinar series",
+        "utm_code": "close-faster-webinar-series",
         "goal_stage": "awareness",
         "objective": "Engage CFOs and AP managers with practical sessions on a faster close.",
         "kpi": Kpi.ENGAGEMENT_RATE,
@@ -627,6 +634,7 @@ CAMPAIGNS = (
     },
     {
         "name": "Shortlist accelerator",
+        "utm_code": "shortlist-accelerator",
         "goal_stage": "shortlist",
         "objective": "Get evaluating accounts to compare us side by side and book a demo.",
         "kpi": Kpi.PIPELINE_INFLUENCE,
@@ -642,6 +650,7 @@ CAMPAIGNS = (
     },
     {
         "name": "CFO business case roadshow",
+        "utm_code": "cfo-business-case-roadshow",
         "goal_stage": "business-case",
         "objective": "Help champions win budget: ROI workshops with CFOs in five cities.",
         "kpi": Kpi.PIPELINE_INFLUENCE,
@@ -657,6 +666,7 @@ CAMPAIGNS = (
     },
     {
         "name": "Reference-led close",
+        "utm_code": "reference-led-close",
         "goal_stage": "validation-procurement",
         "objective": "Offer every deal in negotiation a peer reference and a case study.",
         "kpi": Kpi.CONVERSION_RATE,
@@ -676,6 +686,7 @@ CAMPAIGNS = (
     },
     {
         "name": "Fast track to signature",
+        "utm_code": "fast-track-to-signature",
         "goal_stage": "decision",
         "objective": "Shorten the last mile with a direct-mail pack for decision makers.",
         "kpi": Kpi.DEAL_VELOCITY,

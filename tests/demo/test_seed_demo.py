@@ -15,6 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import Account, Contact
+from apps.analytics.attribution import LINEAR
+from apps.analytics.attribution_paths import CAMPAIGN, PIPELINE
+from apps.analytics.attribution_report import attribution_report
 from apps.campaigns.models import Campaign
 from apps.content.models import Asset, AssetType
 from apps.demo import world
@@ -228,6 +231,23 @@ def test_campaigns_measure_their_goal_with_a_fitting_kpi_and_content_from_its_ph
         assets = list(campaign.assets.select_related("journey_stage"))
         assert assets
         assert {a.journey_stage.phase for a in assets} == {campaign.goal_stage.phase}
+
+
+def test_campaign_links_carry_utm_codes_that_attribution_credits():
+    codes = dict(Campaign.objects.values_list("utm_code", "name"))
+    assert "" not in codes
+    tagged = Event.objects.exclude(properties__utm_campaign=None)
+    assert set(tagged.values_list("properties__utm_campaign", flat=True)) <= codes.keys()
+    assert tagged.filter(url__contains="utm_campaign=").count() == tagged.count() > 0
+    today = timezone.now().date()
+    report = attribution_report(
+        goal=PIPELINE,
+        dimension=CAMPAIGN,
+        first_day=today - datetime.timedelta(days=364),
+        last_day=today,
+    )
+    credited = {row.label for row in report.rows if row.key and row.credits[LINEAR] > 0}
+    assert credited and credited <= set(codes.values())
 
 
 def test_a_year_of_events_and_later_stage_accounts_show_buying_signals():
