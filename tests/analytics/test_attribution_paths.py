@@ -172,3 +172,23 @@ def test_campaign_attribution(world):
     assert result[PIPELINE]["influenced"] == pytest.approx(5000)
     assert result[PIPELINE][attribution.LINEAR] == pytest.approx(1250)
     assert result[WON]["influenced"] == pytest.approx(5000)
+
+
+def test_the_utm_code_is_read_from_a_url_up_to_its_fragment(world):
+    account = AccountFactory()
+    EventFactory(
+        account=account,
+        occurred_at=at(2, 1, hour=9),
+        url="https://x.example/p?utm_campaign=spring-webinar#top",
+    )
+    deal(account, created=at(2, 2))
+    extracted = paths_extract(goal=CREATED, window=Q1)
+    touch = np.flatnonzero(extracted.paths.at == at(2, 1, hour=9).timestamp())
+    assert extracted.campaign[touch].tolist() == [world["webinar"].pk]
+
+
+def test_a_quarter_without_touches_counts_its_deals_as_credited_to_nobody(db):
+    deal(AccountFactory(), created=at(2, 1), amount=300)
+    extracted = paths_extract(goal=PIPELINE, window=Q1)
+    assert extracted.paths.count == 0 and len(extracted.campaign) == 0
+    assert extracted.untouched_value == pytest.approx(300) and extracted.untouched_count == 1
