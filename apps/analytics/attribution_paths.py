@@ -62,14 +62,16 @@ CHANNELS: list[str] = list(Channel.values) + [
 CHANNEL_LABELS = {**dict(EventSource.choices), **dict(Channel.choices)}
 
 # Per touch: its path, its time (microseconds since 2000-01-01 UTC, PostgreSQL's own binary
-# timestamp, so the database converts nothing), campaign id, channel code, asset id.
+# timestamp, so the database converts nothing), campaign id × 16 + channel code (one array
+# fewer to build: each costs as much as the join that feeds it), asset id.
 _COLUMNS = (
     ("path_key", ">i8"),
     ("at", ">i8"),
-    ("campaign", ">i8"),
-    ("channel", ">i4"),
+    ("campaign_channel", ">i8"),
     ("asset", ">i8"),
 )
+_CHANNEL_BITS = 4
+assert len(CHANNELS) < 1 << _CHANNEL_BITS
 _Y2K = 946_684_800.0  # 2000-01-01 in seconds since the epoch
 _HEADER = 19  # "PGCOPY\n\377\r\n\0", flags, header extension length
 
@@ -146,10 +148,14 @@ class _Sql:
             value = f"split_part(split_part(split_part({query}, '&{name}=', 2), '&', 1), '#', 1)"
             return f"NULLIF({value}, '')"
         rest = f"substr({self.a}.url, instr({self.a}.url, '{name}=') + {len(name) + 1})"
+        for end in ("#", "&"):
+            rest = (
+                f"CASE WHEN instr({rest}, '{end}') > 0 "
+                f"THEN substr({rest}, 1, instr({rest}, '{end}') - 1) ELSE {rest} END"
+            )
         return (
-            f"CASE WHEN instr({self.a}.url, '?{name}=') + instr({self.a}.url, '&{name}=') > 0 THEN "
-            f"CASE WHEN instr({rest}, '&') > 0 THEN substr({rest}, 1, instr({rest}, '&') - 1) "
-            f"ELSE {rest} END END"
+            f"CASE WHEN instr({self.a}.url, '?{name}=') + instr({self.a}.url, '&{name}=') > 0 "
+            f"THEN NULLIF({rest}, '') END"
         )
 
     def utm(self, name: str) -> str:
@@ -261,8 +267,9 @@ def _touch_statement(sql: _Sql, goal: str) -> str:
         WHERE t.sent_at >= %(touch_start)s AND t.sent_at < %(end)s
     )
     SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint) AS path_key,
-        {sql.touch_time("t.at")} AS at, CAST(t.campaign AS bigint) AS campaign,
-        CAST(t.channel AS integer) AS channel, CAST(t.asset AS bigint) AS asset
+        {sql.touch_time("t.at")} AS at,
+        CAST(t.campaign AS bigint) * {1 << _CHANNEL_BITS} + t.channel AS campaign_channel,
+        CAST(t.asset AS bigint) AS asset
     FROM touch t
     {join} conversion p ON p.account_id = t.account_id
     WHERE {where}
@@ -361,13 +368,13 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
         opened_at=per_path[:, 4],
         lead_at=per_path[:, 5],
     )
-    campaign = rows["campaign"]
+    campaign = rows["campaign_channel"] >> _CHANNEL_BITS
     asset = rows["asset"]
     _campaigns_by_content_mix(campaign=campaign, asset=asset, at=paths.at)
     return Extracted(
         paths=paths,
         campaign=campaign,
-        channel=rows["channel"],
+        channel=rows["campaign_channel"] & ((1 << _CHANNEL_BITS) - 1),
         asset=asset,
         untouched_value=float(converting[untouched, 1].sum()),
         untouched_count=int(untouched.sum()),
