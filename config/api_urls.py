@@ -35,6 +35,7 @@ from apps.journeys.api.views import (
 from apps.notifications.api.views import NotificationViewSet
 from apps.nurture.api.views import (
     EnrollmentViewSet,
+    MailEventViewSet,
     SequenceViewSet,
     StallRuleViewSet,
     StepViewSet,
@@ -62,6 +63,7 @@ router.register("sequences", SequenceViewSet, basename="sequence")
 router.register("sequence-steps", StepViewSet, basename="sequence-step")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("touches", TouchViewSet, basename="touch")
+router.register("mail-events", MailEventViewSet, basename="mail-event")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventViewSet, basename="event")
 router.register("webhooks", WebhookViewSet, basename="webhook")

@@ -21,6 +21,7 @@ class Notification(models.Model):
         REQUEST_DELIVERED = "request_delivered", "Content request delivered"
         REQUEST_DECLINED = "request_declined", "Content request declined"
         REVIEW_DUE = "review_due", "Journey review due"
+        REPLY = "reply", "Buyer replied"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

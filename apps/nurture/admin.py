@@ -8,8 +8,20 @@ from apps.core.admin import (
     related_count,
 )
 from apps.core.exceptions import ApplicationError
-from apps.nurture.models import Enrollment, Holiday, Sequence, Step, Touch
-from apps.nurture.services import enrollment_exit, record_archive_leaving_sequences
+from apps.nurture.models import (
+    Enrollment,
+    Holiday,
+    MailEvent,
+    Sequence,
+    Step,
+    SuppressedAddress,
+    Touch,
+)
+from apps.nurture.services import (
+    enrollment_exit,
+    record_archive_leaving_sequences,
+    suppressions_lift,
+)
 
 # `Step.__str__` names its sequence, `Enrollment.__str__` its contact and sequence.
 TOUCH_RELATED = ("step__sequence", "enrollment__contact", "enrollment__sequence")
@@ -148,3 +160,42 @@ class HolidayAdmin(WaymarkAdmin):
     list_display = ("date", "name")
     search_fields = ("name",)
     date_hierarchy = "date"
+
+
+@admin.register(MailEvent)
+class MailEventAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """What the mail provider reported, as received (once per provider and id)."""
+
+    list_display = ("kind", "bounce_type", "email", "touch", "provider", "occurred_at")
+    list_filter = ("provider", "kind", "bounce_type")
+    search_fields = ("email", "message_id", "provider_event_id")
+    raw_id_fields = ("touch",)
+    list_select_related = tuple(f"touch__{related}" for related in TOUCH_RELATED)
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """Addresses no sequence emails (hard bounce, soft bounces in a row, spam complaint). Only
+    lifting changes them; the History button shows who lifted which, when."""
+
+    list_display = ("email", "reason", "suppressed_at", "touch")
+    list_filter = ("reason",)
+    search_fields = ("email",)
+    raw_id_fields = ("touch",)
+    list_select_related = tuple(f"touch__{related}" for related in TOUCH_RELATED)
+    date_hierarchy = "suppressed_at"
+    actions = ("lift",)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # lifting is the one way out
+        return actions
+
+    @admin.action(
+        description="Lift the selected suppressions (sequences may email them again)",
+        permissions=["delete"],
+    )
+    def lift(self, request, queryset):
+        lifted = suppressions_lift(suppressions=queryset)
+        self.message_user(request, f"{lifted} suppression(s) lifted.", messages.SUCCESS)

@@ -125,6 +125,19 @@ def _message_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "waymark.local"
 
 
+def nurture_message_ids(text: str) -> list[tuple[int, int]]:
+    """The (enrolment, step) of each of our sequence emails' Message-IDs in `text` (a
+    Message-ID, In-Reply-To or References header, with or without angle brackets), in order."""
+    return [
+        (int(enrollment), int(step))
+        for enrollment, step, host in _NURTURE_MESSAGE_ID.findall(text)
+        if host.lower() == _message_domain().lower()
+    ]
+
+
+_NURTURE_MESSAGE_ID = re.compile(r"nurture\.(\d{1,18})\.(\d{1,18})@([^>\s,]+)")
+
+
 def sequence_email(
     *,
     enrollment_id: int,

@@ -147,6 +147,7 @@ class ExitReason(models.TextChoices):
 
     UNSUBSCRIBED = "unsubscribed", "Contact unsubscribed"
     BOUNCED = "bounced", "Email bounced"
+    COMPLAINED = "complained", "Contact marked our email as spam"
     REPLIED = "replied", "Contact replied"
     DEMO_REQUESTED = "demo_requested", "Contact asked for a demo"
     ADVANCED = "advanced", "Deal moved to another stage"
@@ -310,6 +311,88 @@ class Touch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} → {self.enrollment.contact}"
+
+
+class MailEvent(models.Model):
+    """What the mail provider reported about one email, once: its (provider, id) pair is unique,
+    so a delivery the provider repeats is acknowledged and counted once (see mail_events.py).
+    """
+
+    class Provider(models.TextChoices):
+        GENERIC = "generic", "Signed JSON"
+        MAILGUN = "mailgun", "Mailgun"
+
+    class Kind(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        REPLIED = "replied", "Replied"
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider_event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    bounce_type = models.CharField(max_length=4, choices=BounceType.choices, blank=True)
+    email = models.EmailField(blank=True, help_text="The recipient (or, for a reply, its sender).")
+    message_id = models.CharField(max_length=300, blank=True)
+    touch = models.ForeignKey(
+        Touch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mail_events",
+        help_text="Empty: no email of ours matched the message id or the address.",
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_event_id"], name="mail_event_once_per_provider_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.email or self.message_id}"
+
+
+class SuppressedAddress(models.Model):
+    """An address no sequence sends to: it hard-bounced, or its owner marked our email as spam.
+
+    Kept by address, not by contact, so the address stays suppressed through a re-import or a
+    new contact with it; an admin lifts it (the audit trail records who and when).
+    """
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCES = "soft_bounces", "Soft bounces in a row"
+        COMPLAINT = "complaint", "Spam complaint"
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    suppressed_at = models.DateTimeField()
+    touch = models.ForeignKey(
+        Touch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The email that bounced or was marked as spam.",
+    )
+
+    history = audit_trail()
+
+    class Meta:
+        ordering = ["-suppressed_at"]
+        verbose_name_plural = "suppressed addresses"
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def exit_reason(self) -> str:
+        return ExitReason.COMPLAINED if self.reason == self.Reason.COMPLAINT else ExitReason.BOUNCED
 
 
 class Holiday(models.Model):

@@ -9,7 +9,7 @@ from apps.core.csv_export import export_rows
 from apps.core.validators import fold_to_single_line
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
-from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, SuppressedAddress, Touch
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
@@ -209,3 +209,8 @@ def touch_export_rows(*, touches: QuerySet[Touch]) -> Iterator[tuple]:
         account_domain="enrollment__contact__account__domain",
         opportunity="enrollment__opportunity__name",
     )
+
+
+def address_suppression(*, email: str) -> SuppressedAddress | None:
+    """Why no sequence emails this address, if none may (hard bounce, complaint…)."""
+    return SuppressedAddress.objects.filter(email=email).first() if email else None

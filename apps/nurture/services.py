@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -28,23 +28,30 @@ from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import ERASED, Mentions
 from apps.core.services import model_create, model_update
 from apps.core.validators import fold_to_single_line
-from apps.engagement.models import Event, EventKind
+from apps.engagement.models import Event, EventKind, EventSource
+from apps.engagement.services import events_ingest
 from apps.notifications.models import Notification
+from apps.notifications.services import notify
 from apps.nurture import sweep
 from apps.nurture.business_time import CAP_WINDOW, SendWindow, cap_frees_at
 from apps.nurture.emails import (
     merge_values,
+    nurture_message_ids,
     sequence_email,
     sequence_mail_connection,
     stall_alert_email,
 )
+from apps.nurture.mail_events import MailReport
 from apps.nurture.merge_fields import MergeTemplate
 from apps.nurture.models import (
+    BounceType,
     Enrollment,
     ExitReason,
     Holiday,
+    MailEvent,
     Sequence,
     Step,
+    SuppressedAddress,
     Touch,
 )
 from apps.nurture.sweep import db_datetime
@@ -205,6 +212,13 @@ def enrollment_create(
             "This contact opted out of our emails.",
             fields={"contact": ["This contact opted out of our emails."]},
         )
+    suppressed = SuppressedAddress.objects.filter(email=contact.email).first()
+    if suppressed is not None:
+        why = (
+            f"Email to {contact.email} is suppressed: {suppressed.get_reason_display().lower()} "
+            f"on {suppressed.suppressed_at:%Y-%m-%d}."
+        )
+        raise ApplicationError(why, fields={"contact": [why]})
     if opportunity is not None and opportunity.account_id != contact.account_id:
         raise ApplicationError(
             "The deal belongs to another account.",
@@ -669,6 +683,7 @@ class _Batch:
         self.following = _following_steps({row.sequence_id for row in rows})
         self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
         self.recent = _recent_touches(contact_ids, at=self.at)
+        self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
         settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]] = []
         try:
             for row in rows:
@@ -726,6 +741,8 @@ class _Batch:
         contact = row.contact
         if contact.consent == Contact.Consent.OPTED_OUT:
             return ExitReason.UNSUBSCRIBED
+        if contact.email in self.suppressed:
+            return self.suppressed[contact.email]
         for kind, occurred_at in self.signals.get(contact.pk, ()):
             if occurred_at >= row.enrolled_at:
                 return EXIT_SIGNALS[kind]
@@ -1001,6 +1018,13 @@ def _exit_signals(contact_ids: set[int], *, since: datetime) -> dict[int, list[t
     return signals
 
 
+def _suppressed_reasons(emails: set[str]) -> dict[str, str]:
+    """The exit reason of each of these addresses that is suppressed (enrolled before it was,
+    or through a path that did not look)."""
+    rows = SuppressedAddress.objects.filter(email__in=emails)
+    return {row.email: row.exit_reason for row in rows.only("email", "reason")}
+
+
 def _recent_touches(contact_ids: set[int], *, at: datetime) -> dict[int, list[datetime]]:
     recent: dict[int, list[datetime]] = defaultdict(list)
     touches = Touch.objects.filter(
@@ -1017,13 +1041,225 @@ def contact_nurture_erase(
 ) -> dict[str, int]:
     """End a person's sequences and blank what was sent them, for GDPR erasure; returns rows
     changed per table. Touches keep their step and time (the deal's last activity); the
-    subject, merged with their data, goes."""
+    subject, merged with their data, goes; so do the address in what the mail provider reported
+    and its suppression (the erased contact has no address left to email)."""
     enrollments = Enrollment.objects.filter(contact=contact)
     ended = enrollments_end(reason=ExitReason.ERASED, contacts=[contact.pk], now=now)
     failures = enrollments.exclude(failure="").update(failure="")
+    reported = MailEvent.objects.filter(
+        Q(email=contact.email) | Q(touch__enrollment__contact=contact)
+    )
     return {
         "enrollments": max(ended, failures),
         "touches": Touch.objects.filter(enrollment__contact=contact)
         .exclude(subject=ERASED)
         .update(subject=ERASED),
+        "mail events": reported.exclude(email="").update(email=""),
+        "suppressed addresses": SuppressedAddress.objects.filter(email=contact.email).delete()[0],
     }
+
+
+# -- what the mail provider reported ------------------------------------------------------------
+
+
+class MailEventOutcome(models.TextChoices):
+    RECORDED = "recorded", "Recorded on the email it is about"
+    UNMATCHED = "unmatched", "No email of ours matched the message id or the address"
+    DUPLICATE = "duplicate", "Received before: counted once"
+    IGNORED = "ignored", "A kind of event Waymark does not follow"
+
+
+def mail_event_record(*, report: MailReport, at: datetime | None = None) -> str:
+    """Record what a provider reported about one email and act on it; returns the outcome.
+
+    Stored once per (provider, provider's id): a repeat changes nothing. The email is the touch
+    its Message-ID names (the one replied to, for a reply), else the latest email to the
+    address. On it the first delivery, bounce, complaint or reply is stamped; then:
+    - a hard bounce or a complaint suppresses the address: every active enrolment of the
+      address ends (bounced, complained) and no sequence enrols or sends to it again until an
+      admin lifts it; so do `MAIL_SOFT_BOUNCE_LIMIT` soft bounces in a row;
+    - a reply is buyer intent: an email_reply engagement event, which ends the contact's
+      sequences begun before it (replied), and the deal's owner is told in the app.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        touch = _reported_touch(report)
+        _, created = MailEvent.objects.get_or_create(
+            provider=report.provider,
+            provider_event_id=report.event_id,
+            defaults={
+                "kind": report.kind,
+                "bounce_type": report.bounce_type,
+                "email": report.email,
+                "message_id": report.message_ids,
+                "touch": touch,
+                "occurred_at": report.occurred_at,
+                "received_at": at,
+            },
+        )
+        if not created:
+            return MailEventOutcome.DUPLICATE
+        contact = touch.enrollment.contact if touch else _contact_with(report.email)
+        email = report.email if report.kind != MailEvent.Kind.REPLIED else ""
+        email = email or (contact.email if contact else "")
+        when = report.occurred_at
+        if report.kind == MailEvent.Kind.DELIVERED:
+            _stamp(touch, delivered_at=when)
+        elif report.kind == MailEvent.Kind.BOUNCED:
+            _stamp(touch, bounced_at=when)
+            _bounce(touch, email=email, hard=report.bounce_type == BounceType.HARD, at=when)
+        elif report.kind == MailEvent.Kind.COMPLAINED:
+            _stamp(touch, complained_at=when)
+            address_suppress(
+                email=email, reason=SuppressedAddress.Reason.COMPLAINT, touch=touch, at=when
+            )
+        elif report.kind == MailEvent.Kind.REPLIED and contact is not None:
+            _stamp(touch, replied_at=when)
+            _reply(report, touch=touch, contact=contact)
+        return MailEventOutcome.RECORDED if touch or contact else MailEventOutcome.UNMATCHED
+
+
+def _reported_touch(report: MailReport) -> Touch | None:
+    email_touches = Touch.objects.filter(kind=Step.Kind.EMAIL).select_related(
+        "enrollment__contact__account__owner",
+        "enrollment__opportunity__owner",
+        "enrollment__sequence",
+        "enrollment__enrolled_by",
+    )
+    for enrollment_id, step_id in nurture_message_ids(report.message_ids):
+        touch = email_touches.filter(enrollment_id=enrollment_id, step_id=step_id).first()
+        if touch is not None:
+            return touch
+    if not report.email:
+        return None
+    return (
+        email_touches.filter(enrollment__contact__email=report.email).order_by("-sent_at").first()
+    )
+
+
+def _contact_with(email: str) -> Contact | None:
+    return (
+        Contact.objects.select_related("account__owner").filter(email=email).first()
+        if email
+        else None
+    )
+
+
+def _stamp(touch: Touch | None, **first: datetime) -> None:
+    """Set a touch's outcome time unless it already has one: the first time counts."""
+    if touch is None:
+        return
+    for name, when in first.items():
+        Touch.objects.filter(pk=touch.pk, **{f"{name}__isnull": True}).update(**{name: when})
+
+
+def _bounce(touch: Touch | None, *, email: str, hard: bool, at: datetime) -> None:
+    if touch is not None:
+        kind = BounceType.HARD if hard else BounceType.SOFT
+        # A hard bounce outranks a soft one reported earlier for the same email.
+        touches = Touch.objects.filter(pk=touch.pk)
+        (touches if hard else touches.filter(bounce_type="")).update(bounce_type=kind)
+    if hard:
+        address_suppress(
+            email=email, reason=SuppressedAddress.Reason.HARD_BOUNCE, touch=touch, at=at
+        )
+    elif _soft_bounces_in_a_row(email):
+        address_suppress(
+            email=email, reason=SuppressedAddress.Reason.SOFT_BOUNCES, touch=touch, at=at
+        )
+
+
+def _soft_bounces_in_a_row(email: str) -> bool:
+    """Whether the address's last `MAIL_SOFT_BOUNCE_LIMIT` emails that came back all
+    soft-bounced (a delivery in between breaks the run)."""
+    limit = settings.MAIL_SOFT_BOUNCE_LIMIT
+    if not email or limit <= 0:
+        return False
+    outcomes = list(
+        Touch.objects.filter(kind=Step.Kind.EMAIL, enrollment__contact__email=email)
+        .filter(Q(delivered_at__isnull=False) | Q(bounced_at__isnull=False))
+        .order_by("-sent_at", "-pk")
+        .values_list("bounce_type", flat=True)[:limit]
+    )
+    return len(outcomes) == limit and all(kind == BounceType.SOFT for kind in outcomes)
+
+
+@transaction.atomic
+def address_suppress(
+    *, email: str, reason: str, touch: Touch | None = None, at: datetime | None = None
+) -> int:
+    """Send nothing more to this address: end every active enrolment of the contacts with it
+    (exit reason bounced, or complained) and keep it from new ones. Returns how many ended; an
+    address already suppressed keeps its first reason and date."""
+    if not email:
+        return 0
+    at = at or timezone.now()
+    suppressed, _ = SuppressedAddress.objects.get_or_create(
+        email=email, defaults={"reason": reason, "suppressed_at": at, "touch": touch}
+    )
+    return enrollments_end(
+        reason=suppressed.exit_reason, contacts=Contact.objects.filter(email=email), now=at
+    )
+
+
+@transaction.atomic
+def suppressions_lift(*, suppressions: Iterable[SuppressedAddress]) -> int:
+    """Allow sequences to email these addresses again (an admin's decision, e.g. the mailbox
+    was fixed); the audit trail keeps who lifted which. Ended enrolments stay ended."""
+    lifted = 0
+    for suppression in suppressions:
+        suppression.delete()
+        lifted += 1
+    return lifted
+
+
+def _reply(report: MailReport, *, touch: Touch | None, contact: Contact) -> None:
+    """A buyer's reply: their sequences begun before it end, it counts as buyer intent, and
+    whoever owns the conversation hears of it."""
+    Enrollment.objects.filter(
+        contact=contact, status=Enrollment.Status.ACTIVE, enrolled_at__lte=report.occurred_at
+    ).update(**_ended(ExitReason.REPLIED, report.occurred_at))
+    properties = {"touch": touch.pk, "sequence": touch.enrollment.sequence_id} if touch else {}
+    events_ingest(
+        items=[
+            (
+                0,
+                {
+                    "id": f"{report.provider}:{report.event_id}",
+                    "kind": EventKind.EMAIL_REPLY,
+                    "occurred_at": report.occurred_at.isoformat(),
+                    "contact": contact.pk,
+                    "properties": properties,
+                },
+            )
+        ],
+        source=EventSource.EMAIL,
+    )
+    enrollment = touch.enrollment if touch else None
+    deal = enrollment.opportunity if enrollment else None
+    owner = (
+        (deal.owner if deal else None)
+        or contact.account.owner
+        or (enrollment.enrolled_by if enrollment else None)
+    )
+    if owner is None:
+        return
+    replied_to = f" to “{touch.subject}” ({enrollment.sequence})" if touch else ""
+    notify(
+        recipient=owner,
+        kind=Notification.Kind.REPLY,
+        subject=touch or contact,
+        text=f"{contact} replied{replied_to} and left the sequence: answer them yourself.",
+        url=reverse("web:opportunity_detail", args=[deal.pk])
+        if deal
+        else reverse("nurture:contact_timeline", args=[contact.pk]),
+        now=report.occurred_at,
+    )
+
+
+@transaction.atomic
+def mail_reports_record(*, reports: Iterable[MailReport], at: datetime | None = None) -> list[str]:
+    """Record a delivery's reports in one transaction, each in a savepoint of its own; returns
+    each one's outcome, in order."""
+    at = at or timezone.now()
+    return [mail_event_record(report=report, at=at) for report in reports]

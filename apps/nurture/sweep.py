@@ -22,7 +22,14 @@ from apps.accounts.models import Contact
 from apps.engagement.models import Event
 from apps.journeys.models import JourneyStage
 from apps.notifications.models import Notification
-from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, Touch
+from apps.nurture.models import (
+    Enrollment,
+    ExitReason,
+    Sequence,
+    Step,
+    SuppressedAddress,
+    Touch,
+)
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage, StallReason
 
 # pg_try_advisory_xact_lock key: one sweep at a time; a second one at the same time skips.
@@ -39,6 +46,7 @@ T = {
     "step": Step._meta.db_table,
     "journey_stage": JourneyStage._meta.db_table,
     "notification": Notification._meta.db_table,
+    "suppressed": SuppressedAddress._meta.db_table,
     # Temporary tables of one sweep, private to its database session.
     "rule": "nurture_sweep_rule",
     "ended": "nurture_sweep_ended",
@@ -275,10 +283,10 @@ def _notify_owners(cursor, *, now: datetime, link_prefix: str, link_suffix: str)
 
 
 def _enrol_committees(cursor, *, now: datetime) -> int:
-    """Enrol each stalled deal's committee (opted-out and archived contacts left out) in the
-    active, unarchived sequence that
-    fits: of the deal's journey stage before its parent stage, then persona and role, role,
-    generic. The partial unique index turns a second active enrolment into nothing."""
+    """Enrol each stalled deal's committee (opted-out, suppressed and archived contacts left
+    out) in the active, unarchived sequence that fits: of the deal's journey stage before its
+    parent stage, then persona and role, role, generic. The partial unique index turns a second
+    active enrolment into nothing."""
     cursor.execute(
         f"""INSERT INTO {T["enrollment"]}
             (sequence_id, contact_id, opportunity_id, stall_id, status, next_step_id,
@@ -302,6 +310,7 @@ def _enrol_committees(cursor, *, now: datetime) -> int:
             JOIN {T["journey_stage"]} js ON js.id = n.journey_stage_id
             JOIN {T["contact"]} c ON c.account_id = n.account_id AND c.consent <> %(opted_out)s
                 AND c.archived_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM {T["suppressed"]} x WHERE x.email = c.email)
             JOIN {T["sequence"]} q ON q.is_active AND q.archived_at IS NULL
                 AND (q.journey_stage_id = js.id OR q.journey_stage_id = js.parent_id)
                 AND (q.buying_role = '' OR q.buying_role = c.buying_role)

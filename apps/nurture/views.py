@@ -315,6 +315,7 @@ def contact_timeline(request: HttpRequest, contact_id: int) -> HttpResponse:
         {
             "contact": contact,
             "enrollments": selectors.enrollment_timeline(contact_id=contact.pk),
+            "suppression": selectors.address_suppression(email=contact.email),
         },
     )
 

@@ -186,6 +186,14 @@ NURTURE_DISPATCH_BATCH = env.int("NURTURE_DISPATCH_BATCH", default=100)
 NURTURE_EMAIL_CONFIG = (
     env.email_url("NURTURE_EMAIL_URL") if env("NURTURE_EMAIL_URL", default="") else {}
 )
+# What the mail provider reports back (apps/nurture/mail_events.py): the secret that signs the
+# generic JSON webhook and Mailgun's HTTP webhook signing key; unset, that endpoint refuses all.
+# A signature more than MAIL_EVENTS_TOLERANCE_SECONDS from our clock is refused (a replay); after
+# MAIL_SOFT_BOUNCE_LIMIT soft bounces in a row an address is suppressed as if it hard-bounced.
+MAIL_EVENTS_SECRET = env("MAIL_EVENTS_SECRET", default="")
+MAILGUN_WEBHOOK_SIGNING_KEY = env("MAILGUN_WEBHOOK_SIGNING_KEY", default="")
+MAIL_EVENTS_TOLERANCE_SECONDS = env.int("MAIL_EVENTS_TOLERANCE_SECONDS", default=300)
+MAIL_SOFT_BOUNCE_LIMIT = env.int("MAIL_SOFT_BOUNCE_LIMIT", default=3)
 
 # Email tracking (apps/nurture/tracking.py): a pixel or tracked link counts for this many days
 # after sending; hits wait in Redis until judged (unset: the broker's, when it is Redis).

@@ -46,8 +46,10 @@ from tests.factories.notifications import NotificationFactory
 from tests.factories.nurture import (
     EnrollmentFactory,
     HolidayFactory,
+    MailEventFactory,
     SequenceFactory,
     StepFactory,
+    SuppressedAddressFactory,
     TouchFactory,
 )
 from tests.factories.personas import PersonaFactory, TitleRuleFactory
@@ -91,6 +93,7 @@ __all__ = [
     "JourneyReviewFactory",
     "JourneyReviewTriggerFactory",
     "JourneyStageFactory",
+    "MailEventFactory",
     "NotificationFactory",
     "OpportunityFactory",
     "OpportunityStallFactory",
@@ -108,6 +111,7 @@ __all__ = [
     "StageKpiFactory",
     "StageTransitionFactory",
     "StepFactory",
+    "SuppressedAddressFactory",
     "TitleRuleFactory",
     "TouchFactory",
     "UserFactory",

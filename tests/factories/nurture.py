@@ -3,7 +3,15 @@ import datetime
 import factory
 from django.utils import timezone
 
-from apps.nurture.models import Enrollment, Holiday, Sequence, Step, Touch
+from apps.nurture.models import (
+    Enrollment,
+    Holiday,
+    MailEvent,
+    Sequence,
+    Step,
+    SuppressedAddress,
+    Touch,
+)
 from tests.factories.accounts import ContactFactory
 from tests.factories.journeys import JourneyStageFactory
 
@@ -50,3 +58,26 @@ class HolidayFactory(factory.django.DjangoModelFactory):
 
     date = factory.Sequence(lambda n: datetime.date(2030, 1, 1) + datetime.timedelta(days=n))
     name = factory.Sequence(lambda n: f"Holiday {n}")
+
+
+class MailEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MailEvent
+
+    provider = MailEvent.Provider.MAILGUN
+    provider_event_id = factory.Sequence(lambda n: f"mg-{n}")
+    kind = MailEvent.Kind.DELIVERED
+    email = factory.Sequence(lambda n: f"buyer{n}@acme.example")
+    touch = factory.SubFactory(TouchFactory)
+    occurred_at = factory.LazyFunction(timezone.now)
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class SuppressedAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SuppressedAddress
+
+    email = factory.Sequence(lambda n: f"gone{n}@acme.example")
+    reason = SuppressedAddress.Reason.HARD_BOUNCE
+    suppressed_at = factory.LazyFunction(timezone.now)
+    touch = factory.SubFactory(TouchFactory)

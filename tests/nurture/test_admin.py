@@ -6,13 +6,14 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.nurture.models import Enrollment
+from apps.nurture.models import Enrollment, SuppressedAddress
 from tests.admin.helpers import admin_url, page_post_data
 from tests.factories import (
     EnrollmentFactory,
     HolidayFactory,
     NotificationFactory,
     OpportunityStallFactory,
+    SuppressedAddressFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,21 @@ def test_ending_enrolments_from_the_admin_records_the_reason(staff_client):
     assert response.status_code == 302
     assert (active.status, active.exit_reason) == ("exited", "manual")
     assert "1 enrolment(s) ended." in [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_lifting_a_suppression_from_the_admin_leaves_an_audit_trail(staff_client, admin_member):
+    suppressed = SuppressedAddressFactory(email="ben@acme.example")
+
+    response = staff_client.post(
+        admin_url(SuppressedAddress, "changelist"),
+        {"action": "lift", "_selected_action": [suppressed.pk]},
+    )
+
+    assert response.status_code == 302
+    assert not SuppressedAddress.objects.exists()
+    (lifted,) = SuppressedAddress.history.filter(history_type="-")
+    assert (lifted.email, lifted.history_user, lifted.path) == (
+        "ben@acme.example",
+        admin_member,
+        "admin",
+    )

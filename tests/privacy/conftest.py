@@ -25,9 +25,11 @@ from tests.factories import (
     HandoffFactory,
     ImportChangeFactory,
     ImportRowErrorFactory,
+    MailEventFactory,
     NotificationFactory,
     OpportunityFactory,
     SignalRuleFactory,
+    SuppressedAddressFactory,
     TouchFactory,
     UserFactory,
 )
@@ -103,7 +105,10 @@ def footprint(stages, scoring) -> Footprint:  # noqa: F811
     enrollment = EnrollmentFactory(
         contact=person, opportunity=deal, failure=f"Refused recipient {EMAIL}"
     )
-    TouchFactory(enrollment=enrollment, subject=f"Hi {FIRST}, {MARKER} inside")
+    touch = TouchFactory(enrollment=enrollment, subject=f"Hi {FIRST}, {MARKER} inside")
+    # What the mail provider reported: a hard bounce, which suppressed the address.
+    MailEventFactory(touch=touch, email=EMAIL, kind="bounced", bounce_type="hard")
+    SuppressedAddressFactory(email=EMAIL, touch=touch)
     TouchFactory(enrollment=EnrollmentFactory(contact=colleague), subject="Hi Olga")
     HandoffFactory(contact=person, reason=f"{FIRST} asked for pricing")
     AssetShareFactory(contact=person, opportunity=deal, note=f"Sent to {FIRST} {LAST}")

@@ -1,7 +1,11 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.accounts.models import Contact
-from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.engagement.ingestion import FUTURE_TOLERANCE
+from apps.nurture.mail_events import MailReport
+from apps.nurture.models import BounceType, Enrollment, MailEvent, Sequence, Step, Touch
+from apps.nurture.services import MailEventOutcome
 from apps.pipeline.models import PipelineStage
 
 
@@ -125,3 +129,76 @@ class TouchSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = fields
+
+
+class MailEventInputSerializer(serializers.Serializer):
+    """One event in the generic signed JSON webhook's `events`."""
+
+    id = serializers.CharField(max_length=200, help_text="Your id for it: a repeat is ignored.")
+    type = serializers.ChoiceField(choices=MailEvent.Kind.choices)
+    bounce_type = serializers.ChoiceField(
+        choices=BounceType.choices, required=False, help_text="For a bounce: hard or soft."
+    )
+    message_id = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="The Message-ID of the email it is about (for a reply: In-Reply-To or "
+        "References), angle brackets optional.",
+    )
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="The recipient (for a reply: the sender): finds the email when the "
+        "Message-ID does not.",
+    )
+    occurred_at = serializers.DateTimeField()
+
+    def validate(self, attrs: dict) -> dict:
+        errors: dict[str, list[str]] = {}
+        if attrs["type"] == MailEvent.Kind.BOUNCED and not attrs.get("bounce_type"):
+            errors["bounce_type"] = ["Required for a bounce: hard or soft."]
+        if attrs["type"] != MailEvent.Kind.BOUNCED and attrs.get("bounce_type"):
+            errors["bounce_type"] = ["Only a bounce has a bounce type."]
+        if not (attrs.get("message_id") or attrs.get("email")):
+            errors["message_id"] = ["Give the email's message_id, its address (email), or both."]
+        if attrs["occurred_at"] > timezone.now() + FUTURE_TOLERANCE:
+            errors["occurred_at"] = ["In the future: more than an hour ahead of the server clock."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def report(self) -> MailReport:
+        data = self.validated_data
+        return MailReport(
+            provider=MailEvent.Provider.GENERIC,
+            event_id=data["id"],
+            kind=data["type"],
+            occurred_at=data["occurred_at"],
+            email=(data.get("email") or "").lower(),
+            message_ids=data.get("message_id") or "",
+            bounce_type=data.get("bounce_type") or "",
+        )
+
+
+class MailEventsInputSerializer(serializers.Serializer):
+    """The generic signed JSON webhook's body (documents it; items are checked one by one)."""
+
+    events = MailEventInputSerializer(many=True)
+
+
+class MailEventResultSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="Its index in `events`, from 0.")
+    outcome = serializers.ChoiceField(choices=[*MailEventOutcome.choices, ("rejected", "Rejected")])
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class MailEventReportSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    ignored = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = MailEventResultSerializer(many=True)

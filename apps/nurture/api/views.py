@@ -1,23 +1,35 @@
+import json
+
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from apps.core.api.archive import ArchivableModelViewSet
 from apps.core.api.bulk_actions import BulkIdsSerializer, bulk_response, bulk_result_serializer
 from apps.core.api.permissions import bound_to_own_records
+from apps.core.api.throttling import BulkIntakeThrottle
 from apps.core.api.viewsets import (
     ApiViewSet,
     CsvListModelMixin,
     ReadOnlyApiViewSet,
     ServiceModelViewSet,
 )
+from apps.core.exceptions import ApplicationError
 from apps.core.services import model_update
-from apps.nurture import selectors, services
+from apps.engagement import ingestion, webhooks
+from apps.nurture import mail_events, selectors, services
 from apps.nurture.api.serializers import (
     EnrollmentSerializer,
+    MailEventInputSerializer,
+    MailEventReportSerializer,
+    MailEventResultSerializer,
+    MailEventsInputSerializer,
     SequenceSerializer,
     StallRuleSerializer,
     StepPreviewQuerySerializer,
@@ -26,6 +38,7 @@ from apps.nurture.api.serializers import (
     TouchSerializer,
 )
 from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.nurture.services import MailEventOutcome
 from apps.pipeline.models import PipelineStage
 
 
@@ -206,3 +219,167 @@ class TouchViewSet(ReadOnlyApiViewSet):
         """Mark a rep task done; a sales rep completes only their own."""
         touch = services.task_complete(touch=self.get_object())
         return Response(self.get_serializer(touch).data)
+
+
+MAX_MAIL_EVENTS = 1_000
+_SIGNED = {
+    401: OpenApiResponse(
+        description="Bad, missing or stale signature, or the endpoint's secret is not set: "
+        "nothing stored."
+    )
+}
+
+
+def _refused(error: ApplicationError) -> Response:
+    return Response(
+        {"detail": error.message},
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": "Waymark-Signature"},
+    )
+
+
+def _raw_body(request) -> bytes:
+    return request.stream.read(ingestion.MAX_BODY_BYTES + 1) if request.stream else b""
+
+
+class MailEventViewSet(ApiViewSet):
+    """What the mail provider reports after a sequence email left: delivered, bounced,
+    complained, replied (apps/nurture/mail_events.py). The signature is the credential."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [BulkIntakeThrottle]
+    serializer_class = MailEventReportSerializer
+
+    @extend_schema(
+        request=MailEventsInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                webhooks.SIGNATURE_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="t=<unix time>,v1=<hex HMAC-SHA256 of `<unix time>.<body>` under "
+                "MAIL_EVENTS_SECRET>",
+            )
+        ],
+        responses={
+            200: MailEventReportSerializer,
+            400: OpenApiResponse(
+                description="Not a JSON object with an `events` list of at most "
+                f"{MAX_MAIL_EVENTS:,}, or every event rejected (the report, with a `detail`)."
+            ),
+            413: OpenApiResponse(description="A body over 32 MB: nothing is stored."),
+            **_SIGNED,
+        },
+        auth=[],
+    )
+    def create(self, request):
+        """Up to 1,000 events, signed. Each is checked on its own: a bad one is reported by its
+        index and fields, the others are recorded; a repeated id counts once."""
+        body = _raw_body(request)
+        if len(body) > ingestion.MAX_BODY_BYTES:
+            return Response({"detail": "The body is too large: send fewer events."}, status=413)
+        try:
+            mail_events.generic_verify(
+                header=request.headers.get(webhooks.SIGNATURE_HEADER, ""),
+                body=body,
+                now=timezone.now(),
+            )
+        except webhooks.SignatureRejected as error:
+            return _refused(error)
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            payload = None
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(events, list) or not events or len(events) > MAX_MAIL_EVENTS:
+            message = f"Send a JSON object whose `events` lists 1 to {MAX_MAIL_EVENTS:,} events."
+            return Response({"detail": message, "errors": {"events": [message]}}, status=400)
+        checked = [MailEventInputSerializer(data=event) for event in events]
+        good = [(item, s) for item, s in enumerate(checked) if s.is_valid()]
+        outcomes = services.mail_reports_record(reports=[s.report() for _, s in good])
+        results = [
+            {"item": item, "outcome": o} for (item, _), o in zip(good, outcomes, strict=True)
+        ]
+        results += [
+            {"item": item, "outcome": "rejected", "errors": _item_errors(s.errors)}
+            for item, s in enumerate(checked)
+            if s.errors
+        ]
+        results.sort(key=lambda result: result["item"])
+        report = {
+            "recorded": outcomes.count(MailEventOutcome.RECORDED),
+            "unmatched": outcomes.count(MailEventOutcome.UNMATCHED),
+            "duplicates": outcomes.count(MailEventOutcome.DUPLICATE),
+            "ignored": 0,
+            "rejected": len(checked) - len(good),
+            "results": results,
+        }
+        data = MailEventReportSerializer(report).data
+        if not good:
+            return Response(
+                {"detail": "No event was accepted: see each one's errors.", **data}, 400
+            )
+        return Response(data)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: MailEventResultSerializer,
+            406: OpenApiResponse(description="Signed but without event-data: do not retry."),
+            **_SIGNED,
+        },
+        auth=[],
+    )
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])
+    def mailgun(self, request):
+        """A Mailgun webhook (delivered, failed, complained; others acknowledged and ignored),
+        signed with the domain's HTTP webhook signing key."""
+        body = _raw_body(request)
+        try:
+            report = mail_events.mailgun_webhook(body, now=timezone.now())
+        except webhooks.SignatureRejected as error:
+            return _refused(error)
+        except ApplicationError as error:
+            # 406 tells Mailgun not to retry: the same body would fail again.
+            return Response({"detail": error.message, "errors": error.fields}, status=406)
+        if report is None:
+            return Response({"item": 0, "outcome": MailEventOutcome.IGNORED})
+        (outcome,) = services.mail_reports_record(reports=[report])
+        return Response({"item": 0, "outcome": outcome})
+
+    @extend_schema(
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={
+            200: MailEventResultSerializer,
+            406: OpenApiResponse(description="Signed but without a Message-Id: do not retry."),
+            **_SIGNED,
+        },
+        auth=[],
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="mailgun/replies",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def mailgun_replies(self, request):
+        """A reply forwarded by a Mailgun route (`forward("<this URL>")`), signed with the same
+        key: the contact leaves the sequence and the deal's owner is told."""
+        try:
+            report = mail_events.mailgun_reply(request.data, now=timezone.now())
+        except webhooks.SignatureRejected as error:
+            return _refused(error)
+        except ApplicationError as error:
+            return Response({"detail": error.message, "errors": error.fields}, status=406)
+        (outcome,) = services.mail_reports_record(reports=[report])
+        return Response({"item": 0, "outcome": outcome})
+
+
+def _item_errors(errors) -> dict[str, list[str]]:
+    """DRF's errors of one item as field → messages (`non_field_errors` as `event`)."""
+    return {
+        ("event" if name == "non_field_errors" else name): [str(m) for m in messages]
+        for name, messages in errors.items()
+    }
