@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.analytics.models import PipelineStageSnapshot
 from apps.engagement.models import EventKind
 from tests.analytics.conftest import add_rows
 from tests.downloads import csv_rows
@@ -147,3 +148,20 @@ def test_amounts_reach_the_chart_as_numbers(client_for, marketer, sales_rep, jou
     response = client_for(marketer).get(reverse("web:home"))
     values = chart_data(response, "pipeline-now")["series"][0]["values"]
     assert values == [1000, 0] and not isinstance(values[0], Decimal | str)
+
+
+def test_deals_by_stage_come_from_the_latest_pipeline_snapshot(
+    client_for, marketer, journey, pipeline
+):
+    client = client_for(marketer)
+    assert chart_data(client.get(reverse("web:home")), "pipeline-now")["series"] == []
+    today = timezone.now().date()
+    PipelineStageSnapshot.objects.create(
+        day=today - timedelta(days=1), stage=pipeline["open"], opportunities=9, amount=900
+    )
+    PipelineStageSnapshot.objects.create(
+        day=today, stage=pipeline["won"], opportunities=1, amount=250
+    )
+    response = client.get(reverse("web:home"))
+    assert chart_data(response, "pipeline-now")["series"][0]["values"] == [0, 250]
+    assert str(today) in response.context["board"].charts["pipeline_now"].description
