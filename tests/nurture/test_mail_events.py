@@ -502,3 +502,17 @@ def test_the_contact_page_says_the_address_is_suppressed_and_since_when(client, 
     assert "ben@acme.example is suppressed:</strong> hard bounce on 2025-06-02" in page
     assert "Email bounced" in page  # the ended enrolment's exit reason
     assert "is suppressed" not in other
+
+
+def test_the_touches_api_shows_what_came_back(client, api_client, world, admin_member):
+    touch = sent(world, world.buyer, world.generic)
+    bounce = event(touch, id="b1", type="bounced", bounce_type="hard")
+    post_events(client, [bounce | {"occurred_at": "2025-06-02T09:00:00Z"}])
+
+    shown = api_client(admin_member).get(f"/api/v1/touches/{touch.pk}/").json()
+
+    assert (shown["bounce_type"], shown["bounced_at"], shown["delivered_at"]) == (
+        "hard",
+        "2025-06-02T09:00:00Z",
+        None,
+    )

@@ -127,6 +127,15 @@ class TouchSerializer(serializers.ModelSerializer):
             "sent_at",
             "assignee",
             "completed_at",
+            # What came back after the email left (the provider's webhooks, our tracking).
+            "delivered_at",
+            "opened_at",
+            "clicked_at",
+            "replied_at",
+            "bounced_at",
+            "bounce_type",
+            "complained_at",
+            "unsubscribed_at",
         ]
         read_only_fields = fields
 
