@@ -1,7 +1,8 @@
 """`make bench` for buyer signals (apps/core/bench.py).
 
 One world: 10,000 accounts, 100,000 contacts (written with set-based SQL) and 1,000,000 events,
-a fifth of them anonymous visits named only by the company's domain.
+a fifth of them anonymous visits named only by the company's domain, over the last 90 days: in
+the monthly partitions of the events table (apps/engagement/partitions.py).
 
 - `ingest_vs_copy`: the events sent to a running server (gunicorn, two workers) through the bulk
   API as NDJSON, 10,000 a request from two senders, against a raw PostgreSQL COPY of the same
@@ -42,6 +43,7 @@ from apps.accounts.models import Account
 from apps.core.bench import BenchReport, GunicornServer, benchmark, stopwatch, timed_copy
 from apps.engagement import ingestion, scoring
 from apps.engagement.models import Backtest, Event, EventKind, SignalRule
+from apps.engagement.partitions import event_partitions_upkeep
 from apps.engagement.selectors import score_slices
 from apps.engagement.services import backtest_start, scores_recompute
 from apps.journeys.models import Journey, JourneyStage, Phase
@@ -291,6 +293,8 @@ def _scoring_aggregate(at: datetime.datetime) -> float:
 def signals(report: BenchReport) -> None:
     now = datetime.datetime.now(datetime.UTC)
     token = _world()
+    # The months the events fall in have their partitions, as a live table's would.
+    event_partitions_upkeep(at=now, since=now - datetime.timedelta(days=WINDOW_DAYS))
     with tempfile.TemporaryDirectory() as folder:
         copy_path, ndjson_path = _write_events(Path(folder), now)
         copy_seconds = timed_copy(table="engagement_event", columns=COLUMNS, path=copy_path)

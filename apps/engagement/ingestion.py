@@ -3,7 +3,7 @@
 Each item is checked on its own: a bad one becomes an error naming its fields and the others
 still go in. Good items stream into a temporary staging table (COPY on PostgreSQL), never into a
 list; one statement then matches them to contacts (by email or id) and accounts (by domain or
-id) and inserts them, skipping every (source, sender's id) pair already stored. The caller's
+id) and inserts them, skipping every (source, sender's id, time) already stored. The caller's
 transaction makes a request all-or-nothing: more than `MAX_EVENTS` items or a body over
 `MAX_BODY_BYTES` stores nothing.
 """
@@ -350,7 +350,8 @@ def ingest(*, items: Iterable[tuple[int, Any]], source: str | None, at: datetime
                 SELECT account_match, contact_match, kind, source, direction, occurred_at, %s, url,
                        asset_id, {properties}, external_id
                 FROM ingest_resolved WHERE problem IS NULL
-                ON CONFLICT (source, external_id) WHERE NOT (external_id = '') DO NOTHING""",
+                ON CONFLICT (source, external_id, occurred_at) WHERE NOT (external_id = '')
+                DO NOTHING""",
             [connection.ops.adapt_datetimefield_value(at)],
         )
         report.accepted = cursor.rowcount

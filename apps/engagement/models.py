@@ -67,7 +67,11 @@ class EventSource(models.TextChoices):
 
 class Event(models.Model):
     """A signal from or about a buyer (`direction` says who started it). Append-only;
-    `(source, external_id)` makes re-delivery harmless."""
+    `(source, external_id, occurred_at)` makes re-delivery harmless.
+
+    On PostgreSQL the table is partitioned by month of `occurred_at` (apps/engagement/
+    partitions.py): its unique indexes must hold that column, and the database's primary key is
+    (id, occurred_at) while Django's stays `id`."""
 
     # The (account, occurred_at) and (contact, occurred_at) indexes serve lookups by either key;
     # a second index per key would only slow down the bulk inserts.
@@ -104,11 +108,14 @@ class Event(models.Model):
     class Meta:
         ordering = ["-occurred_at"]
         constraints = [
+            # A re-delivered event carries its time again; a sender that changes the time of
+            # an event it already sent makes a second one (README, "Events at 100 million rows").
             models.UniqueConstraint(
-                fields=["source", "external_id"],
+                fields=["source", "external_id", "occurred_at"],
                 condition=~Q(external_id=""),
                 name="event_source_external_id_unique",
-                violation_error_message="This source already sent an event with this id.",
+                violation_error_message="This source already sent an event with this id "
+                "at this time.",
             ),
         ]
         indexes = [

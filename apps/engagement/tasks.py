@@ -64,3 +64,12 @@ def run_calibration(calibration_id: int) -> None:
     from apps.engagement.services import calibration_run
 
     calibration_run(calibration_id=calibration_id)
+
+
+@shared_task(name="engagement.event_partitions_upkeep")
+def event_partitions_upkeep() -> int:
+    """The events' monthly partitions made ahead and the old ones retired; returns how many
+    partitions it created."""
+    from apps.engagement.partitions import event_partitions_upkeep
+
+    return len(event_partitions_upkeep().created)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 from config.env import BASE_DIR, database, env
@@ -207,6 +208,16 @@ IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
 # Backtests of the scores (apps/engagement/backtest.py) over more contacts than this run on a
 # Celery worker while their page polls.
 BACKTEST_BACKGROUND_CONTACTS = env.int("BACKTEST_BACKGROUND_CONTACTS", default=20_000)
+# Events (PostgreSQL: one partition a month, apps/engagement/partitions.py) older than this many
+# whole months leave the table in the daily upkeep: "archive" detaches each such month and keeps
+# it as its own table (engagement_event_YYYY_MM_archived, to dump and drop), "drop" deletes it.
+# Unset: every event is kept.
+EVENT_RETENTION_MONTHS = env.int("EVENT_RETENTION_MONTHS", default=None)
+EVENT_RETENTION_ACTION = env("EVENT_RETENTION_ACTION", default="archive")
+if EVENT_RETENTION_ACTION not in ("archive", "drop"):
+    raise ImproperlyConfigured("EVENT_RETENTION_ACTION is either archive or drop.")
+if EVENT_RETENTION_MONTHS is not None and EVENT_RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured("EVENT_RETENTION_MONTHS is a whole number of months, 1 or more.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -309,6 +320,7 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
 CELERY_TASK_ROUTES = {
     "imports.*": {"queue": "ingestion"},
+    "engagement.event_partitions_upkeep": {"queue": "housekeeping"},
     "engagement.*": {"queue": "scoring"},
     "fit.*": {"queue": "scoring"},
     "nurture.dispatch_due_steps": {"queue": "dispatch"},
@@ -360,6 +372,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "engagement.recompute_all_scores",
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 60 * 60},
+    },
+    # The events' monthly partitions: the coming months made ahead, old ones retired.
+    "engagement-event-partitions-upkeep": {
+        "task": "engagement.event_partitions_upkeep",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 12 * 60 * 60},
     },
     # The dashboards' daily snapshots: today so far, hourly; yesterday made final from the
     # stage history just after midnight. A second run of a day replaces its rows.

@@ -38,6 +38,7 @@ def _queue_of(task_name: str) -> str:
         ("nurture.stall_sweep", "housekeeping"),
         ("nurture.send_stall_alerts", "housekeeping"),
         ("journeys.send_review_reminders", "housekeeping"),
+        ("engagement.event_partitions_upkeep", "housekeeping"),
     ],
 )
 def test_each_kind_of_work_is_routed_to_its_queue(task_name, queue):

@@ -154,12 +154,13 @@ def test_campaign_dates_and_kpi_fit():
     CampaignFactory.build(goal_stage=awareness, kpi=Kpi.ENGAGEMENT_RATE).clean()
 
 
-def test_events_are_unique_per_source_and_sender_id():
-    EventFactory(source="web", external_id="abc")
-    _violates(EventFactory, source="web", external_id="abc")
-    EventFactory(source="crm", external_id="abc")
-    EventFactory(source="web", external_id="")
-    EventFactory(source="web", external_id="")
+def test_events_are_unique_per_source_sender_id_and_time():
+    at = timezone.now()
+    EventFactory(source="web", external_id="abc", occurred_at=at)
+    _violates(EventFactory, source="web", external_id="abc", occurred_at=at)
+    EventFactory(source="crm", external_id="abc", occurred_at=at)
+    EventFactory(source="web", external_id="", occurred_at=at)
+    EventFactory(source="web", external_id="", occurred_at=at)
 
 
 def test_a_contact_is_active_once_per_sequence():
