@@ -116,6 +116,16 @@ def score_slices(*, parts: int = scoring.RECOMPUTE_SLICES) -> list[dict]:
     ]
 
 
+def event_ids_stored(*, source: str, external_ids: Iterable[str]) -> set[str]:
+    """Which of these sender's ids `source` already sent, at any time. Ingestion skips only an
+    id sent again with the same time (events are unique per source, id and time: the table is
+    partitioned by month); a caller for whom a later event with the same id is a repeat (an
+    email's second open) asks here first. One probe of the sender's-id index per month."""
+    ids = [external_id for external_id in external_ids if external_id]
+    stored = Event.objects.filter(source=source, external_id__in=ids).exclude(external_id="")
+    return set(stored.values_list("external_id", flat=True))
+
+
 def signal_rule_list() -> QuerySet[SignalRule]:
     return SignalRule.objects.select_related("journey_stage__parent").order_by(
         "journey_stage__phase", "kind", "url_pattern", "repeat_count", "pk"

@@ -402,6 +402,7 @@ class RecordResult:
 
 def hits_record(*, hits: Iterable[Hit], now: datetime | None = None) -> RecordResult:
     """Judge a batch of hits and record it in one transaction (see the module's docstring)."""
+    from apps.engagement.selectors import event_ids_stored
     from apps.engagement.services import events_ingest
 
     hits = list(hits)
@@ -435,6 +436,11 @@ def hits_record(*, hits: Iterable[Hit], now: datetime | None = None) -> RecordRe
             else:
                 events[event["id"]] = event
     with transaction.atomic():
+        # Events are unique per source, id and time: a later open (or click of the same link)
+        # has the id of the first at another time, and is a repeat.
+        stored = event_ids_stored(source=EventSource.EMAIL, external_ids=events)
+        result.repeats += len(stored)
+        events = {key: event for key, event in events.items() if key not in stored}
         if events:
             report = events_ingest(
                 items=enumerate(events.values(), start=1), source=EventSource.EMAIL, at=now
