@@ -14,6 +14,7 @@ from apps.nurture.models import (
     MailEvent,
     Sequence,
     Step,
+    StepVariant,
     SuppressedAddress,
     Touch,
 )
@@ -95,6 +96,17 @@ class StepAdmin(WaymarkAdmin):
     search_fields = ("sequence__name", "subject")
     autocomplete_fields = ("sequence", "asset")
     list_select_related = ("sequence", "asset")
+
+
+@admin.register(StepVariant)
+class StepVariantAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """A/B variants are labelled and checked against their step on the sequence page (and the
+    API); the admin only shows them."""
+
+    list_display = ("__str__", "step", "label", "subject", "weight", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("step__sequence__name", "subject")
+    list_select_related = ("step__sequence",)
 
 
 class TouchInline(ReadOnlyInline):

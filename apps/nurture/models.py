@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -107,6 +108,15 @@ class Step(models.Model):
     asset = models.ForeignKey(
         "content.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    winner = models.ForeignKey(
+        "StepVariant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The A/B variant picked as the winner: every new send uses it.",
+    )
 
     history = audit_trail()
 
@@ -135,9 +145,70 @@ class Step(models.Model):
             errors["delay_days"] = ["A wait needs a delay in days or hours."]
         if self.kind != self.Kind.TASK and self.task_action:
             errors["task_action"] = ["Only rep tasks have an action."]
-        for field in ("subject", "body"):
-            for message in merge_field_errors(getattr(self, field), has_asset=bool(self.asset_id)):
-                errors.setdefault(field, []).append(message)
+        _add_merge_field_errors(errors, self, has_asset=bool(self.asset_id))
+        if errors:
+            raise ValidationError(errors)
+
+
+def _add_merge_field_errors(errors: dict[str, list[str]], text, *, has_asset: bool) -> None:
+    """Add what is wrong with the merge fields of `text.subject` and `text.body` (a step or a
+    variant) to `errors`, per field."""
+    for field in ("subject", "body"):
+        for message in merge_field_errors(getattr(text, field), has_asset=has_asset):
+            errors.setdefault(field, []).append(message)
+
+
+class StepVariant(models.Model):
+    """One version (A, B, …) of an email step's subject and body in an A/B test.
+
+    A step without variants sends its own subject and body. Once it has variants, each
+    enrolment gets one of the active ones, in proportion to their weights and always the same
+    one for the same enrolment (`apps.nurture.variants`); once a winner is picked, only the
+    winner is sent.
+    """
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="variants")
+    label = models.CharField(max_length=1, editable=False, help_text="A, B, C, … in order.")
+    subject = models.CharField(
+        max_length=200,
+        validators=[single_line],
+        help_text="Email subject; merge fields allowed.",
+    )
+    body = models.TextField(help_text="Email text; merge fields allowed.")
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="Share of the sends: weights 3 and 1 send this variant to 3 in 4 contacts.",
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Only active variants are sent; a paused one keeps its results."
+    )
+
+    history = audit_trail()
+
+    class Meta:
+        ordering = ["step", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "label"],
+                name="step_variant_label_unique",
+                violation_error_message="This step already has a variant with this label.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1),
+                name="step_variant_weight_positive",
+                violation_error_message="A weight is a whole number from 1 up.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} variant {self.label}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.step.kind != Step.Kind.EMAIL:
+            errors["step"] = ["Only email steps have A/B variants."]
+        _add_merge_field_errors(errors, self, has_asset=bool(self.step.asset_id))
         if errors:
             raise ValidationError(errors)
 
@@ -258,6 +329,14 @@ class Touch(models.Model):
     kind = models.CharField(max_length=8, choices=Step.Kind.choices, default=Step.Kind.EMAIL)
     subject = models.CharField(
         max_length=200, blank=True, help_text="As sent, merge fields filled in."
+    )
+    variant = models.ForeignKey(
+        StepVariant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="touches",
+        help_text="The A/B variant sent; empty for a step without variants.",
     )
     sent_at = models.DateTimeField()
     assignee = models.ForeignKey(

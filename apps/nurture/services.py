@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, models, transaction
@@ -51,10 +52,12 @@ from apps.nurture.models import (
     MailEvent,
     Sequence,
     Step,
+    StepVariant,
     SuppressedAddress,
     Touch,
 )
 from apps.nurture.sweep import db_datetime
+from apps.nurture.variants import VariantDraw
 from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage
 from apps.users.models import User
 from apps.users.selectors import bound_to_own_records
@@ -81,6 +84,7 @@ STEP_FIELDS = [
     "body",
     "asset",
 ]
+VARIANT_FIELDS = ["subject", "body", "weight", "is_active"]
 # Buyer signals that end a sequence, read from engagement events after the enrolment began
 # (apps.engagement stores them; replies and bounces arrive from the email provider's feed).
 EXIT_SIGNALS = {
@@ -156,6 +160,7 @@ def step_update(*, step: Step, data: dict, now: datetime | None = None) -> Step:
     """
     old_delay = (step.delay_days, step.delay_hours)
     step, _ = model_update(instance=step, fields=STEP_FIELDS, data=data)
+    _check_variants_fit(step)
     if (step.delay_days, step.delay_hours) != old_delay:
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
             due_at=now or timezone.now()
@@ -181,6 +186,112 @@ def step_delete(*, step: Step, now: datetime | None = None) -> None:
         next_step=following, due_at=now or timezone.now(), send_attempts=0
     )
     step.delete()
+
+
+def _check_variants_fit(step: Step) -> None:
+    """A step's A/B variants still make sense after the step changed: it is still an email,
+    and the variants' merge fields still find what they name (the step's content asset)."""
+    variants = list(step.variants.all())
+    if variants and step.kind != Step.Kind.EMAIL:
+        raise ApplicationError(
+            "Only email steps have A/B variants.",
+            fields={"kind": ["This step has A/B variants: keep it an email or remove them."]},
+        )
+    for variant in variants:
+        try:
+            variant.full_clean()
+        except ValidationError as error:
+            problems = "; ".join(m for ms in error.message_dict.values() for m in ms)
+            raise ApplicationError(
+                f"Variant {variant.label} would break: {problems}",
+                fields={"asset": [f"Variant {variant.label}: {problems}"]},
+            ) from error
+
+
+# -- A/B variants ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_variant_create(*, step: Step, data: dict) -> StepVariant:
+    """A new variant of an email step, labelled with the next free letter.
+
+    The first variant of a step starts its A/B test: the step's own subject and body become
+    variant A (weight 1) and the new one is B, so nothing already written is lost.
+    """
+    step = Step.objects.select_for_update().get(pk=step.pk)
+    if step.winner_id:
+        raise ApplicationError(
+            f"Variant {step.winner.label} won this step's test: every new send uses it. "
+            "Edit the winner instead of adding a variant."
+        )
+    labels = list(step.variants.values_list("label", flat=True))
+    if not labels:
+        model_create(
+            model=StepVariant,
+            data={"step": step, "label": "A", "subject": step.subject, "body": step.body},
+        )
+        labels = ["A"]
+    label = chr(ord(max(labels)) + 1)
+    if label > "Z":
+        raise ApplicationError("A step has at most 26 variants, A to Z.")
+    return model_create(model=StepVariant, data={**data, "step": step, "label": label})
+
+
+@transaction.atomic
+def step_variant_update(*, variant: StepVariant, data: dict) -> StepVariant:
+    """Edit a variant; contacts who have not had the step yet get the new text or share."""
+    variant, _ = model_update(instance=variant, fields=VARIANT_FIELDS, data=data)
+    _check_one_sent(variant.step)
+    return variant
+
+
+@transaction.atomic
+def step_variant_delete(*, variant: StepVariant) -> None:
+    """Remove a variant nobody has been sent; one that was sent is paused instead (its results
+    stay). Without variants the step sends its own subject and body again."""
+    if variant.touches.exists():
+        raise ApplicationError(
+            f"Variant {variant.label} has already been sent: pause it instead of removing it."
+        )
+    if variant.step.winner_id == variant.pk:
+        raise ApplicationError(f"Variant {variant.label} is this step's winner.")
+    step = variant.step
+    variant.delete()
+    _check_one_sent(step)
+
+
+def _check_one_sent(step: Step) -> None:
+    """A step with variants sends at least one of them (its winner or an active one)."""
+    variants = list(step.variants.all())
+    if variants and not step.winner_id and not any(v.is_active for v in variants):
+        raise ApplicationError(
+            "Keep at least one variant active, or pick a winner.",
+            fields={"is_active": ["This is the step's last active variant."]},
+        )
+    if step.winner_id and not any(v.pk == step.winner_id and v.is_active for v in variants):
+        raise ApplicationError(
+            "The winner cannot be paused.",
+            fields={"is_active": ["This variant is the step's winner: every new send uses it."]},
+        )
+
+
+@transaction.atomic
+def step_pick_winner(*, step: Step, variant: StepVariant) -> Step:
+    """End the step's A/B test: from now on every send of the step is `variant`. Touches sent
+    before keep the variant they had; the choice is in the step's audit trail."""
+    if variant.step_id != step.pk:
+        raise ApplicationError(
+            "That variant belongs to another step.",
+            fields={"variant": [f"Pick one of step {step.position}'s variants."]},
+        )
+    if not variant.is_active:
+        raise ApplicationError(
+            f"Variant {variant.label} is paused.",
+            fields={"variant": ["Activate the variant before picking it as the winner."]},
+        )
+    step.winner = variant
+    step.save(update_fields=["winner"])
+    return step
 
 
 # -- enrolments -------------------------------------------------------------------------------
@@ -681,6 +792,7 @@ class _Batch:
         self.rows = {row.pk: row for row in rows}
         contact_ids = {row.contact_id for row in rows}
         self.following = _following_steps({row.sequence_id for row in rows})
+        self.draws = _variant_draws({row.next_step_id: row.next_step for row in rows})
         self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
         self.recent = _recent_touches(contact_ids, at=self.at)
         self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
@@ -816,7 +928,8 @@ class _Batch:
         deal = row.opportunity
         owner = (deal.owner if deal else None) or contact.account.owner or row.enrolled_by
         try:
-            subject, message = self._compose(row, owner)
+            variant = self._variant(row)
+            subject, message = self._compose(row, owner, variant)
         except Exception as error:
             # Whatever merging or building the email trips over is in the stored data: it
             # would trip again on every run, and must not hold up the steps behind it.
@@ -837,7 +950,7 @@ class _Batch:
             "ended_at": None if following else self.at,
         }
         assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
-        record = self._record(row, advance, subject=subject, assignee=assignee)
+        record = self._record(row, advance, subject=subject, assignee=assignee, variant=variant)
         try:
             with self.ledger.step(record):
                 if message is not None:
@@ -860,14 +973,23 @@ class _Batch:
         if not following:
             self.result.completed += 1
 
-    def _compose(self, row: Enrollment, owner: User | None) -> tuple[str, EmailMessage | None]:
-        """The step's subject (or task title) and, for an email step, its message."""
+    def _variant(self, row: Enrollment) -> StepVariant | None:
+        """The A/B variant this enrolment gets at its step; None for a step without variants."""
+        draw = self.draws.get(row.next_step_id)
+        return draw.pick(enrollment_id=row.pk, step_id=row.next_step_id) if draw else None
+
+    def _compose(
+        self, row: Enrollment, owner: User | None, variant: StepVariant | None
+    ) -> tuple[str, EmailMessage | None]:
+        """The step's subject (or task title) and, for an email step, its message; from the
+        enrolment's A/B variant when the step has variants."""
         step, contact = row.next_step, row.contact
+        text = variant or step
         values = merge_values(
             contact=contact, opportunity=row.opportunity, owner=owner, asset=step.asset
         )
         # A merged value stored before names had to be single-line must not break the header.
-        subject = fold_to_single_line(_compiled(step.subject).render(values))
+        subject = fold_to_single_line(_compiled(text.subject).render(values))
         if step.kind != Step.Kind.EMAIL:
             return subject, None
         tracked = not contact.declines_tracking
@@ -876,7 +998,7 @@ class _Batch:
             step_id=step.pk,
             contact=contact,
             subject=subject,
-            body=_compiled(step.body),
+            body=_compiled(text.body),
             values=values,
             reply_to=owner.email if owner else "",
             track_opens=tracked and row.sequence.track_opens,
@@ -889,7 +1011,7 @@ class _Batch:
         why = f"Step {step.position} ({step.get_kind_display().lower()}): {error}"
         return _Failed(why=why, tell=owner.pk if owner else None)
 
-    def _record(self, row: Enrollment, advance: dict, *, subject: str, assignee) -> dict:
+    def _record(self, row: Enrollment, advance: dict, *, subject: str, assignee, variant) -> dict:
         """What the ledger writes for a step that runs: the enrolment advanced, a Touch."""
         step = row.next_step
         return {
@@ -897,6 +1019,7 @@ class _Batch:
             "claim": _uuid(self.token),
             "step": step.pk,
             "kind": step.kind,
+            "variant": variant.pk if variant else None,
             "subject": subject[:200],
             "at": db_datetime(self.at),
             "assignee": assignee,
@@ -981,8 +1104,10 @@ _ADVANCE = f"""UPDATE {_T_ENROLLMENT}
         status = %(status)s, ended_at = %(ended)s, send_attempts = 0, claim = NULL,
         claimed_until = NULL
     WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
-_TOUCH = f"""INSERT INTO {_T_TOUCH} (enrollment_id, step_id, kind, subject, sent_at, assignee_id)
-    SELECT %(id)s, %(step)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s FROM advanced
+_TOUCH = f"""INSERT INTO {_T_TOUCH}
+        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id)
+    SELECT %(id)s, %(step)s, %(variant)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s
+    FROM advanced
     ON CONFLICT DO NOTHING"""
 _RECORD = f"WITH advanced AS ({_ADVANCE} RETURNING id) {_TOUCH}"
 # A step's record commits without waiting for the disk (the batch's last one waits for all).
@@ -1005,6 +1130,16 @@ def _following_steps(sequence_ids: set[int]) -> dict[int, Step | None]:
     if previous is not None:
         following[previous.pk] = None
     return following
+
+
+def _variant_draws(steps: dict[int, Step | None]) -> dict[int, VariantDraw]:
+    """For each of these steps that has A/B variants, what to choose from: one query."""
+    variants: dict[int, list[StepVariant]] = defaultdict(list)
+    for variant in StepVariant.objects.filter(step_id__in=[pk for pk in steps if pk]):
+        variants[variant.step_id].append(variant)
+    return {
+        pk: VariantDraw.of(found, winner_id=steps[pk].winner_id) for pk, found in variants.items()
+    }
 
 
 def _exit_signals(contact_ids: set[int], *, since: datetime) -> dict[int, list[tuple[str, Any]]]:

@@ -40,6 +40,7 @@ SALES_GRANTS: dict[str, tuple[str, ...]] = {
     "pipeline.opportunitystall": VIEW,
     "nurture.sequence": VIEW,
     "nurture.step": VIEW,
+    "nurture.stepvariant": VIEW,
     # Enrol and end enrolments for their own deals; complete their own nurture tasks.
     "nurture.enrollment": ("add", "change", "view"),
     "nurture.touch": ("change", "view"),
@@ -91,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "engagement.ruleset": ("change", "view"),
         "nurture.sequence": MANAGE,
         "nurture.step": MANAGE,
+        "nurture.stepvariant": MANAGE,
         "nurture.enrollment": MANAGE,
         "nurture.touch": VIEW,
         "nurture.holiday": MANAGE,

@@ -49,6 +49,7 @@ from tests.factories.nurture import (
     MailEventFactory,
     SequenceFactory,
     StepFactory,
+    StepVariantFactory,
     SuppressedAddressFactory,
     TouchFactory,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "StageKpiFactory",
     "StageTransitionFactory",
     "StepFactory",
+    "StepVariantFactory",
     "SuppressedAddressFactory",
     "TitleRuleFactory",
     "TouchFactory",

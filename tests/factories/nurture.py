@@ -9,6 +9,7 @@ from apps.nurture.models import (
     MailEvent,
     Sequence,
     Step,
+    StepVariant,
     SuppressedAddress,
     Touch,
 )
@@ -33,6 +34,16 @@ class StepFactory(factory.django.DjangoModelFactory):
     kind = Step.Kind.EMAIL
     subject = "Following up"
     body = "Hello {{ contact.first_name }}"
+
+
+class StepVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StepVariant
+
+    step = factory.SubFactory(StepFactory)
+    label = "B"
+    subject = "Still on your list?"
+    body = "Hello again {{ contact.first_name }}"
 
 
 class EnrollmentFactory(factory.django.DjangoModelFactory):
