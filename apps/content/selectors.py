@@ -14,9 +14,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -29,7 +27,8 @@ from apps.core.csv_export import EXPORT_CHUNK_SIZE, export_rows
 from apps.journeys.models import JourneyStage
 from apps.journeys.selectors import same_stage
 from apps.personas.models import Persona
-from apps.pipeline.models import Opportunity, StageChange
+from apps.pipeline.models import Opportunity
+from apps.pipeline.selectors import advanced_after
 from apps.users.models import Role, User
 from apps.users.selectors import user_role
 
@@ -306,18 +305,6 @@ class AssetUsage:
     opportunities_advanced: int
 
 
-def advanced_after(*, share_at: str = "shared_at", opportunity: str = "opportunity_id") -> Exists:
-    """The deal moved to a later pipeline stage after the share: content that helped."""
-    return Exists(
-        StageChange.objects.filter(
-            opportunity_id=OuterRef(opportunity),
-            entered_at__gt=OuterRef(share_at),
-            from_stage__isnull=False,
-            stage__position__gt=F("from_stage__position"),
-        )
-    )
-
-
 def asset_usage(*, asset: Asset) -> AssetUsage:
     shares = AssetShare.objects.filter(asset=asset)
     totals = shares.aggregate(
@@ -326,7 +313,7 @@ def asset_usage(*, asset: Asset) -> AssetUsage:
         opportunities_shared_into=Count("opportunity", distinct=True),
     )
     advanced = (
-        shares.alias(advanced=advanced_after())
+        shares.alias(advanced=advanced_after(at="shared_at", opportunity="opportunity_id"))
         .filter(opportunity__isnull=False, advanced=True)
         .values("opportunity")
         .distinct()

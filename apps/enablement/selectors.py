@@ -24,14 +24,14 @@ from django.utils import timezone
 
 from apps.accounts.models import Contact
 from apps.content.models import Asset, AssetShare, AssetType
-from apps.content.selectors import advanced_after, keywords
+from apps.content.selectors import keywords
 from apps.enablement.models import DealObjection
 from apps.engagement.models import Event
 from apps.journeys.phases import Phase
 from apps.nurture.models import Touch
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import Opportunity, PipelineStage
-from apps.pipeline.selectors import STALLED
+from apps.pipeline.selectors import STALLED, advanced_after
 from apps.users.models import User
 
 # The roles a deal needs engaged, and what a rep can do when one is missing.
@@ -163,7 +163,7 @@ def _lift(*, asset_ids: list[int], exclude_opportunity_id: int) -> dict[int, tup
     rows = (
         AssetShare.objects.filter(asset_id__in=asset_ids, opportunity__isnull=False)
         .exclude(opportunity_id=exclude_opportunity_id)
-        .annotate(advanced=advanced_after())
+        .annotate(advanced=advanced_after(at="shared_at", opportunity="opportunity_id"))
         .values_list("asset_id", "opportunity_id", "advanced")
     )
     deals: dict[int, dict[int, bool]] = defaultdict(dict)

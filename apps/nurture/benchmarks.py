@@ -29,9 +29,9 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from apps.core.bench import BenchReport, benchmark, stopwatch
+from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
 from apps.journeys.models import Journey, JourneyStage, Phase
-from apps.nurture.models import Sequence, Step
+from apps.nurture.models import Sequence, Step, StepVariant
 from apps.nurture.services import due_steps_dispatch, stall_alerts_send, stall_sweep
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import PipelineStage
@@ -44,7 +44,7 @@ ACCOUNTS = 100_000  # ten deals each
 CONTACTS_PER_ACCOUNT = 3
 QUIET_EVERY = 100  # every 100th account went quiet: 1 % of the deals newly stalled
 OWNERS = 200
-DISPATCHED = 10_000
+DISPATCHED = scaled(10_000)
 
 
 def _world() -> list[PipelineStage]:
@@ -226,8 +226,8 @@ def nurture_stall_sweep(report: BenchReport) -> None:
 
 
 def _dispatch_data(*, label: str) -> None:
-    """`DISPATCHED` fresh contacts, one due email step each, so the frequency cap lets every
-    one through."""
+    """`DISPATCHED` fresh contacts, one due email step (with A/B variants) each, so the
+    frequency cap lets every one through."""
     owner = User.objects.create(username=f"dispatch-bench-{label}")
     journey = Journey.objects.create(key=f"dispatch-{label}", name=f"Dispatch {label}", owner=owner)
     stage = JourneyStage.objects.create(
@@ -242,6 +242,18 @@ def _dispatch_data(*, label: str) -> None:
         kind=Step.Kind.EMAIL,
         subject="{{ contact.first_name }}, a question about {{ account.name }}",
         body="Hello {{ contact.first_name }},\n\nHow is the rollout going?",
+    )
+    # The step is an A/B test: every send picks its variant, the heavier path.
+    StepVariant.objects.bulk_create(
+        [
+            StepVariant(step=step, label="A", subject=step.subject, body=step.body),
+            StepVariant(
+                step=step,
+                label="B",
+                subject="Quick question, {{ contact.first_name }}",
+                body=step.body,
+            ),
+        ]
     )
     params = {
         "now": NOW,

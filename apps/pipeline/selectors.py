@@ -1,8 +1,8 @@
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
@@ -40,6 +40,21 @@ class OpportunityDetail:
 # its stage's limit (days in stage, days without activity, or both) and that stall is still
 # open. `Opportunity.is_stalled` is the same test on a deal already read.
 STALLED = Q(stalled_since__isnull=False, stage__outcome=PipelineStage.Outcome.OPEN)
+
+
+def advanced_after(*, at: str, opportunity: str, within: timedelta | None = None) -> Exists:
+    """The deal (the outer row's `opportunity`) moved to a later pipeline stage after the
+    outer row's `at`, within `within` when given: a share or a nurture email that may have
+    helped. Closing lost is not moving on, whatever the stage's position."""
+    moves = StageChange.objects.filter(
+        opportunity_id=OuterRef(opportunity),
+        entered_at__gt=OuterRef(at),
+        from_stage__isnull=False,
+        stage__position__gt=F("from_stage__position"),
+    ).exclude(stage__outcome=PipelineStage.Outcome.LOST)
+    if within is not None:
+        moves = moves.filter(entered_at__lte=OuterRef(at) + within)
+    return Exists(moves)
 
 
 def stalled_opportunities(*, owner: User | None = None) -> QuerySet[Opportunity]:
