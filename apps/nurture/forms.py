@@ -3,7 +3,8 @@ from django import forms
 from apps.accounts.models import Contact
 from apps.core.forms import active_choices
 from apps.nurture.merge_fields import MERGE_FIELDS
-from apps.nurture.models import Sequence, Step
+from apps.nurture.models import Sequence, Step, StepVariant
+from apps.nurture.results import DEFAULT_DAYS, DEFAULT_METRIC, METRICS
 
 _merge_help = "Merge fields: " + ", ".join(f"{{{{ {name} }}}}" for name in MERGE_FIELDS)
 
@@ -67,6 +68,45 @@ class StepForm(_Styled, forms.ModelForm):
         self.fields["position"].required = False
         self.fields["asset"].queryset = self.fields["asset"].queryset.order_by("title")
         active_choices(self.fields["asset"], chosen=self.instance.asset_id)
+        if self.instance.pk and self.instance.variants.all():
+            # An A/B test sends its variants' texts: they are edited there.
+            del self.fields["subject"], self.fields["body"]
+
+
+class StepVariantForm(_Styled, forms.ModelForm):
+    class Meta:
+        model = StepVariant
+        fields = ["subject", "body", "weight", "is_active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"body": _merge_help}
+        labels = {"is_active": "Sending"}
+
+    def __init__(self, *args, step: Step, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's clean() checks the merge fields against the step (its content asset).
+        self.instance.step = step
+
+
+class ResultsForm(_Styled, forms.Form):
+    """The results page's choices: how long after a send a stage move counts, and what an
+    A/B test is judged on."""
+
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=365,
+        initial=DEFAULT_DAYS,
+        label="Stage moves within (days)",
+    )
+    metric = forms.ChoiceField(
+        choices=[(name, name.capitalize()) for name in METRICS],
+        initial=DEFAULT_METRIC,
+        label="Judge A/B tests on",
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # Unset choices keep their defaults: the page opens without asking.
+        data = {"days": DEFAULT_DAYS, "metric": DEFAULT_METRIC} | (data.dict() if data else {})
+        super().__init__(data, **kwargs)
 
 
 class EnrolForm(_Styled, forms.Form):

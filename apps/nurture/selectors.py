@@ -38,7 +38,11 @@ def sequence_list() -> QuerySet[Sequence]:
 
 
 def sequence_steps(*, sequence_id: int) -> list[Step]:
-    return list(Step.objects.filter(sequence_id=sequence_id).select_related("asset"))
+    return list(
+        Step.objects.filter(sequence_id=sequence_id)
+        .select_related("asset", "winner")
+        .prefetch_related("variants")
+    )
 
 
 def sequence_failures(*, sequence_id: int) -> list[Enrollment]:

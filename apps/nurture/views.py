@@ -18,11 +18,19 @@ from apps.core.csv_export import csv_download, csv_requested
 from apps.core.exceptions import ApplicationError
 from apps.core.listing import list_page
 from apps.core.views import allowed, delete_confirmation
-from apps.nurture import selectors, services
+from apps.nurture import results, selectors, services
 from apps.nurture.emails import unsubscribe_target
 from apps.nurture.filters import EnrollmentFilter, SequenceFilter
-from apps.nurture.forms import BulkEnrolForm, EnrolForm, PreviewForm, SequenceForm, StepForm
-from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.nurture.forms import (
+    BulkEnrolForm,
+    EnrolForm,
+    PreviewForm,
+    ResultsForm,
+    SequenceForm,
+    StepForm,
+    StepVariantForm,
+)
+from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch
 from apps.pipeline.models import Opportunity
 
 
@@ -196,16 +204,31 @@ def _editor(
     *,
     sequence_form: SequenceForm | None = None,
     new_step: StepForm | None = None,
-    edited: tuple[int, StepForm] | None = None,
+    edited: StepForm | StepVariantForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The sequence page; `edited` is a step or variant form sent back with its errors."""
+
+    def form(kind, prefix: str, **kwargs):
+        return (
+            edited
+            if edited is not None and edited.prefix == prefix
+            else kind(prefix=prefix, **kwargs)
+        )
+
     steps = selectors.sequence_steps(sequence_id=sequence.pk)
     step_forms = [
         (
             step,
-            edited[1]
-            if edited and edited[0] == step.pk
-            else StepForm(instance=step, sequence=sequence, prefix=f"step-{step.pk}"),
+            form(StepForm, f"step-{step.pk}", instance=step, sequence=sequence),
+            [
+                (
+                    variant,
+                    form(StepVariantForm, f"variant-{variant.pk}", instance=variant, step=step),
+                )
+                for variant in step.variants.all()
+            ],
+            form(StepVariantForm, f"new-variant-{step.pk}", step=step),
         )
         for step in steps
     ]
@@ -246,7 +269,7 @@ def step_update(request: HttpRequest, step_id: int) -> HttpResponse:
     if _saved(form, lambda data: services.step_update(step=step, data=data)):
         messages.success(request, f"Step {step.position} saved.")
         return redirect("nurture:sequence_detail", step.sequence_id)
-    return _editor(request, step.sequence, edited=(step.pk, form), status=400)
+    return _editor(request, step.sequence, edited=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -262,6 +285,99 @@ def step_delete(request: HttpRequest, step_id: int) -> HttpResponse:
         done=sequence_page,
         success="Step removed.",
     )
+
+
+def _step_page(step: Step) -> str:
+    return f"{reverse('nurture:sequence_detail', args=[step.sequence_id])}#step-{step.pk}"
+
+
+@require_POST
+@allowed("nurture.add_stepvariant")
+def variant_create(request: HttpRequest, step_id: int) -> HttpResponse:
+    """Add an A/B variant; the step's first one makes its own text variant A."""
+    step = get_object_or_404(Step.objects.select_related("sequence", "winner"), pk=step_id)
+    form = StepVariantForm(request.POST, step=step, prefix=f"new-variant-{step.pk}")
+    variant = _saved(form, lambda data: services.step_variant_create(step=step, data=data))
+    if variant:
+        messages.success(request, f"Variant {variant.label} added to step {step.position}.")
+        return redirect(_step_page(step))
+    return _editor(request, step.sequence, edited=form, status=400)
+
+
+@require_POST
+@allowed("nurture.change_stepvariant")
+def variant_update(request: HttpRequest, variant_id: int) -> HttpResponse:
+    variant = get_object_or_404(StepVariant.objects.select_related("step__sequence"), pk=variant_id)
+    # The form works on its own copy: the service compares the stored variant with the input.
+    stored = StepVariant.objects.select_related("step").get(pk=variant_id)
+    form = StepVariantForm(
+        request.POST, instance=stored, step=variant.step, prefix=f"variant-{variant.pk}"
+    )
+    if _saved(form, lambda data: services.step_variant_update(variant=variant, data=data)):
+        messages.success(request, f"Variant {variant.label} saved.")
+        return redirect(_step_page(variant.step))
+    return _editor(request, variant.step.sequence, edited=form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@allowed("nurture.delete_stepvariant")
+def variant_delete(request: HttpRequest, variant_id: int) -> HttpResponse:
+    variant = get_object_or_404(StepVariant.objects.select_related("step"), pk=variant_id)
+    step_page = _step_page(variant.step)
+    return delete_confirmation(
+        request,
+        instance=variant,
+        delete=lambda: services.step_variant_delete(variant=variant),
+        back=step_page,
+        done=step_page,
+        success=f"Variant {variant.label} removed.",
+    )
+
+
+@require_POST
+@allowed("nurture.change_step")
+def step_pick_winner(request: HttpRequest, step_id: int) -> HttpResponse:
+    """End a step's A/B test with the variant picked: asks first, then every new send uses it."""
+    step = get_object_or_404(Step.objects.select_related("sequence"), pk=step_id)
+    picked = request.POST.get("variant", "")
+    variant = get_object_or_404(StepVariant, step=step, pk=picked if picked.isdigit() else None)
+    back = reverse("nurture:sequence_results", args=[step.sequence_id])
+    if not request.POST.get("confirm"):
+        return bulk_confirmation(
+            request,
+            question=f"Pick {variant.label} as the winner of step {step.position}?",
+            labels=[f"Variant {variant.label}: {variant.subject}"],
+            button=f"Pick {variant.label} as winner",
+            back=back,
+            explanation=(
+                "Every new send of this step uses this variant; contacts already sent keep the "
+                "one they got. The step's history records who picked it."
+            ),
+        )
+    try:
+        services.step_pick_winner(step=step, variant=variant)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"{variant.label} won step {step.position}: every new send uses it."
+        )
+    return redirect(back)
+
+
+@allowed("nurture.view_sequence", "nurture.view_touch")
+def sequence_results(request: HttpRequest, sequence_id: int) -> HttpResponse:
+    """What the sequence's emails met, per step and A/B variant, and how its deals moved on."""
+    sequence = get_object_or_404(Sequence.objects.select_related("journey_stage"), pk=sequence_id)
+    form = ResultsForm(request.GET)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    context = {
+        "sequence": sequence,
+        "form": form,
+        "results": results.sequence_results(sequence=sequence, **chosen),
+        "may_pick": request.user.has_perm("nurture.change_step"),
+    }
+    return render(request, "nurture/sequence_results.html", context)
 
 
 @allowed("nurture.view_step")

@@ -2,6 +2,7 @@
 the opportunity page (apps/web), which knows nothing of nurture itself."""
 
 from django import template
+from django.utils.html import format_html
 
 from apps.core.api.permissions import bound_to_own_records
 from apps.nurture import selectors
@@ -24,3 +25,19 @@ def opportunity_nurture(context, opportunity) -> dict:
         "may_exit": own and user.has_perm("nurture.change_enrollment"),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def percent(rate: float | None) -> str:
+    """A share (0–1) as "42 %"; a dash when there was nothing to divide by."""
+    return "—" if rate is None else f"{round(rate * 100)} %"
+
+
+@register.filter
+def share(counts, outcome: str) -> str:
+    """How many sends of `counts` (apps.nurture.results.Counts) met `outcome`, with their share:
+    "12 · 40 %"."""
+    count, rate = getattr(counts, outcome), counts.rate(outcome)
+    if rate is None:
+        return str(count)
+    return format_html('{} <span class="text-body-secondary">· {}</span>', count, percent(rate))
