@@ -38,6 +38,7 @@ from apps.nurture.api.views import (
     MailEventViewSet,
     SequenceViewSet,
     StallRuleViewSet,
+    StepVariantViewSet,
     StepViewSet,
     TouchViewSet,
 )
@@ -61,6 +62,7 @@ router.register("asset-shares", AssetShareViewSet, basename="asset-share")
 router.register("stall-rules", StallRuleViewSet, basename="stall-rule")
 router.register("sequences", SequenceViewSet, basename="sequence")
 router.register("sequence-steps", StepViewSet, basename="sequence-step")
+router.register("sequence-step-variants", StepVariantViewSet, basename="sequence-step-variant")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("touches", TouchViewSet, basename="touch")
 router.register("mail-events", MailEventViewSet, basename="mail-event")

@@ -4,7 +4,16 @@ from rest_framework import serializers
 from apps.accounts.models import Contact
 from apps.engagement.ingestion import FUTURE_TOLERANCE
 from apps.nurture.mail_events import MailReport
-from apps.nurture.models import BounceType, Enrollment, MailEvent, Sequence, Step, Touch
+from apps.nurture.models import (
+    BounceType,
+    Enrollment,
+    MailEvent,
+    Sequence,
+    Step,
+    StepVariant,
+    Touch,
+)
+from apps.nurture.results import DEFAULT_DAYS, DEFAULT_METRIC, METRICS
 from apps.nurture.services import MailEventOutcome
 from apps.pipeline.models import PipelineStage
 
@@ -53,12 +62,96 @@ class StepSerializer(serializers.ModelSerializer):
             "subject",
             "body",
             "asset",
+            "winner",
         ]
+        read_only_fields = ["winner"]
         extra_kwargs = {
             "position": {"required": False, "help_text": "Defaults to after the last step."}
         }
         # The service validates the whole step, unique position included.
         validators: list = []
+
+
+class StepVariantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepVariant
+        fields = ["id", "step", "label", "subject", "body", "weight", "is_active"]
+        read_only_fields = ["label"]
+        # The service validates the whole variant against its step.
+        validators: list = []
+
+
+class PickWinnerSerializer(serializers.Serializer):
+    variant = serializers.PrimaryKeyRelatedField(
+        queryset=StepVariant.objects.all(), help_text="The step's variant every new send uses."
+    )
+
+
+class ResultsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        default=DEFAULT_DAYS,
+        help_text="A deal moved on when it reached a later stage within this many days.",
+    )
+    metric = serializers.ChoiceField(
+        choices=list(METRICS), default=DEFAULT_METRIC, help_text="What A/B tests are judged on."
+    )
+
+
+class OutcomeCountsSerializer(serializers.Serializer):
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    opened = serializers.IntegerField()
+    clicked = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+    unsubscribed = serializers.IntegerField()
+    progressed = serializers.IntegerField(
+        help_text="Sends whose deal reached a later stage within the days asked."
+    )
+
+
+class VariantResultSerializer(serializers.Serializer):
+    variant = serializers.IntegerField(source="variant.pk")
+    label = serializers.CharField(source="variant.label")
+    weight = serializers.IntegerField(source="variant.weight")
+    is_active = serializers.BooleanField(source="variant.is_active")
+    counts = OutcomeCountsSerializer()
+
+
+class StepResultSerializer(serializers.Serializer):
+    step = serializers.IntegerField(source="step.pk")
+    position = serializers.IntegerField(source="step.position")
+    kind = serializers.CharField(source="step.kind")
+    winner = serializers.IntegerField(source="step.winner_id", allow_null=True)
+    counts = OutcomeCountsSerializer()
+    variants = VariantResultSerializer(many=True)
+    verdict = serializers.CharField(source="verdict.text", help_text="Empty without an A/B test.")
+    leader = serializers.CharField(
+        source="verdict.leader",
+        allow_null=True,
+        help_text="The variant that beats every other with 95 % confidence.",
+    )
+
+
+class DealProgressSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField()
+    enrolled = serializers.IntegerField(help_text="Deals enrolled in the sequence.")
+    enrolled_moved = serializers.IntegerField()
+    comparable = serializers.IntegerField(
+        help_text="Deals that stalled in a stage of the sequence's journey stage in the same "
+        "period and were never enrolled in it."
+    )
+    comparable_moved = serializers.IntegerField()
+
+
+class SequenceResultsSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    metric = serializers.CharField()
+    steps = StepResultSerializer(many=True)
+    deals = DealProgressSerializer()
 
 
 class StepPreviewQuerySerializer(serializers.Serializer):

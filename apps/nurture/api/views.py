@@ -23,21 +23,25 @@ from apps.core.api.viewsets import (
 from apps.core.exceptions import ApplicationError
 from apps.core.services import model_update
 from apps.engagement import ingestion, webhooks
-from apps.nurture import mail_events, selectors, services
+from apps.nurture import mail_events, results, selectors, services
 from apps.nurture.api.serializers import (
     EnrollmentSerializer,
     MailEventInputSerializer,
     MailEventReportSerializer,
     MailEventResultSerializer,
     MailEventsInputSerializer,
+    PickWinnerSerializer,
+    ResultsQuerySerializer,
+    SequenceResultsSerializer,
     SequenceSerializer,
     StallRuleSerializer,
     StepPreviewQuerySerializer,
     StepPreviewSerializer,
     StepSerializer,
+    StepVariantSerializer,
     TouchSerializer,
 )
-from apps.nurture.models import Enrollment, Sequence, Step, Touch
+from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch
 from apps.nurture.services import MailEventOutcome
 from apps.pipeline.models import PipelineStage
 
@@ -82,6 +86,17 @@ class SequenceViewSet(ArchivableModelViewSet):
     def archive_record(self, *, instance):
         services.record_archive_leaving_sequences(record=instance, by=self.request.user)
 
+    @extend_schema(parameters=[ResultsQuerySerializer], responses=SequenceResultsSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def results(self, request, pk=None):
+        """Per step what its emails met, per A/B variant its rates and verdict, and the deals
+        enrolled against comparable stalled deals not enrolled (as on the results page)."""
+        sequence = self.get_object()
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = results.sequence_results(sequence=sequence, **query.validated_data)
+        return Response(SequenceResultsSerializer(found).data)
+
 
 class StepViewSet(ServiceModelViewSet):
     serializer_class = StepSerializer
@@ -101,6 +116,22 @@ class StepViewSet(ServiceModelViewSet):
     def delete_record(self, *, instance):
         services.step_delete(step=instance)
 
+    @extend_schema(request=PickWinnerSerializer, responses=StepSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        model_permission="change",
+        url_path="pick-winner",
+        parser_classes=[JSONParser],
+    )
+    def pick_winner(self, request, pk=None):
+        """End the step's A/B test: every new send uses this variant (`{"variant": id}`)."""
+        step = self.get_object()
+        data = PickWinnerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.step_pick_winner(step=step, variant=data.validated_data["variant"])
+        return Response(self.get_serializer(self.as_listed(step)).data)
+
     @extend_schema(parameters=[StepPreviewQuerySerializer], responses=StepPreviewSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def preview(self, request, pk=None):
@@ -111,6 +142,31 @@ class StepViewSet(ServiceModelViewSet):
         contact = query.validated_data["contact"]
         preview = selectors.step_preview(step=step, contact=contact)
         return Response({"contact": contact.pk, "subject": preview.subject, "body": preview.body})
+
+
+class StepVariantViewSet(ServiceModelViewSet):
+    """A/B variants of email steps; the first one of a step makes its own text variant A."""
+
+    serializer_class = StepVariantSerializer
+    filterset_fields = ["step", "is_active"]
+    ordering_fields = ["step", "label"]
+
+    def get_queryset(self):
+        return StepVariant.objects.order_by("step", "label")
+
+    def create_record(self, *, data):
+        return services.step_variant_create(step=data.pop("step"), data=data)
+
+    def update_record(self, *, instance, data):
+        if data.pop("step", instance.step) != instance.step:
+            raise ApplicationError(
+                "A variant stays with its step.",
+                fields={"step": ["Add a variant to the other step instead."]},
+            )
+        return services.step_variant_update(variant=instance, data=data)
+
+    def delete_record(self, *, instance):
+        services.step_variant_delete(variant=instance)
 
 
 def _own_deal_only(user, opportunity) -> None:
