@@ -2,10 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.nurture.models import Step, TaskAction
-from apps.nurture.services import due_steps_dispatch, stall_sweep
+from apps.nurture.services import due_steps_dispatch, stall_sweep, step_variant_create
 from tests.browser.navigation import follow_menu
-from tests.factories import StepFactory
-from tests.nurture.conftest import NOW, NurtureWorld, build_world
+from tests.factories import ContactFactory, EnrollmentFactory, StepFactory, TouchFactory
+from tests.nurture.conftest import NOW, NurtureWorld, build_world, days_ago
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +80,61 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
 
     expect(page.get_by_test_id("open-tasks")).to_contain_text("Nothing to do")
     expect(page.get_by_test_id("done-tasks")).to_contain_text("Call Chloe about the pilot")
+
+
+def test_a_marketer_reads_the_sequence_results_and_picks_the_winner(page, log_in, marketer, world):
+    step = world.generic.steps.get(position=1)
+    step_variant_create(
+        step=step, data={"subject": "Quick question, {{ contact.first_name }}", "body": "Hi"}
+    )
+    outcomes = {  # per variant, one email each: what came back
+        "A": [{"opened_at"}, {"opened_at", "clicked_at"}, {"bounced_at"}, set()],
+        "B": [{"opened_at", "clicked_at", "replied_at"}, {"opened_at", "clicked_at"}],
+    }
+    for label, emails in outcomes.items():
+        for came_back in emails:
+            enrollment = EnrollmentFactory(
+                sequence=world.generic,
+                contact=ContactFactory(account=world.account),
+                enrolled_at=days_ago(20),
+            )
+            TouchFactory(
+                enrollment=enrollment,
+                step=step,
+                variant=step.variants.get(label=label),
+                sent_at=days_ago(20),
+                **dict.fromkeys(came_back, days_ago(19)),
+                **({"delivered_at": days_ago(20)} if "bounced_at" not in came_back else {}),
+            )
+
+    log_in(marketer)
+    page.goto(f"/nurture/sequences/{world.generic.pk}/")
+    page.get_by_role("link", name="Results", exact=True).click()
+
+    row = page.get_by_test_id("step-1")
+    expect(row.get_by_test_id("sent")).to_have_text("6")
+    expect(row.get_by_test_id("delivered")).to_have_text("5 · 83 %")
+    expect(row.get_by_test_id("opened")).to_have_text("4 · 67 %")
+    expect(row.get_by_test_id("clicked")).to_have_text("3 · 50 %")
+    expect(row.get_by_test_id("replied")).to_have_text("1 · 17 %")
+    expect(row.get_by_test_id("bounced")).to_have_text("1 · 17 %")
+    expect(row.get_by_test_id("unsubscribed")).to_have_text("0 · 0 %")
+    variants = page.get_by_test_id("variants-1")
+    expect(variants.get_by_test_id("variant-A")).to_contain_text("1 · 25 %")  # clicked
+    expect(variants.get_by_test_id("variant-B")).to_contain_text("2 · 100 %")
+    expect(page.get_by_test_id("verdict-1")).to_have_text(
+        "Not enough data yet (need ≥ 100 sends each)"
+    )
+    expect(page.get_by_test_id("step-2").get_by_test_id("sent")).to_have_text("0")
+
+    variants.get_by_role("button", name="Pick B as winner").click()
+    confirmation = page.get_by_test_id("bulk-confirmation")
+    expect(confirmation).to_contain_text("Variant B: Quick question, {{ contact.first_name }}")
+    confirmation.get_by_role("button", name="Pick B as winner").click()
+
+    expect(page.get_by_test_id("verdict-1")).to_have_text(
+        "B won: every new send of this step uses it."
+    )
+    expect(page.get_by_role("button", name="Pick A as winner")).to_have_count(0)
+    step.refresh_from_db()
+    assert step.winner.label == "B"
