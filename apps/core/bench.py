@@ -80,20 +80,30 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _environment(settings_module: str) -> dict[str, str]:
+    db = connection.settings_dict
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
+
+
 class GunicornServer:
     """gunicorn serving Waymark on the bench database, with a broker that only collects (the
     enqueued tasks stay in the workers: background work is not what a bench of requests
-    measures). Database connections persist across requests, as in production."""
+    measures) unless `env` names one. Database connections persist across requests, as in
+    production."""
 
-    def __init__(self, *, workers: int = 2, settings_module: str = "config.settings.test") -> None:
-        db = connection.settings_dict
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        settings_module: str = "config.settings.test",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = _free_port()
-        env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "DATABASE_CONN_MAX_AGE": "600",
-            "CELERY_BROKER_URL": "memory://",
-        }
+        env = _environment(settings_module) | {"CELERY_BROKER_URL": "memory://"} | (env or {})
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -134,6 +144,44 @@ class GunicornServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+class CeleryWorker:
+    """A Celery worker on the bench database and the configured broker, taking `queues` only;
+    started before the clock, ready when its log says so."""
+
+    def __init__(self, *, queues: str, concurrency: int = 1, log: Path) -> None:
+        env = _environment("config.settings.test") | {
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                f"--queues={queues}",
+                f"--concurrency={concurrency}",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=info",
+                f"--logfile={log}",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,  # its banner; the log file says what happens
+        )
+        while self.process.poll() is None:
+            if log.exists() and " ready." in log.read_text():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the Celery worker exited with {self.process.returncode}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
 
 
 def discover() -> list[Callable[[BenchReport], None]]:

@@ -17,6 +17,7 @@ from apps.nurture.models import (
     StepVariant,
     SuppressedAddress,
     Touch,
+    TrackingHit,
 )
 from apps.nurture.services import (
     enrollment_exit,
@@ -163,6 +164,17 @@ class TouchAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     search_fields = ("enrollment__contact__email", "step__sequence__name", "subject")
     list_select_related = (*TOUCH_RELATED, "assignee")
     date_hierarchy = "sent_at"
+
+
+@admin.register(TrackingHit)
+class TrackingHitAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
+    """Opens and clicks made by machines (proxies, scanners): kept to be seen, never signals."""
+
+    list_display = ("touch", "kind", "link", "reason", "user_agent", "at")
+    list_filter = ("reason", "kind")
+    search_fields = ("touch__enrollment__contact__email", "user_agent")
+    list_select_related = tuple(f"touch__{path}" for path in TOUCH_RELATED)
+    date_hierarchy = "at"
 
 
 @admin.register(Holiday)

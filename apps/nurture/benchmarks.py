@@ -31,6 +31,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
 from apps.journeys.models import Journey, JourneyStage, Phase
+from apps.nurture import tracking_benchmarks  # noqa: F401 (registers `email_tracking`)
 from apps.nurture.models import Sequence, Step, StepVariant
 from apps.nurture.services import due_steps_dispatch, stall_alerts_send, stall_sweep
 from apps.personas.models import BuyingRole

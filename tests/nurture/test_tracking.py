@@ -7,10 +7,13 @@ import re
 import time
 from email import message_from_bytes
 from html import unescape
+from io import BytesIO
 from urllib.parse import unquote
 
 import pytest
 from django.core import mail
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -344,3 +347,50 @@ def test_unsubscribing_through_an_email_records_it_on_that_touch(world, sent):
     touch.refresh_from_db()
     assert touch.unsubscribed_at is not None
     assert Enrollment.objects.filter(contact=world.champion, status="active").count() == 0
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """As Django's test client does: a request's end must not close the test's connection."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_the_tracking_paths_answer_the_same_without_django_middleware(
+    world, sent, hits, wsgi_keeps_the_test_connection
+):
+    from config.wsgi import application
+
+    _, message = sent
+    pixel, clicks = _links(message)
+
+    def get(path: str, query: str = "") -> tuple[str, dict, bytes]:
+        answer: dict = {}
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_USER_AGENT": BROWSER,
+            "wsgi.input": BytesIO(),
+            "wsgi.url_scheme": "http",
+        }
+        body = b"".join(
+            application(environ, lambda status, headers: answer.update(s=status, h=headers))
+        )
+        return answer["s"], dict(answer["h"]), body
+
+    path, query = clicks[1].split("?")
+    status, headers, body = get(pixel)
+    assert status == "200 OK" and body == tracking.PIXEL
+    status, headers, _ = get(path, query)
+    assert status.startswith("302") and headers["Location"].startswith("https://waymark.example/")
+    status, _, body = get(path, "u=https%3A%2F%2Fevil.example%2F")
+    assert status.startswith("400") and b"This link does not work" in body
+    assert get("/t/nothing/")[0].startswith("404")  # the full stack's own page
+    _drain()
+    assert Event.objects.count() == 2

@@ -1,0 +1,258 @@
+"""`manage.py bench email_tracking` (apps/core/bench.py): opens and clicks back as events.
+
+- `tracking_vs_bulk`: events/s from open and click hits sent to the tracking endpoints of a
+  running server (gunicorn, two workers), each hit a request of its own as mail clients send
+  them, counted until every one is stored as an event (the hits wait in Redis until their email
+  is quiet, `QUIET_SECONDS`, then a Celery worker on the `ingestion` queue judges and records
+  them) over events/s of the same events posted to the bulk events endpoint of the same server
+  (NDJSON, `ingestion.MAX_EVENTS` a request, two senders), stored when answered; same rows,
+  same table, emptied between the two.
+- `tracking_answer_ms`: the median time a hit waits for its answer (the pixel, the redirect):
+  nothing is written to the database meanwhile.
+
+`TOUCHES` emails sent a day ago to as many contacts, each opened once and its link clicked once
+from a browser's User-Agent: two events an email. `BENCH_SCALE` shrinks the world.
+"""
+
+import datetime
+import http.client
+import json
+import statistics
+import tempfile
+import threading
+import time
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from apps.campaigns.models import Campaign
+from apps.core.bench import (
+    BenchReport,
+    CeleryWorker,
+    GunicornServer,
+    benchmark,
+    scaled,
+    stopwatch,
+)
+from apps.engagement import ingestion
+from apps.engagement.models import Event
+from apps.journeys.models import Journey, JourneyStage, Phase
+from apps.nurture import tracking
+from apps.nurture.models import Sequence, Step
+from apps.users.models import Role
+from apps.users.services import user_create
+
+TOUCHES = scaled(50_000)
+CLIENTS = 8
+SENDERS = 2
+TARGET = "https://waymark.example/pricing"
+AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari"
+
+
+def _world(now: datetime.datetime) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """A campaign's sequence and its emails, sent a day ago; returns the bulk feed's API token
+    and each email's (enrolment, step, touch, contact)."""
+    feed = user_create(
+        username="tracking-bench-feed", email="feed@bench.test", password=None, role=Role.MARKETER
+    )
+    journey = Journey.objects.create(key="tracking-bench", name="Tracking bench", owner=feed)
+    stage = JourneyStage.objects.create(
+        journey=journey, name="Shortlist", slug="shortlist", phase=Phase.CONSIDERATION, position=1
+    )
+    campaign = Campaign.objects.create(
+        name="Tracking bench",
+        owner=feed,
+        goal_stage=stage,
+        kpi="reach",
+        kpi_target=1000,
+        start_date=now.date(),
+        end_date=now.date(),
+        utm_code="tracking-bench",
+    )
+    sequence = Sequence.objects.create(
+        name="Tracking bench", journey_stage=stage, campaign=campaign, is_active=True
+    )
+    step = Step.objects.create(
+        sequence=sequence, position=1, kind="email", subject="Hi", body=f"Hi, see {TARGET}"
+    )
+    sent = now - datetime.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO accounts_account (created_at, updated_at, name, domain, industry,
+                   region, tier, is_target, fit_score, external_source, external_id)
+               SELECT now(), now(), 'Tracking account ' || n, 'tracking' || n || '.example',
+                      '', '', 3, FALSE, 0, '', ''
+               FROM generate_series(1, %s) n""",
+            [max(1, TOUCHES // 10)],
+        )
+        cursor.execute(
+            """INSERT INTO accounts_contact (created_at, updated_at, account_id, first_name,
+                   last_name, email, title, buying_role, consent, time_zone, external_source,
+                   external_id)
+               SELECT now(), now(), a.id, 'Pat', 'Reader ' || n, 'p' || n || '@' || a.domain,
+                      '', '', 'unknown', 'UTC', '', ''
+               FROM generate_series(0, %s - 1) n
+               JOIN accounts_account a ON a.domain = 'tracking' || (1 + n %% %s) || '.example'""",
+            [TOUCHES, max(1, TOUCHES // 10)],
+        )
+        cursor.execute(
+            """INSERT INTO nurture_enrollment (sequence_id, contact_id, status, waiting_since,
+                   enrolled_at, exit_reason)
+               SELECT %s, c.id, 'completed', %s, %s, '' FROM accounts_contact c""",
+            [sequence.pk, sent, sent],
+        )
+        cursor.execute(
+            """INSERT INTO nurture_touch (enrollment_id, step_id, kind, subject, sent_at)
+               SELECT e.id, %s, 'email', 'Hi', %s FROM nurture_enrollment e
+               RETURNING enrollment_id, step_id, id""",
+            [step.pk, sent],
+        )
+        touches = cursor.fetchall()
+        cursor.execute("SELECT id, contact_id FROM nurture_enrollment")
+        contacts = dict(cursor.fetchall())
+        cursor.execute("ANALYZE")
+    emails = [(e, s, t, contacts[e]) for e, s, t in touches]
+    return Token.objects.create(user=feed).key, emails
+
+
+def _bulk_file(folder: Path, emails, campaign: int, sequence: int, now) -> Path:
+    """The events the hits make, as a sender would post them (NDJSON)."""
+    path = folder / "events.ndjson"
+    occurred = now.isoformat()
+    with path.open("w") as out:
+        for enrollment, step, touch, contact in emails:
+            properties = {"touch": touch, "enrollment": enrollment, "step": step,
+                          "sequence": sequence, "utm_medium": "email", "campaign": campaign,
+                          "utm_campaign": "tracking-bench"}  # fmt: skip
+            for kind, url, extra in (("email_open", "", {}), ("email_click", TARGET, {"link": 0})):
+                item = {"id": f"bulk.{kind}.{touch}", "kind": kind, "source": "email",
+                        "occurred_at": occurred, "contact": contact, "url": url,
+                        "properties": properties | extra}  # fmt: skip
+                out.write(json.dumps(item) + "\n")
+    return path
+
+
+def _post(port: int, token: str, body: bytes) -> int:
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Token {token}"}
+    client.request("POST", "/api/v1/events/bulk/", body=body, headers=headers)
+    response = client.getresponse()
+    report = json.loads(response.read())
+    client.close()
+    if response.status != 200:
+        raise RuntimeError(f"bulk API answered {response.status}: {report}")
+    return report["accepted"]
+
+
+def _bulk_seconds(port: int, token: str, path: Path, *, expected: int) -> float:
+    """All events, `ingestion.MAX_EVENTS` a request, from `SENDERS` threads taking turns."""
+    lock, accepted = threading.Lock(), []
+
+    def sender(source) -> None:
+        while True:
+            with lock:
+                lines = list(islice(source, ingestion.MAX_EVENTS))
+            if not lines:
+                return
+            accepted.append(_post(port, token, b"".join(lines)))
+
+    with stopwatch() as elapsed, path.open("rb") as source:
+        threads = [threading.Thread(target=sender, args=(source,)) for _ in range(SENDERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if sum(accepted) != expected:
+        raise RuntimeError(f"the bulk endpoint stored {sum(accepted)} of {expected} events")
+    return elapsed()
+
+
+def _hit_paths(emails) -> list[str]:
+    paths = []
+    for enrollment, step, _, _ in emails:
+        links = tracking.EmailLinks(enrollment_id=enrollment, step_id=step, site="")
+        paths += [links.open_url(), links.click_url(TARGET)]
+    return paths
+
+
+def _tracking_seconds(port: int, paths: list[str]) -> tuple[float, list[float]]:
+    """Every hit from `CLIENTS` threads, then wait until each is an event; returns the seconds
+    from the first hit to the last event stored and each hit's answer time."""
+    answers: list[float] = []
+    failures: list[str] = []
+    share = (len(paths) + CLIENTS - 1) // CLIENTS
+
+    def client(mine: list[str]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for path in mine:
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"User-Agent": AGENT})
+            response = conn.getresponse()
+            response.read()
+            answers.append(time.perf_counter() - started)
+            if response.status not in (200, 302):
+                failures.append(f"{path}: {response.status}")
+        conn.close()
+
+    expected = len(paths)
+    threads = [
+        threading.Thread(target=client, args=(paths[n * share : (n + 1) * share],))
+        for n in range(CLIENTS)
+    ]
+    with stopwatch() as elapsed:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        while (stored := Event.objects.count()) < expected:
+            if elapsed() > 600:
+                raise RuntimeError(f"only {stored} of {expected} hits stored after 10 minutes")
+            time.sleep(0.1)
+    if failures:
+        raise RuntimeError(f"tracking hits failed: {failures[:3]}")
+    return elapsed(), answers
+
+
+@benchmark
+def email_tracking(report: BenchReport) -> None:
+    now = timezone.now()
+    token, emails = _world(now)
+    stored = 2 * len(emails)
+    sequence = Sequence.objects.get(name="Tracking bench")
+    queue = tracking.hit_queue()
+    if queue is None:
+        raise RuntimeError("the tracking bench needs Redis: set CELERY_BROKER_URL to a redis://")
+    queue.clear()
+    # The server hands hits to Redis and starts drains through the real broker.
+    broker = {
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "NURTURE_TRACKING_REDIS_URL": tracking.queue_url(),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        events = _bulk_file(Path(folder), emails, sequence.campaign_id, sequence.pk, now)
+        paths = _hit_paths(emails)
+        worker = CeleryWorker(queues="ingestion", log=Path(folder) / "worker.log")
+        server = GunicornServer(workers=2, env=broker)
+        try:
+            for _ in range(4):  # both workers warm: a broken pixel records nothing
+                warm_up = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+                warm_up.request("GET", "/t/o/1.gif")
+                warm_up.getresponse().read()
+                warm_up.close()
+            bulk_seconds = _bulk_seconds(server.port, token, events, expected=stored)
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE engagement_event, engagement_recomputerequest")
+                cursor.execute("VACUUM ANALYZE engagement_event")
+            tracking_seconds, answers = _tracking_seconds(server.port, paths)
+        finally:
+            server.stop()
+            worker.stop()
+            queue.clear()
+    report.line("bulk_events_per_s", stored / bulk_seconds)
+    report.line("tracking_events_per_s", stored / tracking_seconds)
+    report.line("tracking_vs_bulk", bulk_seconds / tracking_seconds, target=">= 0.5")
+    report.line("tracking_answer_ms", statistics.median(answers) * 1000)
