@@ -52,6 +52,7 @@ from tests.factories.nurture import (
     StepVariantFactory,
     SuppressedAddressFactory,
     TouchFactory,
+    TrackingHitFactory,
 )
 from tests.factories.personas import PersonaFactory, TitleRuleFactory
 from tests.factories.pipeline import (
@@ -116,6 +117,7 @@ __all__ = [
     "SuppressedAddressFactory",
     "TitleRuleFactory",
     "TouchFactory",
+    "TrackingHitFactory",
     "UserFactory",
     "WebhookDeliveryFactory",
     "WebhookSourceFactory",

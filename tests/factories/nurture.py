@@ -12,6 +12,7 @@ from apps.nurture.models import (
     StepVariant,
     SuppressedAddress,
     Touch,
+    TrackingHit,
 )
 from tests.factories.accounts import ContactFactory
 from tests.factories.journeys import JourneyStageFactory
@@ -61,6 +62,17 @@ class TouchFactory(factory.django.DjangoModelFactory):
     enrollment = factory.SubFactory(EnrollmentFactory)
     step = factory.SubFactory(StepFactory, sequence=factory.SelfAttribute("..enrollment.sequence"))
     sent_at = factory.LazyFunction(timezone.now)
+
+
+class TrackingHitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrackingHit
+
+    touch = factory.SubFactory(TouchFactory)
+    kind = TrackingHit.Kind.OPEN
+    reason = TrackingHit.Reason.SCANNER
+    user_agent = "Mozilla/5.0"
+    at = factory.LazyFunction(timezone.now)
 
 
 class HolidayFactory(factory.django.DjangoModelFactory):
