@@ -1,8 +1,7 @@
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -586,32 +585,25 @@ def due_steps_dispatch(
     """Run the due steps, batch after batch, until none is due or `time_budget` seconds passed.
 
     Exactly once: each batch is claimed under `SELECT … FOR UPDATE SKIP LOCKED` and leased to
-    this run (`claim`, `claimed_until`), so concurrent runs take disjoint rows. Each step then
-    runs in a transaction of its own that advances the enrolment (only while this run still
-    holds it), inserts the Touch (unique per enrolment and step), sends the email and commits.
-    A run killed before the commit leaves no Touch and its lease runs out: the step is claimed
-    again and sent then, with the same Message-ID; nothing is lost and nothing committed is
-    sent twice.
+    this run (`claim`, `claimed_until`), so concurrent runs take disjoint rows. A batch's steps
+    then run in chunks (`NURTURE_DISPATCH_CHUNK`), each in a transaction of its own: one
+    statement advances the chunk's enrolments (only while this run still holds them) and
+    inserts their Touches (unique per enrolment and step), the chunk's emails are sent over the
+    run's one mail connection, and the transaction commits. A refused email is taken back out
+    of the record before the commit.
 
-    Speed, whatever the disk: a step's commit does not wait for the disk
-    (`synchronous_commit` off for that transaction; its COMMIT travels with the next step's
-    BEGIN, one round trip a step) and the batch's last commit does, which makes every step
-    before it durable too: one disk wait per batch instead of one per email. Messages are
-    written without the email package when plain (`emails.SequenceEmail`) and go over one
-    connection per run.
+    Speed, whatever the disk: two round trips and one wait for the disk a chunk, not a step.
+    Messages are written without the email package when plain (`emails.SequenceEmail`).
 
     The crash window this leaves:
-    - the dispatcher's process dies (SIGKILL, lost machine): the commits it sent are the
-      server's, written whatever becomes of the worker. Only the step between the SMTP server's
-      "accepted" and its commit is sent again: one email per crash, with the same Message-ID
-      so receivers drop it (tests/nurture/test_real_stack.py kills a worker mid-batch).
-    - PostgreSQL itself crashes (or its machine): the steps of the batch in flight whose
-      commits were not on disk yet (at most one batch, at most about 3 × `wal_writer_delay`,
-      0.6 s by default) are forgotten as if never run: their emails go out again with the same
-      Message-ID after the lease. Nothing is lost either way.
-    Group commit (write a batch's touches as "sending", send, record the outcome) was the other
-    way to one disk wait per batch; it widens the window of a worker crash, the common one, to
-    the batch, where this keeps it to one email.
+    - the dispatcher's process dies (SIGKILL, lost machine): its open chunk's transaction rolls
+      back, so the emails that chunk handed to the mail server before the crash are sent again
+      once the lease runs out, with the same Message-IDs, for receivers and providers to drop;
+      at most one chunk of emails per crash. Committed chunks are never sent again.
+      (tests/nurture/test_real_stack.py kills a worker mid-chunk.)
+    - PostgreSQL itself crashes: a committed chunk is on disk; the open one is as above.
+    Nothing is lost either way. One commit a step would narrow the window to one email, at one
+    disk wait and round trip an email: the dispatcher's rate would then be the disk's.
     """
     result = DispatchResult()
     started = time.monotonic()
@@ -772,7 +764,9 @@ class _Batch:
         self.token, self.ids, self.at, self.window, self.mail = token, ids, at, window, mail
         self.result = DispatchResult()
         self.passed: set[int] = set()
-        self.ledger = _Ledger()
+        self.settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]] = []
+        self.ledger = _Ledger(token=token, at=at)
+        self.chunk_size = settings.NURTURE_DISPATCH_CHUNK
         self.cap = settings.NURTURE_TOUCHES_PER_WEEK
 
     def run(self, *, deadline: float) -> DispatchResult:
@@ -796,35 +790,26 @@ class _Batch:
         self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
         self.recent = _recent_touches(contact_ids, at=self.at)
         self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
-        settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]] = []
+        chunk: list[_Pending] = []
         try:
             for row in rows:
                 if time.monotonic() > deadline:
                     break
-                outcome = self._handle(row)
+                outcome = self._decide(row) or self._prepare(row, chunk)
                 if outcome is not None:
-                    settled.append((row.pk, outcome))
+                    self.settled.append((row.pk, outcome))
+                if len(chunk) == self.chunk_size:
+                    self._run_chunk(chunk)
+                    chunk = []
+            self._run_chunk(chunk)
         finally:
-            self.ledger.close()
             with transaction.atomic():
-                self._settle(settled)
+                self._settle(self.settled)
                 # Rows not reached go back to the pool at once, not after the lease.
                 Enrollment.objects.filter(pk__in=self.ids, claim=self.token).update(
                     claim=None, claimed_until=None
                 )
         return self.result
-
-    def _handle(self, row: Enrollment) -> _Move | _Exit | _Complete | _Failed | None:
-        """Run the row's step, or say how to settle it instead."""
-        outcome = self._decide(row)
-        if outcome is None:
-            try:
-                self._run_step(row)
-            except _Divert as divert:
-                return divert.outcome
-            except _Skip:
-                self.passed.add(row.pk)
-        return outcome
 
     def _decide(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
         """Exit, move later, or run now (None)."""
@@ -923,7 +908,8 @@ class _Batch:
             created_at=self.at,
         )
 
-    def _run_step(self, row: Enrollment) -> None:
+    def _prepare(self, row: Enrollment, chunk: list["_Pending"]) -> _Failed | None:
+        """Compose the row's step and add it to the chunk; a step that cannot be composed fails."""
         step, contact = row.next_step, row.contact
         deal = row.opportunity
         owner = (deal.owner if deal else None) or contact.account.owner or row.enrolled_by
@@ -933,45 +919,86 @@ class _Batch:
         except Exception as error:
             # Whatever merging or building the email trips over is in the stored data: it
             # would trip again on every run, and must not hold up the steps behind it.
-            raise _Divert(self._failure(row, owner, error)) from error
+            return self._failure(row, owner, error)
         following = self.following.get(step.pk)
         tz = _zone(contact.time_zone)
-        advance = {
-            "next_step_id": following.pk if following else None,
-            "waiting_since": self.at,
-            "due_at": (
-                self.window.after_delay(
-                    self.at, tz, days=following.delay_days, hours=following.delay_hours
-                )
-                if following
-                else None
-            ),
-            "status": Enrollment.Status.ACTIVE if following else Enrollment.Status.COMPLETED,
-            "ended_at": None if following else self.at,
-        }
-        assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
-        record = self._record(row, advance, subject=subject, assignee=assignee, variant=variant)
-        try:
-            with self.ledger.step(record):
-                if message is not None:
-                    self.mail.send(message)
-        except SMTPRecipientsRefused as refused:
-            logger.info("Nurture email to contact %s bounced: %s", contact.pk, refused)
-            raise _Divert(_Exit(ExitReason.BOUNCED)) from refused
-        except _Undeliverable as error:
-            raise _Divert(self._failure(row, owner, error)) from error
-        except (SMTPException, OSError):
-            # The mail server is down or slow: this step waits longer each time, the run stops.
-            Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
-                due_at=self.at + send_retry_delay(row.send_attempts + 1),
-                send_attempts=row.send_attempts + 1,
-                claim=None,
-                claimed_until=None,
+        due = (
+            self.window.after_delay(
+                self.at, tz, days=following.delay_days, hours=following.delay_hours
             )
-            raise
-        setattr(self.result, _RAN[step.kind], getattr(self.result, _RAN[step.kind]) + 1)
-        if not following:
-            self.result.completed += 1
+            if following
+            else None
+        )
+        assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
+        record = _StepRecord(
+            enrollment=row.pk,
+            step=step.pk,
+            kind=step.kind,
+            variant=variant.pk if variant else None,
+            subject=subject[:200],
+            assignee=assignee,
+            next_step=following.pk if following else None,
+            due=due,
+        )
+        chunk.append(_Pending(row=row, owner=owner, record=record, message=message))
+        return None
+
+    def _run_chunk(self, chunk: list["_Pending"]) -> None:
+        """Record the chunk's steps, send their emails, commit: one transaction, two round trips.
+
+        A step whose email is refused is taken back out of the record before the commit and
+        settled another way; when the mail server is down, the steps not sent yet are taken back
+        and the run stops after committing the ones that left.
+        """
+        if not chunk:
+            return
+        ran: list[_Pending] = []
+        down: Exception | None = None
+        with transaction.atomic():
+            recorded = self.ledger.record([item.record for item in chunk])
+            take_back: list[_Pending] = [i for i in chunk if recorded.get(i.row.pk) is False]
+            for position, item in enumerate(chunk):
+                if not recorded.get(item.row.pk):
+                    self.passed.add(item.row.pk)
+                    continue
+                try:
+                    if item.message is not None:
+                        self.mail.send(item.message)
+                except SMTPRecipientsRefused as refused:
+                    logger.info(
+                        "Nurture email to contact %s bounced: %s", item.row.contact_id, refused
+                    )
+                    take_back.append(item)
+                    self.settled.append((item.row.pk, _Exit(ExitReason.BOUNCED)))
+                except _Undeliverable as error:
+                    take_back.append(item)
+                    self.settled.append((item.row.pk, self._failure(item.row, item.owner, error)))
+                except (SMTPException, OSError) as error:
+                    down = error
+                    take_back += [i for i in chunk[position:] if recorded.get(i.row.pk)]
+                    break
+                else:
+                    ran.append(item)
+            self.ledger.take_back(
+                [item.row for item in take_back],
+                ours={pk for pk, touched in recorded.items() if touched},
+            )
+            if down is not None:
+                # The mail server is down or slow: this step waits longer each time.
+                row = chunk[position].row
+                Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
+                    due_at=self.at + send_retry_delay(row.send_attempts + 1),
+                    send_attempts=row.send_attempts + 1,
+                    claim=None,
+                    claimed_until=None,
+                )
+        for item in ran:
+            kind = item.record.kind
+            setattr(self.result, _RAN[kind], getattr(self.result, _RAN[kind]) + 1)
+            if item.record.next_step is None:
+                self.result.completed += 1
+        if down is not None:
+            raise down
 
     def _variant(self, row: Enrollment) -> StepVariant | None:
         """The A/B variant this enrolment gets at its step; None for a step without variants."""
@@ -1011,107 +1038,141 @@ class _Batch:
         why = f"Step {step.position} ({step.get_kind_display().lower()}): {error}"
         return _Failed(why=why, tell=owner.pk if owner else None)
 
-    def _record(self, row: Enrollment, advance: dict, *, subject: str, assignee, variant) -> dict:
-        """What the ledger writes for a step that runs: the enrolment advanced, a Touch."""
-        step = row.next_step
-        return {
-            "id": row.pk,
-            "claim": _uuid(self.token),
-            "step": step.pk,
-            "kind": step.kind,
-            "variant": variant.pk if variant else None,
-            "subject": subject[:200],
-            "at": db_datetime(self.at),
-            "assignee": assignee,
-            "next_step": advance["next_step_id"],
-            "due": db_datetime(advance["due_at"]),
-            "status": advance["status"],
-            "ended": db_datetime(advance["ended_at"]),
-        }
+
+@dataclass(frozen=True)
+class _StepRecord:
+    """What the ledger writes for a step that runs: the enrolment advanced, and its Touch."""
+
+    enrollment: int
+    step: int
+    kind: str
+    variant: int | None  # the A/B variant sent, if the step has variants
+    subject: str
+    assignee: int | None
+    next_step: int | None  # None: the step was the last, the enrolment completes
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class _Pending:
+    row: Enrollment
+    owner: User | None
+    record: _StepRecord
+    message: EmailMessage | None
 
 
 class _Ledger:
-    """Records each step that runs in a transaction of its own, committed after its email left.
+    """Writes a chunk's step records in the chunk's transaction, before its emails leave.
 
-    The record advances the enrolment only while this run still holds it and inserts the Touch
-    (unique per enrolment and step); when either cannot happen the step is left alone (`_Skip`).
-    On PostgreSQL, outside any caller's transaction, one step's COMMIT travels with the next
-    step's BEGIN and record, one round trip a step, and does not wait for the disk; `close()`
-    commits the last one and waits, making the batch durable (see `due_steps_dispatch`).
+    A record advances the enrolment only while this run still holds it and inserts the Touch
+    (unique per enrolment and step); a row where either cannot happen is left alone. On
+    PostgreSQL the whole chunk is one statement.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, token: UUID, at: datetime):
+        self.params = {"claim": _uuid(token), "at": db_datetime(at)}
         self.postgres = connection.vendor == "postgresql"
-        self.chained = self.postgres and connection.get_autocommit()
-        self.open = False
-        self.unsynced = False  # steps committed without waiting for the disk
 
-    @contextmanager
-    def step(self, record: dict) -> Iterator[None]:
-        if not self.chained:
-            with transaction.atomic(), connection.cursor() as cursor:
-                if not self._write(cursor, record):
-                    raise _Skip
-                yield
+    def record(self, records: list[_StepRecord]) -> dict[int, bool]:
+        """For each enrolment advanced: whether its Touch was inserted (False: one existed)."""
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(_RECORD_CHUNK, self.params | _columns(records))
+                return dict(cursor.fetchall())
+            # SQLite has no data-modifying WITH: two statements a step.
+            recorded = {}
+            for record in records:
+                params = self.params | _row(record)
+                cursor.execute(_ADVANCE, params)
+                if cursor.rowcount == 1:
+                    cursor.execute(_TOUCH, params)
+                    recorded[record.enrollment] = cursor.rowcount == 1
+            return recorded
+
+    def take_back(self, rows: list[Enrollment], *, ours: set[int]) -> None:
+        """Undo these rows' records in the open transaction: as they were, still claimed.
+
+        `ours`: the rows whose Touch this chunk inserted (not one that was there before)."""
+        if not rows:
             return
         with connection.cursor() as cursor:
-            cursor.execute(("COMMIT; " if self.open else "") + _BEGIN_ASYNC + _RECORD, record)
-            self.unsynced |= self.open
-            self.open = True
-            while cursor.nextset():
-                pass
-            recorded = cursor.rowcount == 1
-        if not recorded:
-            self._end("ROLLBACK")
-            raise _Skip
-        try:
-            yield
-        except BaseException:
-            self._end("ROLLBACK")
-            raise
+            cursor.executemany(
+                f"DELETE FROM {_T_TOUCH} WHERE enrollment_id = %s AND step_id = %s",
+                [(row.pk, row.next_step_id) for row in rows if row.pk in ours],
+            )
+            cursor.executemany(
+                f"""UPDATE {_T_ENROLLMENT} SET next_step_id = %s, waiting_since = %s,
+                    due_at = %s, status = 'active', ended_at = NULL, claim = %s,
+                    claimed_until = %s
+                WHERE id = %s""",
+                [
+                    (
+                        row.next_step_id,
+                        db_datetime(row.waiting_since),
+                        db_datetime(row.due_at),
+                        self.params["claim"],
+                        db_datetime(row.claimed_until),
+                        row.pk,
+                    )
+                    for row in rows
+                ],
+            )
 
-    def close(self) -> None:
-        """Commit the last step and wait for the disk: every step of the batch is durable.
 
-        A commit that waits flushes everything written before it; when the last step was rolled
-        back, an empty transaction with a transaction id does that.
-        """
-        if self.open:
-            self._end("SET LOCAL synchronous_commit TO on; COMMIT")
-        elif self.unsynced:
-            self._end("BEGIN; SELECT pg_current_xact_id(); COMMIT")
-        self.unsynced = False
+def _row(record: _StepRecord) -> dict[str, Any]:
+    return {
+        "id": record.enrollment,
+        "step": record.step,
+        "kind": record.kind,
+        "variant": record.variant,
+        "subject": record.subject,
+        "assignee": record.assignee,
+        "next_step": record.next_step,
+        "due": db_datetime(record.due),
+        "status": "active" if record.next_step else "completed",
+    }
 
-    def _end(self, command: str) -> None:
-        self.open = False
-        with connection.cursor() as cursor:
-            cursor.execute(command)
 
-    def _write(self, cursor, record: dict) -> bool:
-        if self.postgres:
-            cursor.execute(_RECORD, record)
-            return cursor.rowcount == 1
-        # SQLite has no data-modifying WITH: the same in two statements.
-        cursor.execute(_ADVANCE, record)
-        if cursor.rowcount != 1:
-            return False
-        cursor.execute(_TOUCH.replace("FROM advanced", "WHERE TRUE"), record)
-        return cursor.rowcount == 1
+def _columns(records: list[_StepRecord]) -> dict[str, list]:
+    rows = [_row(record) for record in records]
+    return {name: [row[name] for row in rows] for name in rows[0]}
 
 
 _ADVANCE = f"""UPDATE {_T_ENROLLMENT}
     SET next_step_id = %(next_step)s, waiting_since = %(at)s, due_at = %(due)s,
-        status = %(status)s, ended_at = %(ended)s, send_attempts = 0, claim = NULL,
-        claimed_until = NULL
+        status = %(status)s,
+        ended_at = CASE WHEN %(status)s = 'completed' THEN %(at)s END,
+        send_attempts = 0, claim = NULL, claimed_until = NULL
     WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
 _TOUCH = f"""INSERT INTO {_T_TOUCH}
         (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id)
-    SELECT %(id)s, %(step)s, %(variant)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s
-    FROM advanced
+    VALUES (%(id)s, %(step)s, %(variant)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s)
     ON CONFLICT DO NOTHING"""
-_RECORD = f"WITH advanced AS ({_ADVANCE} RETURNING id) {_TOUCH}"
-# A step's record commits without waiting for the disk (the batch's last one waits for all).
-_BEGIN_ASYNC = "BEGIN; SET LOCAL synchronous_commit TO off; "
+_RECORD_CHUNK = f"""
+WITH chunk AS (
+    SELECT * FROM unnest(
+        %(id)s::bigint[], %(step)s::bigint[], %(kind)s::text[], %(variant)s::bigint[],
+        %(subject)s::text[], %(assignee)s::bigint[], %(next_step)s::bigint[],
+        %(due)s::timestamptz[], %(status)s::text[]
+    ) AS c (id, step, kind, variant, subject, assignee, next_step, due, status)
+), advanced AS (
+    UPDATE {_T_ENROLLMENT} e
+    SET next_step_id = c.next_step, waiting_since = %(at)s, due_at = c.due, status = c.status,
+        ended_at = CASE WHEN c.status = 'completed' THEN %(at)s::timestamptz END,
+        send_attempts = 0, claim = NULL, claimed_until = NULL
+    FROM chunk c
+    WHERE e.id = c.id AND e.claim = %(claim)s AND e.status = 'active' AND e.next_step_id = c.step
+    RETURNING e.id
+), touched AS (
+    INSERT INTO {_T_TOUCH}
+        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id)
+    SELECT c.id, c.step, c.variant, c.kind, c.subject, %(at)s, c.assignee
+    FROM chunk c JOIN advanced a ON a.id = c.id
+    ON CONFLICT DO NOTHING
+    RETURNING enrollment_id
+)
+SELECT a.id, t.enrollment_id IS NOT NULL FROM advanced a
+LEFT JOIN touched t ON t.enrollment_id = a.id"""
 
 
 def _uuid(value: UUID) -> UUID | str:

@@ -293,8 +293,8 @@ def test_a_step_already_touched_is_never_sent_again(world, stalled):
     assert Touch.objects.filter(enrollment=enrolment).count() == 1
 
 
-def test_loading_a_batch_takes_the_same_queries_whatever_its_size(world):
-    """Each step runs in its own short transaction; everything else is per batch."""
+def test_a_batch_takes_the_same_queries_whatever_its_size(world):
+    """Loading, recording and settling a batch are set-based: no query per step."""
     deal = world.deal(entered_days_ago=5)
 
     def queries_for(count: int) -> int:
@@ -310,33 +310,97 @@ def test_loading_a_batch_takes_the_same_queries_whatever_its_size(world):
             assert due_steps_dispatch(now=NOW).sent == count
         return len(queries)
 
-    one, five = queries_for(1), queries_for(5)
-    per_step = (five - one) // 4
-    assert per_step == 3  # advance the enrolment and insert its touch; open and commit
-    assert one - per_step == five - 5 * per_step
+    assert queries_for(1) == queries_for(8)
 
 
-def test_in_a_worker_a_step_commits_without_waiting_for_the_disk_and_its_batch_waits_once(
-    committed_db,
-):
-    """The crash window (services.due_steps_dispatch): a step's record is committed before the
-    next step's email without waiting for the disk; the batch's last commit waits for it, and so
-    for every step of the batch. Nothing of this stays on the worker's connection."""
-    world = build_world()
-    world.deal(entered_days_ago=40)
-    stall_sweep(now=NOW)
+def test_each_chunk_of_steps_is_recorded_in_one_statement(world, settings):
+    settings.NURTURE_DISPATCH_CHUNK = 2
+    deal = world.deal(entered_days_ago=5)
+    for _ in range(5):  # chunks of 2, 2 and 1
+        enrollment_create(
+            sequence=world.generic,
+            contact=ContactFactory(account=world.account, time_zone="Europe/London"),
+            opportunity=deal,
+            enrolled_by=None,
+            now=NOW,
+        )
 
     with CaptureQueriesContext(connection) as queries:
-        assert due_steps_dispatch(now=NOW).sent == 2
+        assert due_steps_dispatch(now=NOW).sent == 5
 
-    ledger = [q["sql"] for q in queries if "synchronous_commit" in q["sql"]]
-    assert len(ledger) == 3
-    assert all(
-        "BEGIN; SET LOCAL synchronous_commit TO off;" in sql and "INSERT INTO nurture_touch" in sql
-        for sql in ledger[:2]
+    records = [q["sql"] for q in queries if "INSERT INTO nurture_touch" in q["sql"]]
+    assert len(records) == 3
+    assert Touch.objects.count() == 5
+
+
+class WorkerKilled(BaseException):
+    """The worker's process dying mid-chunk, as far as the dispatcher's code can tell."""
+
+
+class DyingBackend(EmailBackend):
+    """Accepts three messages, then the worker dies while handing over the fourth."""
+
+    def send_messages(self, messages):
+        if len(mail.outbox) == 3:
+            raise WorkerKilled
+        return super().send_messages(messages)
+
+
+def test_a_worker_dying_mid_chunk_sends_that_chunk_again_with_the_same_message_ids(
+    committed_db, settings
+):
+    """The crash window (services.due_steps_dispatch): what a chunk sent before the crash is not
+    recorded, so it goes out again, with the same Message-IDs; earlier chunks stay committed."""
+    settings.NURTURE_DISPATCH_CHUNK = 2
+    world = build_world()
+    deal = world.deal(entered_days_ago=5)
+    for _ in range(5):
+        enrollment_create(
+            sequence=world.generic,
+            contact=ContactFactory(account=world.account, time_zone="Europe/London"),
+            opportunity=deal,
+            enrolled_by=None,
+            now=NOW,
+        )
+    settings.NURTURE_EMAIL_CONFIG = {"EMAIL_BACKEND": f"{__name__}.DyingBackend"}
+
+    with pytest.raises(WorkerKilled):
+        due_steps_dispatch(now=NOW)
+    assert (len(mail.outbox), Touch.objects.count()) == (3, 2)  # the first chunk committed
+
+    settings.NURTURE_EMAIL_CONFIG = None
+    assert due_steps_dispatch(now=NOW + HOUR).sent == 3
+    message_ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert len(message_ids) == 6 and len(set(message_ids)) == 5
+    assert message_ids[2] == message_ids[3]  # the one email the crash sent twice
+    assert sorted(Touch.objects.values_list("enrollment", flat=True)) == sorted(
+        Enrollment.objects.values_list("pk", flat=True)
     )
-    assert ledger[-1] == "SET LOCAL synchronous_commit TO on; COMMIT"
-    assert Touch.objects.count() == 2
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone() == ("on",)
+
+
+def test_a_refused_recipient_mid_chunk_leaves_the_rest_of_the_chunk_recorded(world, settings):
+    deal = world.deal(entered_days_ago=5)
+    contacts = [
+        ContactFactory(account=world.account, time_zone="Europe/London", email=f"c{n}@x.example")
+        for n in range(3)
+    ]
+    for contact in contacts:
+        enrollment_create(
+            sequence=world.generic, contact=contact, opportunity=deal, enrolled_by=None, now=NOW
+        )
+    settings.NURTURE_EMAIL_CONFIG = {"EMAIL_BACKEND": f"{__name__}.RefusingOne"}
+
+    result = due_steps_dispatch(now=NOW)
+
+    assert (result.sent, result.exited) == (2, 1)
+    refused = Enrollment.objects.get(contact=contacts[1])
+    assert (refused.status, refused.exit_reason) == ("exited", "bounced")
+    assert not Touch.objects.filter(enrollment=refused).exists()
+    assert Touch.objects.filter(enrollment__contact__in=[contacts[0], contacts[2]]).count() == 2
+
+
+class RefusingOne(EmailBackend):
+    def send_messages(self, messages):
+        if messages[0].to == ["c1@x.example"]:
+            raise SMTPRecipientsRefused({"c1@x.example": (550, b"No such user")})
+        return super().send_messages(messages)
