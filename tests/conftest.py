@@ -1,6 +1,8 @@
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -11,6 +13,7 @@ from rest_framework.test import APIClient
 from apps.users.models import Role
 from apps.users.roles import sync_role_groups
 from config.celery_app import app as celery_app
+from tests.embedded import manage, sqlite_env, sqlite_file
 from tests.factories import UserFactory
 from tests.waiting import wait_for_progress
 
@@ -130,3 +133,20 @@ def celery_worker_process(committed_db, tmp_path):
         process.terminate()
     for process in workers:
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database migrated once per pytest process, as `make run` migrates it: `migrate`
+    on SQLite takes half a minute of CPU, so `migrated_sqlite_env` hands out copies."""
+    folder = tmp_path_factory.mktemp("migrated-sqlite")
+    manage("migrate", "--noinput", "-v0", env=sqlite_env(folder))
+    return sqlite_file(folder)
+
+
+@pytest.fixture
+def migrated_sqlite_env(_migrated_sqlite, tmp_path) -> dict[str, str]:
+    """`manage()`'s environment on a migrated SQLite database of this test's own (in `tmp_path`),
+    for tests that drive `make run`'s SQLite path in processes of their own."""
+    shutil.copyfile(_migrated_sqlite, sqlite_file(tmp_path))
+    return sqlite_env(tmp_path)

@@ -9,10 +9,15 @@ from pathlib import Path
 from django.conf import settings
 
 
+def sqlite_file(folder: Path) -> Path:
+    return folder / "waymark.sqlite3"
+
+
 def sqlite_env(folder: Path) -> dict[str, str]:
+    """`manage()`'s environment for `make run`'s settings on the SQLite file in `folder`."""
     return os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{folder / 'waymark.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{sqlite_file(folder)}",
         "CELERY_BROKER_URL": "memory://",
         "MEDIA_ROOT": str(folder / "media"),
     }

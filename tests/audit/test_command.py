@@ -4,7 +4,7 @@ process of its own, as `make run` runs Waymark."""
 
 import json
 
-from tests.embedded import manage, sqlite_env
+from tests.embedded import manage
 
 SETUP = """
 from apps.accounts.models import Account
@@ -24,9 +24,8 @@ print(json.dumps([
 """
 
 
-def test_commands_and_imports_are_tagged_on_sqlite(tmp_path):
-    env = sqlite_env(tmp_path)
-    manage("migrate", "--noinput", "-v0", env=env)
+def test_commands_and_imports_are_tagged_on_sqlite(migrated_sqlite_env, tmp_path):
+    env = migrated_sqlite_env
     manage("shell", "-c", SETUP, env=env)
     csv = tmp_path / "accounts.csv"
     csv.write_text("name,domain,industry\nAcme,acme.com,Banking\nGlobex,globex.com,\n")

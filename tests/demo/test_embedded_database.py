@@ -4,7 +4,7 @@ of its own."""
 
 import json
 
-from tests.embedded import manage, sqlite_env
+from tests.embedded import manage
 
 REPORT = """
 import json
@@ -19,9 +19,8 @@ print(json.dumps({
 """
 
 
-def test_the_demo_world_seeds_and_scores_on_sqlite(tmp_path):
-    env = sqlite_env(tmp_path)
-    manage("migrate", "--noinput", "-v0", env=env)  # as `make run` does
+def test_the_demo_world_seeds_and_scores_on_sqlite(migrated_sqlite_env):
+    env = migrated_sqlite_env
     manage("install_starter_kit", env=env)
     manage("seed_demo", env=env)
 

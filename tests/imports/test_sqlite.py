@@ -3,7 +3,7 @@ suite runs on PostgreSQL, so this drives the SQLite path in a process of its own
 
 import json
 
-from tests.embedded import manage, sqlite_env
+from tests.embedded import manage
 
 SETUP = """
 from apps.users.models import User
@@ -42,9 +42,8 @@ print(json.dumps({
 """
 
 
-def test_import_and_undo_on_sqlite(tmp_path):
-    env = sqlite_env(tmp_path)
-    manage("migrate", "--noinput", "-v0", env=env)
+def test_import_and_undo_on_sqlite(migrated_sqlite_env, tmp_path):
+    env = migrated_sqlite_env
     manage("shell", "-c", SETUP, env=env)
     files = {
         "accounts.csv": "name,domain,tier,is_target\nAcme,acme.com,Tier 1,yes\n",
