@@ -1,4 +1,5 @@
-"""The demo world promised by `manage.py seed_demo`, seeded once for this module."""
+"""The demo world promised by `manage.py seed_demo`, seeded once for this module: every test that
+only reads the demo world belongs here rather than seeding one of its own."""
 
 import datetime
 import itertools
@@ -19,11 +20,12 @@ from apps.analytics.attribution import LINEAR
 from apps.analytics.attribution_paths import CAMPAIGN, PIPELINE
 from apps.analytics.attribution_report import attribution_report
 from apps.campaigns.models import Campaign
-from apps.content.models import Asset, AssetType
+from apps.content.models import Asset, AssetShare, AssetType, EnablementRequest
 from apps.demo import world
 from apps.demo.selectors import demo_calibration_history, demo_world_counts
 from apps.demo.services import demo_world_seed
 from apps.demo.signals import SIGNAL_RULES
+from apps.enablement.models import DealObjection
 from apps.engagement.calibration import calibrate
 from apps.engagement.models import Event, EventKind, Handoff, SignalRule
 from apps.engagement.selectors import scoring_model, scoring_settings
@@ -34,6 +36,8 @@ from apps.nurture.selectors import task_list
 from apps.personas.models import BuyingRole, Persona
 from apps.pipeline.models import Opportunity, PipelineStage, StageChange
 from apps.starter import template
+from apps.starter.selectors import template_journey
+from apps.starter.services import starter_kit_install
 from apps.users.models import Role, User
 from apps.users.selectors import user_role
 from tests.queries import writes
@@ -359,3 +363,26 @@ def test_every_demo_rep_starts_with_open_tasks_on_their_stalled_deals():
         assert all(t.enrollment.opportunity.owner == rep for t in tasks)
         assert all(t.enrollment.opportunity.is_stalled for t in tasks)
         assert all(t.subject and "{{" not in t.subject for t in tasks)
+
+
+def test_the_demo_on_an_empty_database_installs_the_kit_first(demo_world):
+    assert demo_world.created
+    assert template_journey().owner.username == "marketer"
+    assert starter_kit_install().installed == ()
+
+
+def test_the_demo_world_has_objections_shares_and_requests_in_every_state():
+    requests = list(EnablementRequest.objects.all())
+    assert {r.status for r in requests} == set(EnablementRequest.Status.values)
+    assert [r.status for r in requests if r.is_overdue] == ["accepted"]
+    [declined] = [r for r in requests if r.status == "declined"]
+    assert declined.decline_reason
+    [delivered] = [r for r in requests if r.status == "delivered"]
+    assert delivered.delivered_asset is not None and delivered.notified_at is not None
+    assert DealObjection.objects.count() == 3
+    shares = AssetShare.objects.count()
+    assert shares > 0
+    recorded = Event.objects.filter(
+        kind=EventKind.ASSET_SHARED, external_id__startswith="demo-share-"
+    )
+    assert recorded.count() == shares

@@ -33,7 +33,7 @@ def _snapshot() -> dict:
     }
 
 
-def test_a_failure_late_in_seeding_leaves_nothing_behind(monkeypatch):
+def test_a_failure_late_in_seeding_leaves_nothing_behind(monkeypatch, smaller_demo_world):
     def fail(**kwargs):
         raise RuntimeError("seeding interrupted")
 
@@ -43,7 +43,7 @@ def test_a_failure_late_in_seeding_leaves_nothing_behind(monkeypatch):
     assert set(demo_world_counts().values()) == {0}
 
 
-def test_the_same_day_gives_the_same_world():
+def test_the_same_day_gives_the_same_world(smaller_demo_world):
     today = timezone.now().date()
     snapshots = []
     for _ in range(2):

@@ -188,11 +188,3 @@ def test_the_demo_builds_on_an_installed_kit_without_a_second_copy():
     assert journey.owner.username == "marketer"
     assert PipelineStage.objects.count() == len(template.PIPELINE_STAGES)
     assert Sequence.objects.filter(buying_role="", persona=None).count() == len(template.SEQUENCES)
-
-
-def test_the_demo_on_an_empty_database_installs_the_kit_first():
-    report = demo_world_seed()
-
-    assert report.created
-    assert template_journey().owner.username == "marketer"
-    assert starter_kit_install().installed == ()
