@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from apps.demo import world
 from apps.users.models import Role
 from apps.users.roles import sync_role_groups
 from config.celery_app import app as celery_app
@@ -63,6 +64,16 @@ def api_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def smaller_demo_world(monkeypatch):
+    """The demo world's plan with a fifth of its accounts (12, with their committees, deals and a
+    year of events), for tests of seeding as a whole (all or nothing, the same world each day, on
+    an installed kit) that need every step of it but not its size: the full world takes a while."""
+    monkeypatch.setattr(
+        world, "TIERS", tuple(tier | {"accounts": tier["accounts"] // 5} for tier in world.TIERS)
+    )
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def test_the_command_says_what_it_installed_and_what_it_left():
     assert second == f"Already in place, left as they are: {', '.join(PARTS)}."
 
 
-def test_the_demo_builds_on_an_installed_kit_without_a_second_copy():
+def test_the_demo_builds_on_an_installed_kit_without_a_second_copy(smaller_demo_world):
     call_command("install_starter_kit", stdout=StringIO())
     journey = template_journey()
 
