@@ -200,6 +200,7 @@ def test_the_command_replays_history_as_of_a_date(world, capsys):
 @pytest.mark.parametrize(
     "value, message",
     [("2026-13-01", "is no date"), (TOMORROW.isoformat(), "future")],
+    ids=["not a date", "tomorrow"],  # not the time: pytest-xdist's processes must agree on ids
 )
 def test_the_command_refuses_a_bad_or_future_as_of(world, value, message):
     with pytest.raises(CommandError, match=message):
