@@ -8,7 +8,8 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 CHROMIUM ?= /usr/bin/chromium
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.test
 # pytest processes (pytest-xdist): the suite waits on commits, subprocesses and the browser as much
-# as it computes, so CI's 2 cores run two side by side (README, `make test`).
+# as it computes, so CI's 2 cores run two side by side; each test module stays in one process
+# (README, `make test`).
 TEST_WORKERS ?= 2
 
 .PHONY: install run test lint browser bench
@@ -48,7 +49,7 @@ browser:
 test: lint browser
 	$(TEST_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(TEST_ENV) DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
-	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(TEST_ENV) CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # Speed and memory targets, each against a baseline measured in the same run (README).
 bench: install

@@ -18,16 +18,6 @@ from tests.embedded import manage, sqlite_env, sqlite_file
 from tests.factories import UserFactory
 from tests.waiting import wait_for_progress
 
-# Fixtures slow to build, built once per pytest process. `make test` runs pytest-xdist with
-# `--dist loadgroup`: the tests that use one of them go to the same process, which builds it once.
-BUILT_ONCE_PER_PROCESS = {"migrated_sqlite_env": "migrated-sqlite", "demo_world": "demo-world"}
-
-
-def pytest_itemcollected(item):
-    for fixture, group in BUILT_ONCE_PER_PROCESS.items():
-        if fixture in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group(group))
-
 
 @pytest.fixture
 def marketer(db):

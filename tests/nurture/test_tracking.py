@@ -24,10 +24,6 @@ from apps.nurture.services import due_steps_dispatch, stall_sweep
 from tests.factories import CampaignFactory
 from tests.nurture.conftest import NOW
 
-# Hits wait in Redis under fixed keys, which every pytest process of `make test` (pytest-xdist)
-# shares: these tests run in one process, so that none clears or drains another's hits.
-pytestmark = pytest.mark.xdist_group("tracking-redis")
-
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 BODY = (
     "Hello {{ contact.first_name }}, read {{ asset.url }}.\n"
