@@ -137,6 +137,16 @@ def test_an_empty_body_is_a_400(api_client, importer):
     assert response.json()["errors"] == {"body": ["Send at least one record."]}
 
 
+def test_a_source_no_database_can_store_is_a_400_naming_it(api_client, importer):
+    response = _post(
+        api_client(importer), "accounts", [{"name": "Globex"}], query="?source=hub%00spot"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"source": ["Null characters are not allowed."]}
+    assert not Account.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [(Role.MARKETER, 200), (Role.ADMIN, 200), (Role.SALES, 403), (None, 401)],

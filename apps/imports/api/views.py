@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -24,6 +24,10 @@ _RECORDS = {
     RecordKind.CONTACTS: ContactRecordSerializer,
     RecordKind.OPPORTUNITIES: OpportunityRecordSerializer,
 }
+
+
+class BulkQuerySerializer(serializers.Serializer):
+    source = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
 
 
 class CanImport(BasePermission):
@@ -56,7 +60,9 @@ def bulk_upsert_action(kind: str):
         ],
         responses={
             200: BulkReportSerializer,
-            400: OpenApiResponse(description="The body is empty, or not a JSON array."),
+            400: OpenApiResponse(
+                description="The body is empty or not a JSON array, or `source` is not valid."
+            ),
             413: OpenApiResponse(
                 description=f"More than {MAX_BULK_RECORDS:,} records or "
                 f"{bulk_body.MAX_BODY_BYTES // (1024 * 1024)} MB: nothing is written."
@@ -73,12 +79,14 @@ def bulk_upsert_action(kind: str):
     def bulk(self, request):
         if int(request.META.get("CONTENT_LENGTH") or 0) > bulk_body.MAX_BODY_BYTES:
             return _error(bulk_body.oversize_body(bulk_body.MAX_BODY_BYTES, "record"))
+        query = BulkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         try:
             report = records_bulk_upsert(
                 kind=kind,
                 items=request.data or [],
                 user=request.user,
-                source=request.query_params.get("source", ""),
+                source=query.validated_data["source"],
             )
         except bulk_body.OversizePayload as error:
             return _error(error)
