@@ -69,6 +69,7 @@ class AccountAdmin(ArchivableAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "industry",
         "region",
+        "country",
         "fit_source",
     )
     search_fields = ("name", "domain")
@@ -78,6 +79,7 @@ class AccountAdmin(ArchivableAdmin):
         (None, {"fields": ("name", "domain", "owner")}),
         ("Targeting", {"fields": ("tier", "is_target", "fit_score", "fit_source", "fit_learned")}),
         ("Firmographics", {"fields": ("industry", "region", "employee_count", "annual_revenue")}),
+        ("Holidays", {"fields": ("country", "subdivision")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (ContactInline, OpportunityInline)
@@ -150,7 +152,7 @@ class ContactAdmin(ArchivableAdmin):
         "seniority",
         "consent",
     )
-    list_filter = ("buying_role", "seniority", "consent", "declines_tracking", "persona")
+    list_filter = ("buying_role", "seniority", "consent", "declines_tracking", "persona", "country")
     search_fields = ("first_name", "last_name", "email", "account__name", "account__domain")
     autocomplete_fields = ("account", "persona")
     list_select_related = ("account", "persona")

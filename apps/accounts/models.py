@@ -8,6 +8,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from apps.core.audit import audit_trail
+from apps.core.countries import (
+    COUNTRY_ERRORS,
+    SUBDIVISION_MAX_LENGTH,
+    country_choices,
+    place_clean,
+)
 from apps.core.models import (
     ArchivableModel,
     ExternalRecord,
@@ -33,8 +39,35 @@ def is_web_domain(value: str) -> bool:
     return bool(_DOMAIN.match(value))
 
 
-class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
-    """A company we sell to."""
+class Located(models.Model):
+    """Where a buyer works: their country and subdivision pick their public holidays."""
+
+    country = models.CharField(
+        max_length=2,
+        choices=country_choices,
+        blank=True,
+        default="",
+        db_default="",
+        error_messages=COUNTRY_ERRORS,
+        help_text="ISO 3166 code, e.g. DE; its public holidays pause nurture steps.",
+    )
+    subdivision = models.CharField(
+        max_length=SUBDIVISION_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="State or province code within the country, e.g. BY (Bavaria) or CA.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        place_clean(self)
+
+
+class Account(ExternalRecord, TimeStampedModel, ArchivableModel, Located):
+    """A company we sell to; its country is the holiday calendar of contacts without one."""
 
     class Tier(models.IntegerChoices):
         TIER_1 = 1, "Tier 1"
@@ -125,12 +158,13 @@ class Account(ExternalRecord, TimeStampedModel, ArchivableModel):
         return self.name
 
     def clean(self) -> None:
+        super().clean()
         self.domain = normalise_domain(self.domain)
         if not is_web_domain(self.domain):
             raise ValidationError({"domain": "Enter a web domain such as acme.com."})
 
 
-class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
+class Contact(ExternalRecord, TimeStampedModel, ArchivableModel, Located):
     """A person at an account; the account's contacts with their roles form its buying committee."""
 
     class Consent(models.TextChoices):
@@ -203,4 +237,12 @@ class Contact(ExternalRecord, TimeStampedModel, ArchivableModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     def clean(self) -> None:
+        super().clean()
         self.email = self.email.strip().lower()
+
+    @property
+    def holiday_place(self) -> tuple[str, str]:
+        """The country and subdivision whose holidays apply: the contact's, else the account's."""
+        if self.country:
+            return self.country, self.subdivision
+        return self.account.country, self.account.subdivision

@@ -16,6 +16,8 @@ ACCOUNT_FIELDS = [
     "domain",
     "industry",
     "region",
+    "country",
+    "subdivision",
     "employee_count",
     "annual_revenue",
     "tier",
@@ -38,6 +40,8 @@ CONTACT_FIELDS = [
     "consent",
     "declines_tracking",
     "time_zone",
+    "country",
+    "subdivision",
     "external_source",
     "external_id",
 ]
@@ -248,6 +252,8 @@ def contact_anonymise(*, contact: Contact) -> Contact:
         "title": "",
         "consent": Contact.Consent.OPTED_OUT,
         "time_zone": "UTC",
+        "country": "",
+        "subdivision": "",
         "external_source": "",
         "external_id": "",
     }

@@ -179,9 +179,11 @@ class TrackingHitAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(WaymarkAdmin):
-    """The calendar of days on which no sequence sends anything."""
+    """The company's days off on which no sequence sends anything: for every buyer, or for the
+    buyers of one country (or subdivision). Public holidays come from each buyer's country."""
 
-    list_display = ("date", "name")
+    list_display = ("date", "name", "country", "subdivision")
+    list_filter = ("country",)
     search_fields = ("name",)
     date_hierarchy = "date"
 

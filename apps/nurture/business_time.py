@@ -1,14 +1,16 @@
 """When a step may run: business days and hours in the contact's time zone.
 
 Steps run only inside the send window (settings: `NURTURE_SEND_DAYS`, `NURTURE_SEND_HOURS`) on
-a day that is no holiday; the hours outside it are the contact's quiet hours. A delay counts
-business days, then business hours, from a moment moved into the window. Everything here is
-pure: the dispatcher passes the holidays in, so tests need no database.
+a day that is none of the buyer's holidays; the hours outside it are the contact's quiet hours.
+A delay counts business days, then business hours, from a moment moved into the window.
+Everything here is pure: the dispatcher passes each buyer's holidays in (`calendars`), so tests
+need no database.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,12 +25,20 @@ class SendWindow:
     days: frozenset[int]  # weekdays, Monday = 0
     opens: int  # hour of day
     closes: int  # hour of day, exclusive; 24 = midnight
-    holidays: frozenset[date] = frozenset()
+    # Day → what it is, e.g. "Christmas Day (DE)"; the buyer's public and company holidays.
+    holidays: Mapping[date, str] = field(default_factory=dict, hash=False)
 
     @classmethod
-    def from_settings(cls, *, holidays: Iterable[date] = ()) -> "SendWindow":
+    def from_settings(cls) -> "SendWindow":
         opens, closes = settings.NURTURE_SEND_HOURS
-        return cls(frozenset(settings.NURTURE_SEND_DAYS), opens, closes, frozenset(holidays))
+        return cls(frozenset(settings.NURTURE_SEND_DAYS), opens, closes)
+
+    def with_holidays(self, holidays: Mapping[date, str]) -> "SendWindow":
+        return SendWindow(self.days, self.opens, self.closes, holidays)
+
+    @cached_property
+    def without_holidays(self) -> "SendWindow":
+        return self.with_holidays({}) if self.holidays else self
 
     def __post_init__(self) -> None:
         if not (0 <= self.opens < self.closes <= 24) or not self.days:
@@ -64,6 +74,32 @@ class SendWindow:
             moment = self.next_open(closes, tz).astimezone(tz)
         return self.next_open(moment, tz).astimezone(UTC)
 
+    def holiday_move(
+        self,
+        *,
+        since: datetime,
+        due: datetime,
+        tz: ZoneInfo,
+        plan: Callable[["SendWindow"], datetime],
+    ) -> str:
+        """Why `due`, worked out from `since` by `plan` with this window, is later than with no
+        holidays: "from Mon 25 Dec to Wed 27 Dec: Christmas Day (DE)", or "" when it is not.
+
+        Only when a holiday falls between the two days is the plan worked out again without
+        them: most steps cost a few look-ups.
+        """
+        if not self.holidays:
+            return ""
+        first, last = since.astimezone(tz).date(), due.astimezone(tz).date()
+        if not any(day in self.holidays for day in _days(first, last)):
+            return ""
+        plain = plan(self.without_holidays)
+        if plain >= due:
+            return ""
+        was = plain.astimezone(tz).date()
+        names = [self.holidays[day] for day in _days(was, last) if day in self.holidays]
+        return f"from {_day_label(was)} to {_day_label(last)}: {', '.join(names)}"
+
     def _next_business_day(self, day: date) -> date:
         for _ in range(_MAX_DAYS_SEARCHED):
             day += timedelta(days=1)
@@ -78,6 +114,15 @@ class SendWindow:
         if self.closes == 24:
             return datetime.combine(day + timedelta(days=1), time(0), tz)
         return datetime.combine(day, time(self.closes), tz)
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    """Every day from `first` to `last`, both included."""
+    return (first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+def _day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def cap_frees_at(recent: Iterable[datetime], *, cap: int, now: datetime) -> datetime | None:

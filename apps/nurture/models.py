@@ -6,6 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.audit import audit_trail
+from apps.core.countries import (
+    COUNTRY_ERRORS,
+    SUBDIVISION_MAX_LENGTH,
+    country_choices,
+    place_clean,
+)
 from apps.core.models import ArchivableModel, TimeStampedModel
 from apps.core.validators import single_line
 from apps.nurture.merge_fields import merge_field_errors
@@ -277,6 +283,15 @@ class Enrollment(models.Model):
         null=True, blank=True, help_text="The next step's delay counts from here."
     )
     due_at = models.DateTimeField(null=True, blank=True)
+    holiday_move = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",  # the stall sweep enrols in raw SQL
+        editable=False,
+        help_text="When the buyer's holidays put the next step later: from when, to when, and "
+        "which days, e.g. “from Mon 25 Dec to Wed 27 Dec: Christmas Day (DE)”.",
+    )
     enrolled_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     exit_reason = models.CharField(max_length=200, choices=ExitReason.choices, blank=True)
@@ -475,18 +490,52 @@ class SuppressedAddress(models.Model):
 
 
 class Holiday(models.Model):
-    """A day the dispatcher sends nothing, in every contact's time zone."""
+    """A company day off: no step runs for the buyers it applies to, in their time zone.
 
-    date = models.DateField(unique=True)
+    Without a country it applies to every buyer; with one, to the buyers in that country (or
+    only in its subdivision), e.g. a day off of the German office. Public holidays come from
+    the buyer's own calendar (`apps.nurture.calendars`), not from these rows.
+    """
+
+    date = models.DateField()
     name = models.CharField(max_length=120, validators=[single_line])
+    country = models.CharField(
+        max_length=2,
+        choices=country_choices,
+        blank=True,
+        default="",
+        error_messages=COUNTRY_ERRORS,
+        help_text="Empty: for buyers in every country.",
+    )
+    subdivision = models.CharField(
+        max_length=SUBDIVISION_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Empty: the whole country. A state or province code, e.g. BY.",
+    )
 
     history = audit_trail()
 
     class Meta:
-        ordering = ["date"]
+        ordering = ["date", "country", "subdivision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "country", "subdivision"],
+                name="holiday_once_per_day_and_place",
+                violation_error_message="There is already a holiday on this day for this place.",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.date:%Y-%m-%d})"
+        return f"{self.name} ({self.date:%Y-%m-%d}{', ' + self.place if self.country else ''})"
+
+    @property
+    def place(self) -> str:
+        """`DE`, `DE-BY`, or "" for everywhere."""
+        return "-".join(filter(None, (self.country, self.subdivision)))
+
+    def clean(self) -> None:
+        place_clean(self)
 
 
 class TrackingHit(models.Model):

@@ -3,7 +3,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from smtplib import SMTPException, SMTPRecipientsRefused
 from typing import Any
@@ -34,6 +34,7 @@ from apps.notifications.models import Notification
 from apps.notifications.services import notify
 from apps.nurture import sweep
 from apps.nurture.business_time import CAP_WINDOW, SendWindow, cap_frees_at
+from apps.nurture.calendars import Calendars
 from apps.nurture.emails import (
     merge_values,
     nurture_message_ids,
@@ -47,7 +48,6 @@ from apps.nurture.models import (
     BounceType,
     Enrollment,
     ExitReason,
-    Holiday,
     MailEvent,
     Sequence,
     Step,
@@ -162,7 +162,7 @@ def step_update(*, step: Step, data: dict, now: datetime | None = None) -> Step:
     _check_variants_fit(step)
     if (step.delay_days, step.delay_hours) != old_delay:
         Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
-            due_at=now or timezone.now()
+            due_at=now or timezone.now(), holiday_move=""
         )
     return step
 
@@ -182,7 +182,7 @@ def step_delete(*, step: Step, now: datetime | None = None) -> None:
             fields={"is_active": ["Deactivate the sequence before removing its last step."]},
         )
     Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, next_step=step).update(
-        next_step=following, due_at=now or timezone.now(), send_attempts=0
+        next_step=following, due_at=now or timezone.now(), holiday_move="", send_attempts=0
     )
     step.delete()
 
@@ -609,7 +609,8 @@ def due_steps_dispatch(
     started = time.monotonic()
     size = batch_size or settings.NURTURE_DISPATCH_BATCH
     mail = _Sender(sequence_mail_connection())
-    holidays: dict[int, frozenset[date]] = {}
+    base = SendWindow.from_settings()
+    calendars: dict[int, Calendars] = {}  # by year: the company's holidays read once a run
     passed: set[int] = set()  # steps this run had to leave alone: not claimed again by it
     try:
         while time.monotonic() - started < time_budget:
@@ -617,14 +618,13 @@ def due_steps_dispatch(
             token, ids = _claim_due(at=at, size=size, passed=passed)
             if not ids:
                 break
-            if at.year not in holidays:
-                holidays[at.year] = _holidays_around(at)
-            window = SendWindow.from_settings(holidays=holidays[at.year])
+            if at.year not in calendars:
+                calendars[at.year] = Calendars(base=base, year=at.year)
             # Stop well before the lease runs out, or another run could take rows still ours.
             deadline = min(
                 started + time_budget, time.monotonic() + settings.NURTURE_CLAIM_SECONDS * 0.8
             )
-            batch = _Batch(token=token, ids=ids, at=at, window=window, mail=mail)
+            batch = _Batch(token=token, ids=ids, at=at, calendars=calendars[at.year], mail=mail)
             result.add(batch.run(deadline=deadline))
             passed |= batch.passed
     finally:
@@ -663,15 +663,6 @@ def _claim_due(*, at: datetime, size: int, passed: set[int]) -> tuple[UUID, list
     return token, ids
 
 
-def _holidays_around(at: datetime) -> frozenset[date]:
-    start = at.date() - timedelta(days=2)
-    return frozenset(
-        Holiday.objects.filter(date__gte=start, date__lte=start + timedelta(days=400)).values_list(
-            "date", flat=True
-        )
-    )
-
-
 @cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -685,6 +676,7 @@ def _compiled(text: str) -> MergeTemplate:
 @dataclass(frozen=True)
 class _Move:
     due_at: datetime
+    holiday_move: str = ""  # the buyer's holidays that put it this late, if any
 
 
 @dataclass(frozen=True)
@@ -758,10 +750,11 @@ class _Batch:
         token: UUID,
         ids: list[int],
         at: datetime,
-        window: SendWindow,
+        calendars: Calendars,
         mail: _Sender,
     ):
-        self.token, self.ids, self.at, self.window, self.mail = token, ids, at, window, mail
+        self.token, self.ids, self.at, self.mail = token, ids, at, mail
+        self.calendars = calendars
         self.result = DispatchResult()
         self.passed: set[int] = set()
         self.settled: list[tuple[int, _Move | _Exit | _Complete | _Failed]] = []
@@ -819,20 +812,27 @@ class _Batch:
         reason = self._exit_reason(row)
         if reason:
             return _Exit(reason)
-        tz = _zone(row.contact.time_zone)
-        ready = self.window.after_delay(
-            row.waiting_since or row.enrolled_at, tz, days=step.delay_days, hours=step.delay_hours
-        )
-        when = self.window.next_open(max(ready, self.at), tz)
+        tz, window = _zone(row.contact.time_zone), self._window(row.contact)
+        since = row.waiting_since or row.enrolled_at
+
+        def plan(window: SendWindow) -> datetime:
+            ready = window.after_delay(since, tz, days=step.delay_days, hours=step.delay_hours)
+            return window.next_open(max(ready, self.at), tz)
+
+        when = plan(window)
         if when > self.at:
-            return _Move(when)
+            return _Move(when, window.holiday_move(since=since, due=when, tz=tz, plan=plan))
         if step.kind != Step.Kind.WAIT:
             recent = self.recent[row.contact_id]
             frees = cap_frees_at(recent, cap=self.cap, now=self.at)
             if frees is not None:
-                return _Move(self.window.next_open(frees, tz))
+                return _Move(window.next_open(frees, tz))
             recent.append(self.at)
         return None
+
+    def _window(self, contact: Contact) -> SendWindow:
+        """The send window with the buyer's holidays: their country's, else their account's."""
+        return self.calendars.window(*contact.holiday_place)
 
     def _exit_reason(self, row: Enrollment) -> str:
         contact = row.contact
@@ -861,10 +861,13 @@ class _Batch:
         Failed steps are rare: each ends its enrolment with its own reason and tells its owner.
         """
         mine = Enrollment.objects.filter(claim=self.token)
-        moves = {pk: o.due_at for pk, o in settled if isinstance(o, _Move)}
+        moves = {pk: o for pk, o in settled if isinstance(o, _Move)}
         if moves:
             mine.filter(pk__in=moves).update(
-                due_at=Case(*(When(pk=pk, then=Value(due)) for pk, due in moves.items()))
+                due_at=Case(*(When(pk=pk, then=Value(o.due_at)) for pk, o in moves.items())),
+                holiday_move=Case(
+                    *(When(pk=pk, then=Value(o.holiday_move)) for pk, o in moves.items())
+                ),
             )
         exits: dict[str, list[int]] = defaultdict(list)
         for pk, outcome in settled:
@@ -921,14 +924,7 @@ class _Batch:
             # would trip again on every run, and must not hold up the steps behind it.
             return self._failure(row, owner, error)
         following = self.following.get(step.pk)
-        tz = _zone(contact.time_zone)
-        due = (
-            self.window.after_delay(
-                self.at, tz, days=following.delay_days, hours=following.delay_hours
-            )
-            if following
-            else None
-        )
+        due, holiday_move = self._next_due(contact, following)
         assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
         record = _StepRecord(
             enrollment=row.pk,
@@ -939,9 +935,24 @@ class _Batch:
             assignee=assignee,
             next_step=following.pk if following else None,
             due=due,
+            holiday_move=holiday_move[:300],
         )
         chunk.append(_Pending(row=row, owner=owner, record=record, message=message))
         return None
+
+    def _next_due(self, contact: Contact, following: Step | None) -> tuple[datetime | None, str]:
+        """When the step after the one running now falls due, and the holidays that moved it."""
+        if following is None:
+            return None, ""
+        tz, window = _zone(contact.time_zone), self._window(contact)
+
+        def plan(window: SendWindow) -> datetime:
+            return window.after_delay(
+                self.at, tz, days=following.delay_days, hours=following.delay_hours
+            )
+
+        due = plan(window)
+        return due, window.holiday_move(since=self.at, due=due, tz=tz, plan=plan)
 
     def _run_chunk(self, chunk: list["_Pending"]) -> None:
         """Record the chunk's steps, send their emails, commit: one transaction, two round trips.
@@ -988,6 +999,7 @@ class _Batch:
                 row = chunk[position].row
                 Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
                     due_at=self.at + send_retry_delay(row.send_attempts + 1),
+                    holiday_move="",
                     send_attempts=row.send_attempts + 1,
                     claim=None,
                     claimed_until=None,
@@ -1051,6 +1063,7 @@ class _StepRecord:
     assignee: int | None
     next_step: int | None  # None: the step was the last, the enrolment completes
     due: datetime | None
+    holiday_move: str  # the buyer's holidays that put `due` later, if any
 
 
 @dataclass(frozen=True)
@@ -1102,14 +1115,15 @@ class _Ledger:
             )
             cursor.executemany(
                 f"""UPDATE {_T_ENROLLMENT} SET next_step_id = %s, waiting_since = %s,
-                    due_at = %s, status = 'active', ended_at = NULL, claim = %s,
-                    claimed_until = %s
+                    due_at = %s, holiday_move = %s, status = 'active', ended_at = NULL,
+                    claim = %s, claimed_until = %s
                 WHERE id = %s""",
                 [
                     (
                         row.next_step_id,
                         db_datetime(row.waiting_since),
                         db_datetime(row.due_at),
+                        row.holiday_move,
                         self.params["claim"],
                         db_datetime(row.claimed_until),
                         row.pk,
@@ -1129,6 +1143,7 @@ def _row(record: _StepRecord) -> dict[str, Any]:
         "assignee": record.assignee,
         "next_step": record.next_step,
         "due": db_datetime(record.due),
+        "holiday_move": record.holiday_move,
         "status": "active" if record.next_step else "completed",
     }
 
@@ -1140,7 +1155,7 @@ def _columns(records: list[_StepRecord]) -> dict[str, list]:
 
 _ADVANCE = f"""UPDATE {_T_ENROLLMENT}
     SET next_step_id = %(next_step)s, waiting_since = %(at)s, due_at = %(due)s,
-        status = %(status)s,
+        holiday_move = %(holiday_move)s, status = %(status)s,
         ended_at = CASE WHEN %(status)s = 'completed' THEN %(at)s END,
         send_attempts = 0, claim = NULL, claimed_until = NULL
     WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
@@ -1153,11 +1168,12 @@ WITH chunk AS (
     SELECT * FROM unnest(
         %(id)s::bigint[], %(step)s::bigint[], %(kind)s::text[], %(variant)s::bigint[],
         %(subject)s::text[], %(assignee)s::bigint[], %(next_step)s::bigint[],
-        %(due)s::timestamptz[], %(status)s::text[]
-    ) AS c (id, step, kind, variant, subject, assignee, next_step, due, status)
+        %(due)s::timestamptz[], %(holiday_move)s::text[], %(status)s::text[]
+    ) AS c (id, step, kind, variant, subject, assignee, next_step, due, holiday_move, status)
 ), advanced AS (
     UPDATE {_T_ENROLLMENT} e
-    SET next_step_id = c.next_step, waiting_since = %(at)s, due_at = c.due, status = c.status,
+    SET next_step_id = c.next_step, waiting_since = %(at)s, due_at = c.due,
+        holiday_move = c.holiday_move, status = c.status,
         ended_at = CASE WHEN c.status = 'completed' THEN %(at)s::timestamptz END,
         send_attempts = 0, claim = NULL, claimed_until = NULL
     FROM chunk c

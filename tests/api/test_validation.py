@@ -48,6 +48,10 @@ CREATE_CASES = [
     ("contacts", _with("contacts", buying_role="decider"), {"buying_role"}),
     ("contacts", _with("contacts", consent="maybe"), {"consent"}),
     ("contacts", _with("contacts", time_zone="Mars/Olympus"), {"time_zone"}),
+    ("contacts", _with("contacts", country="XX"), {"country"}),
+    ("contacts", _with("contacts", country="DE", subdivision="ZZ"), {"subdivision"}),
+    ("contacts", _with("contacts", subdivision="BY"), {"subdivision"}),
+    ("accounts", _with("accounts", country="DE", subdivision="CA"), {"subdivision"}),
     ("opportunities", lambda w: {}, {"account", "name", "stage"}),
     ("opportunities", _with("opportunities", amount="-1"), {"amount"}),
     ("opportunities", _with("opportunities", amount="1" * 13), {"amount"}),
@@ -169,3 +173,19 @@ def test_deleting_a_record_still_in_use_is_a_409_that_says_by_what(api_client, a
         "Cannot delete: still used by 1 playbook cells. Remove or reassign those first."
     )
     assert Persona.objects.filter(pk=persona.pk).exists()
+
+
+def test_a_contacts_country_and_subdivision_are_checked_with_messages_naming_them(
+    api_client, admin_member, world
+):
+    client, contact = api_client(admin_member), world.contact
+
+    unknown = client.patch(url("contacts", contact.pk), {"country": "XX"})
+    assert unknown.json()["errors"] == {"country": ["Unknown country code 'XX'."]}
+    elsewhere = client.patch(url("contacts", contact.pk), {"country": "DE", "subdivision": "ZZ"})
+    assert elsewhere.json()["errors"] == {"subdivision": ["'ZZ' is not a subdivision of DE."]}
+
+    # A subdivision given as DE-BY or in lower case is stored as the holidays package spells it.
+    saved = client.patch(url("contacts", contact.pk), {"country": "DE", "subdivision": "de-by"})
+    assert saved.status_code == 200, saved.content
+    assert (saved.json()["country"], saved.json()["subdivision"]) == ("DE", "BY")

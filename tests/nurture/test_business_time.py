@@ -48,12 +48,45 @@ def test_quiet_hours_and_weekends_move_to_the_next_opening(window, at, tz, expec
 
 def test_business_days_skip_weekends_and_holidays_and_keep_the_time_of_day():
     window = SendWindow(
-        days=WEEKDAYS, opens=9, closes=17, holidays=frozenset({datetime.date(2030, 1, 21)})
+        days=WEEKDAYS, opens=9, closes=17, holidays={datetime.date(2030, 1, 21): "Holiday"}
     )
     friday_ten = jan(18, 10, LONDON)
 
     # Monday the 21st is a holiday: two business days after Friday is Wednesday.
     assert window.after_delay(friday_ten, LONDON, days=2, hours=0) == jan(23, 10)
+
+
+def test_a_delay_moved_by_a_holiday_says_from_when_to_when_and_which_days(window):
+    with_christmas = window.with_holidays(
+        {
+            datetime.date(2030, 12, 25): "Christmas Day (DE)",
+            datetime.date(2030, 12, 26): "Second Day of Christmas (DE)",
+        }
+    )
+    monday_ten = local(LONDON, 2030, 12, 23, 10)
+
+    def plan(window: SendWindow) -> datetime.datetime:
+        return window.after_delay(monday_ten, LONDON, days=2, hours=0)
+
+    due = plan(with_christmas)
+
+    assert due == local(LONDON, 2030, 12, 27, 10)  # Wednesday and Thursday are holidays
+    assert with_christmas.holiday_move(since=monday_ten, due=due, tz=LONDON, plan=plan) == (
+        "from Wed 25 Dec to Fri 27 Dec: Christmas Day (DE), Second Day of Christmas (DE)"
+    )
+    # Without holidays in the way, nothing moved it.
+    assert window.holiday_move(since=monday_ten, due=plan(window), tz=LONDON, plan=plan) == ""
+
+
+def test_a_holiday_the_delay_does_not_reach_moves_nothing(window):
+    after_new_year = window.with_holidays({datetime.date(2030, 1, 1): "New Year's Day (US)"})
+    monday_ten = jan(7, 10, LONDON)
+
+    def plan(window: SendWindow) -> datetime.datetime:
+        return window.after_delay(monday_ten, LONDON, days=1, hours=0)
+
+    due = plan(after_new_year)
+    assert after_new_year.holiday_move(since=monday_ten, due=due, tz=LONDON, plan=plan) == ""
 
 
 def test_business_hours_roll_over_into_the_next_business_day(window):

@@ -5,6 +5,11 @@ from apps.accounts.models import Account, Contact, normalise_domain
 from apps.fit import selectors as fit_selectors
 from apps.fit.api.serializers import FitSerializer, fit_context_of, fit_data
 
+# The code as the message names it; the subdivision is checked against the country by the model.
+PLACE_KWARGS = {
+    "country": {"error_messages": {"invalid_choice": "Unknown country code '{input}'."}}
+}
+
 
 class AccountSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner", read_only=True, allow_null=True)
@@ -20,6 +25,8 @@ class AccountSerializer(serializers.ModelSerializer):
             "domain",
             "industry",
             "region",
+            "country",
+            "subdivision",
             "employee_count",
             "annual_revenue",
             "tier",
@@ -35,7 +42,7 @@ class AccountSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["fit_learned"]
         # The service checks uniqueness after normalising, so `WWW.Acme.com` meets `acme.com`.
-        extra_kwargs = {"domain": {"validators": []}}
+        extra_kwargs = {"domain": {"validators": []}, **PLACE_KWARGS}
 
     def validate_domain(self, value: str) -> str:
         # The service stores the normalised spelling; here we only refuse input with no host.
@@ -76,12 +83,14 @@ class ContactSerializer(serializers.ModelSerializer):
             "consent",
             "declines_tracking",
             "time_zone",
+            "country",
+            "subdivision",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["person_fit"]
         # The service checks uniqueness after lower-casing, so `Ann@Acme.com` meets `ann@acme.com`.
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs = {"email": {"validators": []}, **PLACE_KWARGS}
 
     @extend_schema_field(FitSerializer)
     def get_fit(self, contact: Contact) -> dict:
