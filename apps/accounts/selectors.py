@@ -20,6 +20,8 @@ ACCOUNT_CSV_COLUMNS = (
     "domain",
     "industry",
     "region",
+    "country",
+    "subdivision",
     "employee_count",
     "annual_revenue",
     "tier",
@@ -40,6 +42,8 @@ CONTACT_CSV_COLUMNS = (
     "seniority",
     "consent",
     "time_zone",
+    "country",
+    "subdivision",
 )
 
 

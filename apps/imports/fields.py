@@ -17,6 +17,7 @@ from typing import Any
 
 from apps.accounts.models import Contact, is_web_domain, normalise_domain
 from apps.accounts.selectors import ACCOUNT_CSV_COLUMNS, CONTACT_CSV_COLUMNS
+from apps.core.countries import SUBDIVISION_MAX_LENGTH, country_code, subdivision_code
 from apps.imports.models import RecordKind
 from apps.personas.models import BuyingRole, Seniority
 from apps.personas.selectors import persona_ids_by_name, title_rule_matcher
@@ -196,6 +197,16 @@ def time_zone(value: Any) -> str:
     return value
 
 
+def country(value: Any) -> str:
+    """An ISO code or the English name: `DE`, `de`, `Germany`."""
+    code = country_code(_string(value))
+    if code is None:
+        raise FieldError(
+            f"Unknown country code '{_string(value)}': use one such as DE or US, or the name."
+        )
+    return code
+
+
 def lookup(known: dict[str, Any], missing: str) -> Callable[[Any], Any]:
     """What `known` holds under the lower-cased value; else `missing` (`{value}`: the value)."""
 
@@ -251,6 +262,8 @@ STAGE_COLUMNS = {
         ("domain", "text"),
         ("industry", "text"),
         ("region", "text"),
+        ("country", "text"),
+        ("subdivision", "text"),
         ("employee_count", "bigint"),
         ("annual_revenue", "numeric"),
         ("tier", "integer"),
@@ -278,6 +291,8 @@ STAGE_COLUMNS = {
         ("rule_seniority", "text"),
         ("consent", "text"),
         ("time_zone", "text"),
+        ("country", "text"),
+        ("subdivision", "text"),
     ),
     RecordKind.OPPORTUNITIES: (
         ("item", "integer"),
@@ -323,6 +338,8 @@ class RowChecker:
                 "domain": domain,
                 "industry": text(80),
                 "region": text(80),
+                "country": country,
+                "subdivision": text(SUBDIVISION_MAX_LENGTH),
                 "employee_count": whole_number(0, 2_147_483_647),
                 "annual_revenue": money(16),
                 "tier": tier,
@@ -344,6 +361,8 @@ class RowChecker:
                 "seniority": seniority,
                 "consent": choice(Contact.Consent.choices),
                 "time_zone": time_zone,
+                "country": country,
+                "subdivision": text(SUBDIVISION_MAX_LENGTH),
             }
         return common | {
             "name": text(200),
@@ -393,11 +412,27 @@ class RowChecker:
                     f"The deal cannot be created after it entered its stage ({entered:%Y-%m-%d}).",
                 )
             )
+        if row.get("subdivision") and not errors:
+            self._subdivision(row, values, errors)
         if errors:
             return errors
         # The row's source also qualifies the ids of the account it names.
         row["external_source"] = row.get("external_source") or self.source or None
         return self._build(item, row)
+
+    @staticmethod
+    def _subdivision(row: dict, values: dict[str, Any], errors: list) -> None:
+        """A subdivision is checked against the row's own country (needed with it), and stored
+        as the holidays package spells it: `de-by` or `Bayern` become `BY`."""
+        given, place = row["subdivision"], row.get("country")
+        if not place:
+            message = f"Give the country that '{given}' is a subdivision of, in the same row."
+        else:
+            row["subdivision"] = subdivision_code(place, given)
+            if row["subdivision"] is not None:
+                return
+            message = f"'{given}' is not a subdivision of {place}."
+        errors.append(("subdivision", values.get("subdivision"), message))
 
     def _accounts(self, item: int, row: dict) -> tuple:
         g = row.get
@@ -409,6 +444,8 @@ class RowChecker:
             g("domain"),
             g("industry"),
             g("region"),
+            g("country"),
+            g("subdivision"),
             g("employee_count"),
             g("annual_revenue"),
             g("tier"),
@@ -446,6 +483,8 @@ class RowChecker:
             rule_seniority or None,
             g("consent"),
             g("time_zone"),
+            g("country"),
+            g("subdivision"),
         )
 
     def _opportunities(self, item: int, row: dict) -> tuple:

@@ -295,6 +295,16 @@ def _fill_id(column: str) -> str:
     )
 
 
+# A subdivision comes with its country (`fields`): a new country without one clears the old.
+_place = {
+    "country": ("COALESCE(s.country, t.country)", "COALESCE(s.country, '')"),
+    "subdivision": (
+        "CASE WHEN s.country IS NULL THEN t.subdivision ELSE COALESCE(s.subdivision, '') END",
+        "COALESCE(s.subdivision, '')",
+    ),
+}
+
+
 # Per kind: column → (value on update, value on insert). `s` is the matched row, `t` the record.
 def _columns(kind: str) -> dict[str, tuple[str, str]]:
     def kept(column: str, default: str) -> tuple[str, str]:
@@ -313,6 +323,7 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
             "domain": kept("domain", "''"),
             "industry": kept("industry", "''"),
             "region": kept("region", "''"),
+            **_place,
             "employee_count": kept("employee_count", "NULL"),
             "annual_revenue": kept("annual_revenue", "NULL"),
             "tier": kept("tier", "3"),
@@ -353,6 +364,7 @@ def _columns(kind: str) -> dict[str, tuple[str, str]]:
             ),
             "consent": kept("consent", "'unknown'"),
             "time_zone": kept("time_zone", "'UTC'"),
+            **_place,
             **external,
         }
     moved = "s.moved_at IS NOT NULL"

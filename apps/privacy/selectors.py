@@ -26,6 +26,8 @@ CONTACT_FIELDS = (
     "consent",
     "declines_tracking",
     "time_zone",
+    "country",
+    "subdivision",
     "external_source",
     "external_id",
     "created_at",

@@ -33,6 +33,8 @@ def acme():
         domain="acme.example",
         industry="Retail",
         region="EMEA",
+        country="DE",
+        subdivision="BY",
         employee_count=1200,
         annual_revenue="25000000.00",
         tier=Account.Tier.TIER_1,
@@ -53,6 +55,8 @@ def acme():
         seniority=Seniority.C_LEVEL,
         consent=Contact.Consent.OPTED_IN,
         time_zone="Europe/Berlin",
+        country="AT",
+        subdivision="9",
     )
     OpportunityFactory(
         account=account,
@@ -77,6 +81,8 @@ ACME = {
     "domain": "acme.example",
     "industry": "Retail",
     "region": "EMEA",
+    "country": "DE",
+    "subdivision": "BY",
     "employee_count": "1200",
     "annual_revenue": "25000000.00",
     "tier": "1",
@@ -97,6 +103,8 @@ ANN = {
     "seniority": "c_level",
     "consent": "opted_in",
     "time_zone": "Europe/Berlin",
+    "country": "AT",
+    "subdivision": "9",
 }
 ROLLOUT = {
     "external_source": "hubspot",

@@ -36,6 +36,7 @@ SALESFORCE_ACCOUNTS = [
     "Account Owner",
     "Industry",
     "Billing Country",
+    "Billing State/Province",
     "Employees",
     "Annual Revenue",
 ]
@@ -113,7 +114,8 @@ SALESFORCE_OPPORTUNITIES = [
                 "Website": "domain",
                 "Account Owner": "owner_email",
                 "Industry": "industry",
-                "Billing Country": "region",
+                "Billing Country": "country",
+                "Billing State/Province": "subdivision",
                 "Employees": "employee_count",
                 "Annual Revenue": "annual_revenue",
             },

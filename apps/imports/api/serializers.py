@@ -7,6 +7,11 @@ from apps.accounts.models import Contact
 from apps.core.api.bulk import ItemErrorSerializer
 from apps.personas.models import BuyingRole
 
+SUBDIVISION_HELP = (
+    "A state or province of `country`: BY, DE-BY, or a name the holidays package knows "
+    "(Bayern, California)."
+)
+
 
 def _text(**kwargs) -> serializers.CharField:
     return serializers.CharField(required=False, allow_null=True, **kwargs)
@@ -24,7 +29,9 @@ class AccountRecordSerializer(_RecordSerializer):
     name = _text(max_length=200, help_text="Required for a new account.")
     domain = _text(max_length=253, help_text="Normalised: https://www.Acme.com/x is acme.com.")
     industry = _text(max_length=80)
-    region = _text(max_length=80)
+    region = _text(max_length=80, help_text="The sales region, free text (e.g. EMEA).")
+    country = _text(help_text="ISO 3166 code or English name (DE, Germany): its holidays.")
+    subdivision = _text(help_text=SUBDIVISION_HELP)
     employee_count = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     annual_revenue = serializers.DecimalField(
         max_digits=16, decimal_places=2, required=False, allow_null=True, min_value=0
@@ -59,6 +66,8 @@ class ContactRecordSerializer(_NamesAccountSerializer):
         choices=Contact.Consent.choices, required=False, allow_null=True
     )
     time_zone = _text(help_text="An IANA time zone such as Europe/Berlin.")
+    country = _text(help_text="ISO 3166 code or English name (DE, Germany); empty: the account's.")
+    subdivision = _text(help_text=SUBDIVISION_HELP)
 
 
 class OpportunityRecordSerializer(_NamesAccountSerializer):
