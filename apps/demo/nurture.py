@@ -1,6 +1,7 @@
 """Nurture in the demo world: the starter kit's sequences go live with a few more steps and role
-variants, the holiday calendar gets the year's closing days, and the stall sweep marks the
-demo's stalled deals, alerts their owners and enrols their committees, as it would every hour.
+variants, the company's days off are added (for everyone, one for the German office only), and
+the stall sweep marks the demo's stalled deals, alerts their owners and enrols their committees,
+as it would every hour.
 Each rep then finds follow-up tasks on their stalled deals in "My tasks"."""
 
 from datetime import date, datetime, timedelta
@@ -99,7 +100,13 @@ FOLLOW_UP = (
     "task", 1, 0, TaskAction.CALL, "Check in with {{ contact.first_name }}",
     "Ask what changed since the last conversation and whether the timeline still holds.", None,
 )  # fmt: skip
-HOLIDAYS = ((1, 1, "New Year's Day"), (12, 25, "Christmas Day"), (12, 26, "Boxing Day"))
+# The company's own days off (public holidays come from each buyer's country): month, day, name,
+# and the country they are for ("" for every buyer).
+HOLIDAYS = (
+    (12, 24, "Christmas Eve: offices closed", ""),
+    (12, 31, "New Year's Eve: offices closed", ""),
+    (6, 21, "Summer party: German office closed", "DE"),
+)
 
 
 def seed_nurture(*, journey_stages: dict[str, JourneyStage], now: datetime) -> None:
@@ -122,8 +129,11 @@ def seed_nurture(*, journey_stages: dict[str, JourneyStage], now: datetime) -> N
             _add_step(sequence, step, assets)
         sequence_update(sequence=sequence, data={"is_active": True})
     for year in (now.year, now.year + 1):
-        for month, day, name in HOLIDAYS:
-            model_create(model=Holiday, data={"date": date(year, month, day), "name": name})
+        for month, day, name, country in HOLIDAYS:
+            model_create(
+                model=Holiday,
+                data={"date": date(year, month, day), "name": name, "country": country},
+            )
     stall_sweep(now=now)
     seed_rep_tasks(now=now)
 

@@ -197,6 +197,9 @@ def _seed_accounts(
             suffix, industry = rng.choice(world.ACCOUNT_SECTORS)
             name = f"{names[len(buyers)]} {suffix}"
             region = rng.choices(regions, weights=world.REGION_WEIGHTS)[0]
+            # Headquartered in one of the region's places (each person is in their own).
+            zones = world.REGIONS[region]
+            country, subdivision = world.ZONE_PLACES[zones[len(buyers) % len(zones)]]
             employees = rng.randint(*tier["employees"])
             revenue = employees * rng.randint(*world.REVENUE_PER_EMPLOYEE_KUSD) * 1000
             account = account_create(
@@ -205,6 +208,8 @@ def _seed_accounts(
                     "domain": f"{slugify(name)}{world.DOMAIN_SUFFIX}",
                     "industry": industry,
                     "region": region,
+                    "country": country,
+                    "subdivision": subdivision,
                     "employee_count": employees,
                     "annual_revenue": Decimal(revenue),
                     "tier": tier["tier"],
@@ -247,6 +252,7 @@ def _seed_committee(
         # The champion is the one we already talk to: always opted in.
         consent = Contact.Consent.OPTED_IN if seat == 0 else rng.choices(consents, weights)[0]
         title = rng.choice(titles)
+        time_zone = rng.choice(time_zones)
         contact = contact_create(
             data={
                 "account": account,
@@ -258,7 +264,9 @@ def _seed_committee(
                 "buying_role": buying_role,
                 "seniority": seniority_of(title).seniority,
                 "consent": consent,
-                "time_zone": rng.choice(time_zones),
+                "time_zone": time_zone,
+                "country": world.ZONE_PLACES[time_zone][0],
+                "subdivision": world.ZONE_PLACES[time_zone][1],
             }
         )
         contacts.append(contact)

@@ -319,6 +319,20 @@ REGIONS = {
     "Asia Pacific": ("Asia/Singapore", "Australia/Sydney", "Asia/Tokyo"),
 }
 REGION_WEIGHTS = (50, 35, 15)
+# The country and subdivision of a buyer in each time zone: their public holidays.
+ZONE_PLACES = {
+    "America/New_York": ("US", "NY"),
+    "America/Chicago": ("US", "IL"),
+    "America/Denver": ("US", "CO"),
+    "America/Los_Angeles": ("US", "CA"),
+    "Europe/London": ("GB", "ENG"),
+    "Europe/Berlin": ("DE", "BE"),
+    "Europe/Paris": ("FR", ""),
+    "Europe/Amsterdam": ("NL", ""),
+    "Asia/Singapore": ("SG", ""),
+    "Australia/Sydney": ("AU", "NSW"),
+    "Asia/Tokyo": ("JP", ""),
+}
 
 REVENUE_PER_EMPLOYEE_KUSD = (120, 320)
 # Ranges are inclusive. `opportunities` repeats over the tier's accounts.

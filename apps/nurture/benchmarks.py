@@ -228,7 +228,8 @@ def nurture_stall_sweep(report: BenchReport) -> None:
 
 def _dispatch_data(*, label: str) -> None:
     """`DISPATCHED` fresh contacts, one due email step (with A/B variants) each, so the
-    frequency cap lets every one through."""
+    frequency cap lets every one through; each in one of five countries, so every step reads
+    its buyer's holidays."""
     owner = User.objects.create(username=f"dispatch-bench-{label}")
     journey = Journey.objects.create(key=f"dispatch-{label}", name=f"Dispatch {label}", owner=owner)
     stage = JourneyStage.objects.create(
@@ -268,10 +269,10 @@ def _dispatch_data(*, label: str) -> None:
     _execute(
         """INSERT INTO accounts_contact
             (account_id, first_name, last_name, email, title, buying_role, consent, time_zone,
-             external_source, external_id, created_at, updated_at)
+             country, external_source, external_id, created_at, updated_at)
         SELECT %(first_account)s + n %% 100, 'Reader', 'No ' || n,
             'reader' || n || '@' || %(label)s || '.dispatch.bench', '', '', 'opted_in', 'UTC',
-            '', '', %(now)s, %(now)s
+            (ARRAY['US', 'DE', 'GB', 'FR', 'JP'])[1 + n %% 5], '', '', %(now)s, %(now)s
         FROM generate_series(1, %(count)s) n""",
         params,
     )

@@ -1,11 +1,20 @@
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
+from apps.accounts.models import Contact
 from apps.nurture.models import Step, TaskAction
 from apps.nurture.services import due_steps_dispatch, stall_sweep, step_variant_create
 from tests.browser.navigation import follow_menu
-from tests.factories import ContactFactory, EnrollmentFactory, StepFactory, TouchFactory
-from tests.nurture.conftest import NOW, NurtureWorld, build_world, days_ago
+from tests.factories import (
+    ContactFactory,
+    EnrollmentFactory,
+    HolidayFactory,
+    StepFactory,
+    TouchFactory,
+)
+from tests.nurture.conftest import NOW, NurtureWorld, build_world, days_ago, email_step
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +68,11 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
         subject="Call {{ contact.first_name }} about the pilot",
         body="",
     )
+    # Two business days after the call comes Friday, the German office's day off: Chloe works
+    # there, so her email waits for Monday, and her timeline says why.
+    email_step(world.generic, 2, delay_days=2)
+    HolidayFactory(date=datetime.date(2030, 1, 18), name="Office closed", country="DE")
+    Contact.objects.filter(pk=world.champion.pk).update(country="DE")
     world.deal(entered_days_ago=40)
     stall_sweep(now=NOW)
     due_steps_dispatch(now=NOW)
@@ -76,6 +90,12 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
     tasks = page.get_by_test_id("open-tasks").locator("li")
     expect(tasks).to_have_count(1)
     expect(tasks.first).to_contain_text("Call Chloe about the pilot")
+    tasks.first.get_by_role("link", name=str(world.champion)).click()
+    expect(page.get_by_test_id("holiday-move")).to_have_text(
+        "Step 2 of 'Shortlist nurture' moved from Fri 18 Jan to Mon 21 Jan: "
+        "Office closed (company, DE)"
+    )
+    page.go_back()
     tasks.first.get_by_role("button", name="Done").click()
 
     expect(page.get_by_test_id("open-tasks")).to_contain_text("Nothing to do")

@@ -163,6 +163,9 @@ def test_sixty_accounts_in_three_tiers_with_buying_committees():
     for contact in Contact.objects.select_related("account"):
         assert contact.email.endswith(f"@{contact.account.domain}")
         assert contact.persona_id and contact.buying_role and contact.time_zone
+        # Each person's holidays are those of where their time zone is.
+        assert (contact.country, contact.subdivision) == world.ZONE_PLACES[contact.time_zone]
+    assert {a.country for a in accounts} >= {"US", "GB", "SG"}
 
 
 def test_opportunities_use_every_stage_and_some_are_stalled():
