@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from apps.demo import world
@@ -17,6 +18,26 @@ from config.celery_app import app as celery_app
 from tests.embedded import manage, sqlite_env, sqlite_file
 from tests.factories import UserFactory
 from tests.waiting import wait_for_progress
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the role groups back after a test whose database was flushed.
+
+    A data migration makes the groups; the flush that ends a transactional test (a live server,
+    a worker) empties every table, and post_migrate brings back only content types and
+    permissions. Tests after it in the same process (pytest-xdist does not keep transactional
+    tests last) would find no groups.
+    """
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    flushed = "transactional_db" in getattr(item, "fixturenames", ()) or (
+        marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    )
+    if flushed and nextitem is not None:  # after the last test, the test database is gone
+        with item.config.stash[blocking_manager_key].unblock():
+            sync_role_groups(django_apps)
+    return result
 
 
 @pytest.fixture
