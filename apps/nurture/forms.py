@@ -5,6 +5,7 @@ from apps.core.forms import active_choices
 from apps.nurture.merge_fields import MERGE_FIELDS
 from apps.nurture.models import Sequence, Step, StepVariant
 from apps.nurture.results import DEFAULT_DAYS, DEFAULT_METRIC, METRICS
+from apps.nurture.services import SEQUENCE_FIELDS
 
 _merge_help = "Merge fields: " + ", ".join(f"{{{{ {name} }}}}" for name in MERGE_FIELDS)
 
@@ -28,16 +29,7 @@ class _Styled:
 class SequenceForm(_Styled, forms.ModelForm):
     class Meta:
         model = Sequence
-        fields = [
-            "name",
-            "journey_stage",
-            "buying_role",
-            "persona",
-            "campaign",
-            "is_active",
-            "track_opens",
-            "track_clicks",
-        ]
+        fields = SEQUENCE_FIELDS  # what sequence_create and sequence_update write
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
