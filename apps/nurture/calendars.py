@@ -27,7 +27,7 @@ YEARS_AROUND = (-1, 0, 1)
 @lru_cache(maxsize=2048)
 def public_holidays(country: str, subdivision: str, year: int) -> dict[date, str]:
     """The place's public holidays of `year`, each labelled with where it is one:
-    "Christmas Day (DE)", "Assumption Day (DE-BY)". None without a country."""
+    "Christmas Day (DE)", "Assumption Day (DE-BY)". Empty without a country."""
     if not country:
         return {}
     try:
