@@ -32,8 +32,9 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.nurture import tracking_benchmarks  # noqa: F401 (registers `email_tracking`)
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Sequence, Step, StepVariant
-from apps.nurture.services import due_steps_dispatch, stall_alerts_send, stall_sweep
+from apps.nurture.services import stall_alerts_send, stall_sweep
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import PipelineStage
 from apps.users.models import User

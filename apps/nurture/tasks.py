@@ -20,7 +20,7 @@ def stall_sweep() -> dict:
 
 @shared_task(name="nurture.dispatch_due_steps")
 def dispatch_due_steps() -> dict:
-    from apps.nurture.services import due_steps_dispatch
+    from apps.nurture.dispatch import due_steps_dispatch
 
     return asdict(due_steps_dispatch())
 

@@ -4,8 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.models import Contact
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Step, TaskAction
-from apps.nurture.services import due_steps_dispatch, stall_sweep, step_variant_create
+from apps.nurture.services import stall_sweep, step_variant_create
 from tests.browser.navigation import follow_menu
 from tests.factories import (
     ContactFactory,

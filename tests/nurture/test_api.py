@@ -2,8 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Enrollment, Step, TaskAction, Touch
-from apps.nurture.services import due_steps_dispatch, enrollment_create
+from apps.nurture.services import enrollment_create
 from tests.factories import ContactFactory, StepFactory, UserFactory
 from tests.nurture.conftest import NOW
 

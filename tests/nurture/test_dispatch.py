@@ -9,14 +9,10 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import Contact
 from apps.engagement.models import EventKind
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.emails import unsubscribe_contact_id
 from apps.nurture.models import Enrollment, ExitReason, Step, TaskAction, Touch
-from apps.nurture.services import (
-    due_steps_dispatch,
-    enrollment_create,
-    stall_sweep,
-    step_update,
-)
+from apps.nurture.services import enrollment_create, stall_sweep, step_update
 from apps.pipeline.services import opportunity_move_stage
 from tests.factories import (
     ContactFactory,
@@ -349,7 +345,7 @@ class DyingBackend(EmailBackend):
 def test_a_worker_dying_mid_chunk_sends_that_chunk_again_with_the_same_message_ids(
     committed_db, settings
 ):
-    """The crash window (services.due_steps_dispatch): what a chunk sent before the crash is not
+    """The crash window (dispatch.due_steps_dispatch): what a chunk sent before the crash is not
     recorded, so it goes out again, with the same Message-IDs; earlier chunks stay committed."""
     settings.NURTURE_DISPATCH_CHUNK = 2
     world = build_world()

@@ -13,13 +13,9 @@ from django.urls import reverse
 
 from apps.accounts.models import Contact
 from apps.notifications.models import Notification
+from apps.nurture.dispatch import DispatchResult, due_steps_dispatch, send_retry_delay
 from apps.nurture.models import Enrollment, ExitReason, Touch
-from apps.nurture.services import (
-    DispatchResult,
-    due_steps_dispatch,
-    enrollment_create,
-    send_retry_delay,
-)
+from apps.nurture.services import enrollment_create
 from apps.pipeline.models import Opportunity
 from tests.admin.helpers import admin_url
 from tests.factories import ContactFactory, SequenceFactory

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import Contact
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Enrollment
-from apps.nurture.services import due_steps_dispatch, enrollment_create
+from apps.nurture.services import enrollment_create
 from tests.factories import AccountFactory, ContactFactory, HolidayFactory
 
 pytestmark = pytest.mark.django_db

@@ -375,7 +375,7 @@ def test_mailgun_failures_map_permanent_to_hard_and_temporary_to_soft(client, wo
 
 
 def test_the_dispatcher_ends_an_enrolment_of_a_suppressed_address(world):
-    from apps.nurture.services import due_steps_dispatch
+    from apps.nurture.dispatch import due_steps_dispatch
 
     SuppressedAddress.objects.create(
         email=world.buyer.email,

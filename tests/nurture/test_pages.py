@@ -6,9 +6,10 @@ from django.urls import reverse
 
 from apps.accounts.models import Contact
 from apps.notifications.models import Notification
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.emails import unsubscribe_token
 from apps.nurture.models import Enrollment, Sequence, Step, TaskAction, Touch
-from apps.nurture.services import due_steps_dispatch, enrollment_create, stall_sweep
+from apps.nurture.services import enrollment_create, stall_sweep
 from tests.factories import (
     AccountFactory,
     ContactFactory,

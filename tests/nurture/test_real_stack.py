@@ -195,7 +195,7 @@ def _pool_children(pid: int) -> list[int]:
 def test_a_worker_killed_mid_chunk_loses_nothing_and_sends_only_that_chunk_again(
     smtp_sink, celery_worker_process
 ):
-    """The crash window (services.due_steps_dispatch): the chunks committed before the kill are
+    """The crash window (dispatch.due_steps_dispatch): the chunks committed before the kill are
     never sent again; the emails the killed chunk sent go again, with the same Message-IDs."""
     count = 400
     _due_steps(count)

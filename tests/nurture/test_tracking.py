@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from apps.engagement.models import Event, EventKind, RecomputeRequest
 from apps.nurture import tracking
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Enrollment, Touch, TrackingHit
-from apps.nurture.services import due_steps_dispatch, stall_sweep
+from apps.nurture.services import stall_sweep
 from tests.factories import CampaignFactory
 from tests.nurture.conftest import NOW
 

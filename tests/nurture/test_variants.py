@@ -10,9 +10,9 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from apps.core.exceptions import ApplicationError
+from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch
 from apps.nurture.services import (
-    due_steps_dispatch,
     enrollment_create,
     step_pick_winner,
     step_update,
