@@ -98,12 +98,14 @@ def _bad_body(message: str) -> ApplicationError:
 
 
 # Mailgun's event names (event-data.event) and what each is here; the rest (accepted, opened,
-# clicked, unsubscribed, …) are acknowledged and left alone: opens and clicks come from our own
-# tracking, unsubscribes from our own link.
+# clicked, …) are acknowledged and left alone: opens and clicks come from our own tracking.
+# Unsubscribes come from our own link too, but where Mailgun's unsubscribe handling is on (its
+# footer link, or a one-click List-Unsubscribe it answers), it is the only one that hears them.
 _MAILGUN_KINDS = {
     "delivered": Kind.DELIVERED,
     "failed": Kind.BOUNCED,
     "complained": Kind.COMPLAINED,
+    "unsubscribed": Kind.UNSUBSCRIBED,
 }
 
 

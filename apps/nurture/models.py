@@ -421,6 +421,7 @@ class MailEvent(models.Model):
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Marked as spam"
         REPLIED = "replied", "Replied"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     provider = models.CharField(max_length=16, choices=Provider.choices)
     provider_event_id = models.CharField(max_length=200)

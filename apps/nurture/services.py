@@ -570,7 +570,8 @@ def mail_event_record(*, report: MailReport, at: datetime | None = None) -> str:
       address ends (bounced, complained) and no sequence enrols or sends to it again until an
       admin lifts it; so do `MAIL_SOFT_BOUNCE_LIMIT` soft bounces in a row;
     - a reply is buyer intent: an email_reply engagement event, which ends the contact's
-      sequences begun before it (replied), and the deal's owner is told in the app.
+      sequences begun before it (replied), and the deal's owner is told in the app;
+    - an unsubscribe the provider heard opts the contact out as our own link does.
     """
     at = at or timezone.now()
     with transaction.atomic():
@@ -607,6 +608,9 @@ def mail_event_record(*, report: MailReport, at: datetime | None = None) -> str:
         elif report.kind == MailEvent.Kind.REPLIED and contact is not None:
             _stamp(touch, replied_at=when)
             _reply(report, touch=touch, contact=contact)
+        elif report.kind == MailEvent.Kind.UNSUBSCRIBED and contact is not None:
+            email_sent = (touch.enrollment_id, touch.step_id) if touch else None
+            contact_unsubscribe(contact=contact, email=email_sent, now=when)
         return MailEventOutcome.RECORDED if touch or contact else MailEventOutcome.UNMATCHED
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from apps.accounts.models import Contact
 from apps.core.exceptions import ApplicationError
 from apps.engagement.models import Event, EventKind
 from apps.engagement.webhooks import signature_header
@@ -349,6 +350,39 @@ def test_a_complaint_stops_every_sequence_of_the_address(client, world):
     touch.refresh_from_db()
     assert touch.complained_at is not None
     assert SuppressedAddress.objects.get().reason == SuppressedAddress.Reason.COMPLAINT
+
+
+def test_an_unsubscribe_mailgun_heard_opts_the_contact_out_of_every_sequence(client, world):
+    touch = sent(world, world.buyer, world.generic)
+    other = sent(world, world.buyer, world.economic)
+    bystander = sent(world, world.champion, world.economic)
+    unsubscribed = mailgun_event(touch, id="u1", event="unsubscribed")
+
+    answers = [post_mailgun(client, unsubscribed), post_mailgun(client, unsubscribed)]
+
+    assert [a.json()["outcome"] for a in answers] == ["recorded", "duplicate"]
+    world.buyer.refresh_from_db()
+    assert world.buyer.consent == Contact.Consent.OPTED_OUT
+    for mine in (touch, other):
+        mine.enrollment.refresh_from_db()
+        assert mine.enrollment.exit_reason == ExitReason.UNSUBSCRIBED
+    bystander.enrollment.refresh_from_db()
+    assert bystander.enrollment.status == Enrollment.Status.ACTIVE
+    touch.refresh_from_db(), other.refresh_from_db()
+    # The email it came from records it, for the step's unsubscribe rate; the other does not.
+    assert touch.unsubscribed_at is not None and other.unsubscribed_at is None
+    assert MailEvent.objects.get().kind == MailEvent.Kind.UNSUBSCRIBED
+
+
+def test_a_generic_unsubscribe_found_by_address_alone_opts_the_contact_out(client, world):
+    sent(world, world.champion, world.generic)
+
+    answer = post_events(client, [event(id="u2", type="unsubscribed", email=world.champion.email)])
+
+    assert answer.json()["recorded"] == 1, answer.json()
+    world.champion.refresh_from_db()
+    assert world.champion.consent == Contact.Consent.OPTED_OUT
+    assert not Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).exists()
 
 
 def test_mailgun_failures_map_permanent_to_hard_and_temporary_to_soft(client, world):

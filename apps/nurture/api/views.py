@@ -300,7 +300,8 @@ def _raw_body(request) -> bytes:
 
 class MailEventViewSet(ApiViewSet):
     """What the mail provider reports after a sequence email left: delivered, bounced,
-    complained, replied (apps/nurture/mail_events.py). The signature is the credential."""
+    complained, replied, unsubscribed (apps/nurture/mail_events.py). The signature is the
+    credential."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -390,8 +391,8 @@ class MailEventViewSet(ApiViewSet):
     )
     @action(detail=False, methods=["post"], parser_classes=[JSONParser])
     def mailgun(self, request):
-        """A Mailgun webhook (delivered, failed, complained; others acknowledged and ignored),
-        signed with the domain's HTTP webhook signing key."""
+        """A Mailgun webhook (delivered, failed, complained, unsubscribed; others acknowledged
+        and ignored), signed with the domain's HTTP webhook signing key."""
         body = _raw_body(request)
         try:
             report = mail_events.mailgun_webhook(body, now=timezone.now())
