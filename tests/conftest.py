@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import connection
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
+from apps.core import run_locks
 from apps.demo import world
 from apps.users.models import Role
 from apps.users.roles import sync_role_groups
@@ -95,6 +97,39 @@ def smaller_demo_world(monkeypatch):
     monkeypatch.setattr(
         world, "TIERS", tuple(tier | {"accounts": tier["accounts"] // 5} for tier in world.TIERS)
     )
+
+
+@pytest.fixture
+def run_lock_elsewhere(db, settings):
+    """`run_lock_elsewhere(kind, run_id)`: another database session (a live worker, say) takes
+    a run's lock (apps/core/run_locks.py) and holds it until the test ends; `.close()` on what it
+    returns ends that session, as a killed worker's ends. Redeliveries wait a moment for it."""
+    settings.RUN_LOCK_WAIT_SECONDS = 0.2
+    sessions: list[psycopg.Connection] = []
+
+    def take(kind: str, run_id: int) -> psycopg.Connection:
+        db = connection.settings_dict
+        session = psycopg.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
+        )
+        session.execute("SELECT pg_advisory_lock(%s, %s)", [run_locks._key(kind), run_id])
+        sessions.append(session)
+        return session
+
+    yield take
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
+def shared_uploads(settings, monkeypatch, tmp_path):
+    """Uploads go to a folder a worker process reads too (it gets the variable when it starts)."""
+    monkeypatch.setenv("TEST_UPLOADS_DIR", str(tmp_path / "media"))
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.audit import acting_user
 from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
+from apps.core.run_locks import redelivered_run_lock
 from apps.core.services import model_create, model_update
 from apps.engagement import backtest, ingestion, scoring, selectors, webhooks
 from apps.engagement.models import (
@@ -671,18 +672,22 @@ def backtest_start(
 
 
 def backtest_run(*, backtest_id: int) -> Backtest | None:
-    """Run a queued backtest (on a worker); None when it is no longer queued."""
-    with transaction.atomic():
-        run = (
-            Backtest.objects.select_for_update(skip_locked=True)
-            .filter(pk=backtest_id, status=Backtest.Status.QUEUED)
-            .first()
-        )
-        if run is None:
-            return None
-        run.status = Backtest.Status.RUNNING
-        run.save(update_fields=["status", "updated_at"])
-    return _backtest_compute(run)
+    """Run a queued backtest on a worker, or one left running by a worker that died
+    (apps/core/run_locks.py); None when it is finished or another worker is running it now."""
+    with redelivered_run_lock("engagement.backtest", backtest_id) as ours:
+        run = _claimed(Backtest, backtest_id) if ours else None
+        return _backtest_compute(run) if run else None
+
+
+def _claimed(model: type[Backtest] | type[Calibration], pk: int) -> Backtest | Calibration | None:
+    """The run, marked running, if it is queued or orphaned (running, its lock free: the
+    caller holds it)."""
+    waiting = (model.Status.QUEUED, model.Status.RUNNING)
+    if not model.objects.filter(pk=pk, status__in=waiting).update(
+        status=model.Status.RUNNING, updated_at=timezone.now()
+    ):
+        return None
+    return model.objects.get(pk=pk)
 
 
 def _backtest_compute(run: Backtest) -> Backtest:
@@ -774,18 +779,15 @@ def calibration_start(
 
 
 def calibration_run(*, calibration_id: int) -> Calibration | None:
-    """Run a queued calibration (on a worker) and propose its result as a rule set; None when
-    it is no longer queued. A failure is kept on the run, with its message."""
-    with transaction.atomic():
-        run = (
-            Calibration.objects.select_for_update(skip_locked=True)
-            .filter(pk=calibration_id, status=Calibration.Status.QUEUED)
-            .first()
-        )
-        if run is None:
-            return None
-        run.status = Calibration.Status.RUNNING
-        run.save(update_fields=["status", "updated_at"])
+    """Run a queued calibration on a worker, or one left running by a worker that died
+    (apps/core/run_locks.py), and propose its result as a rule set; None when it is finished
+    or another worker is running it now. A failure is kept on the run, with its message."""
+    with redelivered_run_lock("engagement.calibration", calibration_id) as ours:
+        run = _claimed(Calibration, calibration_id) if ours else None
+        return _calibration_compute(run) if run else None
+
+
+def _calibration_compute(run: Calibration) -> Calibration:
     from apps.engagement import calibration  # scikit-learn: on the worker only
 
     history = calibration.History(
@@ -796,17 +798,18 @@ def calibration_run(*, calibration_id: int) -> Calibration | None:
         cutoffs=run.cutoffs,
     )
     try:
+        # The proposal and the run's end in one transaction: a worker killed between the two
+        # would leave a proposal that a second run repeats.
         with transaction.atomic():
             result = calibration.calibrate(model=selectors.recompute_model(), history=history)
-        run.proposal = rule_set_propose(result=result, user=run.requested_by, history=history)
+            run.proposal = rule_set_propose(result=result, user=run.requested_by, history=history)
+            run.results = _json_safe(result.metrics)
+            run.status, run.finished_at = Calibration.Status.DONE, timezone.now()
+            run.save(update_fields=["status", "finished_at", "results", "proposal", "updated_at"])
     except Exception as error:  # kept on the run for the page; the log has the traceback
         logger.exception("Calibration %s failed", run.pk)
         run.status, run.failure = Calibration.Status.FAILED, str(error)
         run.save(update_fields=["status", "failure", "updated_at"])
-        return run
-    run.results = _json_safe(result.metrics)
-    run.status, run.finished_at = Calibration.Status.DONE, timezone.now()
-    run.save(update_fields=["status", "finished_at", "results", "proposal", "updated_at"])
     return run
 
 

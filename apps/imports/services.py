@@ -34,6 +34,7 @@ from apps.core.audit import AuditPath, audit_path
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import ERASED, Mentions
+from apps.core.run_locks import redelivered_run_lock, run_lock
 from apps.engagement.services import accounts_rescore_later
 from apps.fit.services import fits_apply
 from apps.imports import parsing, upsert
@@ -47,6 +48,7 @@ from apps.users.models import User
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5_000
+COMMIT_LOCK = "imports.commit"
 
 
 @dataclass(frozen=True)
@@ -217,8 +219,32 @@ def import_preview_later(*, run: ImportRun) -> ImportRun:
 def import_commit(*, run: ImportRun) -> ImportRun:
     """Write the previewed run in one transaction: every valid row, or nothing when the run is
     all-or-nothing and a row failed (status `failed`). `rows_done` moves while it runs."""
-    _require(run, ImportRun.Status.PREVIEWED, ImportRun.Status.QUEUED)
-    return _run_file(run, dry_run=False)
+    ready = (ImportRun.Status.PREVIEWED, ImportRun.Status.QUEUED)
+    _require(run, *ready)
+    return _commit(run, ready=ready)
+
+
+def import_commit_queued(*, run_id: int) -> ImportRun | None:
+    """A worker's commit of a queued run, or of one left running by a worker that died (its
+    transaction died with it: nothing of it was written; apps/core/run_locks.py); None when
+    the run moved on or another worker is writing it now."""
+    with redelivered_run_lock(COMMIT_LOCK, run_id) as ours:
+        ready = (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
+        run = ImportRun.objects.filter(pk=run_id, status__in=ready).first() if ours else None
+        return _commit(run, ready=ready) if run else None
+
+
+def _commit(run: ImportRun, *, ready: tuple[str, ...]) -> ImportRun:
+    # Claimed in one statement under the run's lock: of two commits of one run (a double click,
+    # a redelivered task), only the first goes on, and a worker holds the lock while it writes.
+    with run_lock(COMMIT_LOCK, run.pk) as ours:
+        claimed = ours and ImportRun.objects.filter(pk=run.pk, status__in=ready).update(
+            status=ImportRun.Status.RUNNING, rows_done=0
+        )
+        if not claimed:
+            run.refresh_from_db()
+            _require(run, *(status for status in ready if status != ImportRun.Status.RUNNING))
+        return _run_file(run, dry_run=False)
 
 
 def import_commit_start(*, run: ImportRun) -> ImportRun:
@@ -261,16 +287,6 @@ def _require(run: ImportRun, *statuses: str) -> None:
 
 
 def _run_file(run: ImportRun, *, dry_run: bool) -> ImportRun:
-    if not dry_run:
-        # Claimed in one statement: of two commits of one run (a double click, a redelivered
-        # task), only the first goes on.
-        ready = (ImportRun.Status.PREVIEWED, ImportRun.Status.QUEUED)
-        claimed = ImportRun.objects.filter(pk=run.pk, status__in=ready).update(
-            status=ImportRun.Status.RUNNING, rows_done=0
-        )
-        if not claimed:
-            run.refresh_from_db()
-            _require(run, *ready)
     try:
         _execute(run, _file_rows(run), dry_run=dry_run)
     except ApplicationError as error:

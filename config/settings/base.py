@@ -211,6 +211,9 @@ IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)
 # Backtests of the scores (apps/engagement/backtest.py) over more contacts than this run on a
 # Celery worker while their page polls.
 BACKTEST_BACKGROUND_CONTACTS = env.int("BACKTEST_BACKGROUND_CONTACTS", default=20_000)
+# How long a redelivered run (an import's commit, a backtest, a calibration) waits for the lock
+# of a worker that died mid-statement before it leaves the run to that worker (run_locks.py).
+RUN_LOCK_WAIT_SECONDS = env.float("RUN_LOCK_WAIT_SECONDS", default=30)
 # Events (PostgreSQL: one partition a month, apps/engagement/partitions.py) older than this many
 # whole months leave the table in the daily upkeep: "archive" detaches each such month and keeps
 # it as its own table (engagement_event_YYYY_MM_archived, to dump and drop), "drop" deletes it.

@@ -24,20 +24,9 @@ WAIT = 60_000  # ms: a worker starting on a shared, busy machine
 
 
 @pytest.fixture
-def shared_uploads(settings, monkeypatch, tmp_path):
-    """Uploads go to a folder the worker process reads too (it gets the variable when it starts)."""
-    monkeypatch.setenv("TEST_UPLOADS_DIR", str(tmp_path / "media"))
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
+def start_worker(shared_uploads, celery_worker_process, settings):
     # Every file of more than two rows previews and commits on the worker.
     settings.IMPORT_BACKGROUND_ROWS = 2
-
-
-@pytest.fixture
-def start_worker(shared_uploads, celery_worker_process):
     return celery_worker_process
 
 

@@ -96,6 +96,25 @@ def test_a_large_backtest_runs_on_a_worker_while_its_page_polls(
     assert "hx-trigger" not in finished.text and 'id="backtest-results"' in finished.text
 
 
+def test_a_backtest_whose_worker_died_runs_again_and_one_still_being_worked_is_left(
+    planted, run_lock_elsewhere
+):
+    orphan, busy = (
+        backtest_start(as_of=AS_OF, horizon_days=30, in_background=True) for _ in range(2)
+    )
+    # Both were taken by workers; the first one's was killed, the second one's works on.
+    Backtest.objects.update(status=Backtest.Status.RUNNING)
+    run_lock_elsewhere("engagement.backtest", busy.pk)
+
+    # Redelivered, as Celery does when a worker is lost.
+    tasks.run_backtest(orphan.pk)
+    tasks.run_backtest(busy.pk)
+
+    orphan.refresh_from_db(), busy.refresh_from_db()
+    assert (orphan.status, busy.status) == ("done", "running")
+    assert orphan.results and not busy.results
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200

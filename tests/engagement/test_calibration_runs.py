@@ -76,6 +76,27 @@ def test_a_run_proposes_the_calibration_result(stages, scoring, marketer, monkey
     assert RuleSet.objects.count() == 2
 
 
+def test_a_calibration_whose_worker_died_runs_again_and_one_still_being_worked_is_left(
+    stages, scoring, monkeypatch, run_lock_elsewhere
+):
+    rule = services.signal_rule_create(data=rule_data(stages.decision))
+    result = proposal_for([rule], weights={rule.pk: 3.0}, new_threshold=4)
+    monkeypatch.setattr(calibration, "calibrate", lambda **_: result, raising=False)
+    orphan, busy = start(), start()
+    # Both were taken by workers; the first one's was killed, the second one's works on.
+    Calibration.objects.update(status=Calibration.Status.RUNNING)
+    run_lock_elsewhere("engagement.calibration", busy.pk)
+
+    # Redelivered, as Celery does when a worker is lost.
+    run_calibration(orphan.pk)
+    run_calibration(busy.pk)
+
+    orphan.refresh_from_db(), busy.refresh_from_db()
+    assert (orphan.status, busy.status) == ("done", "running")
+    assert orphan.proposal is not None and busy.proposal is None
+    assert RuleSet.objects.filter(status="proposed").count() == 1
+
+
 def test_a_failed_run_keeps_its_message(stages, scoring, monkeypatch):
     def calibrate(*, model, history, seed=0):
         raise ValueError("Only 3 buyers had the outcome: too few to learn from.")

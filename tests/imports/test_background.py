@@ -44,6 +44,28 @@ def test_a_large_file_is_queued_and_committed_by_the_task(
     assert Account.objects.count() == 3
 
 
+@override_settings(IMPORT_BACKGROUND_ROWS=2)
+def test_a_commit_whose_worker_died_runs_again_and_one_still_being_written_is_left(
+    run_import, run_lock_elsewhere
+):
+    orphan, busy = (
+        services.import_commit_later(run=run_import("accounts", text, commit=False))
+        for text in (FILE, "name,domain\nD,d.example\n")
+    )
+    # Both were taken by workers; the first one's was killed (its transaction with it), the
+    # second one's writes on.
+    ImportRun.objects.update(status=ImportRun.Status.RUNNING)
+    run_lock_elsewhere("imports.commit", busy.pk)
+
+    # Redelivered, as Celery does when a worker is lost.
+    assert commit_import(orphan.pk) == "committed"
+    assert commit_import(busy.pk) == "not queued"
+
+    busy.refresh_from_db()
+    assert busy.status == "running"
+    assert sorted(Account.objects.values_list("name", flat=True)) == ["A", "B", "C"]
+
+
 @override_settings(IMPORT_BACKGROUND_ROWS=10)
 def test_a_small_file_commits_at_once(run_import):
     run = services.import_commit_start(run=run_import("accounts", FILE, commit=False))

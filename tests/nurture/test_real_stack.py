@@ -13,7 +13,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,6 +31,7 @@ from tests.factories import (
 )
 from tests.nurture.conftest import email_step
 from tests.waiting import STALL_SECONDS, wait_for_progress
+from tests.workers import pool_children
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -187,11 +187,6 @@ def test_a_step_that_cannot_be_sent_does_not_hold_up_the_rest(smtp_sink, celery_
     assert Enrollment.objects.filter(status="completed").count() == count - 1
 
 
-def _pool_children(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(child) for child in children]
-
-
 def test_a_worker_killed_mid_chunk_loses_nothing_and_sends_only_that_chunk_again(
     smtp_sink, celery_worker_process
 ):
@@ -204,7 +199,7 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_sends_only_that_chunk_again
 
     dispatch_due_steps.delay()
     assert smtp_sink.holding.wait(STALL_SECONDS), "the worker never reached the held message"
-    for pid in [*_pool_children(doomed.pid), doomed.pid]:
+    for pid in [*pool_children(doomed.pid), doomed.pid]:
         os.kill(pid, signal.SIGKILL)
     doomed.wait(timeout=10)
     smtp_sink.release.set()
