@@ -118,7 +118,14 @@ class EnrolForm(_Styled, forms.Form):
 
 
 class PreviewForm(_Styled, forms.Form):
+    """Whom to preview a step for, and which of its A/B variants (the step's own text if none)."""
+
     contact = forms.ModelChoiceField(queryset=Contact.objects.active(), required=False)
+    variant = forms.ModelChoiceField(queryset=StepVariant.objects.none(), required=False)
+
+    def __init__(self, *args, step: Step, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["variant"].queryset = step.variants.all()
 
 
 class BulkEnrolForm(forms.Form):

@@ -9,7 +9,15 @@ from apps.core.csv_export import export_rows
 from apps.core.validators import fold_to_single_line
 from apps.nurture.emails import merge_values
 from apps.nurture.merge_fields import MergeTemplate
-from apps.nurture.models import Enrollment, ExitReason, Sequence, Step, SuppressedAddress, Touch
+from apps.nurture.models import (
+    Enrollment,
+    ExitReason,
+    Sequence,
+    Step,
+    StepVariant,
+    SuppressedAddress,
+    Touch,
+)
 from apps.pipeline import selectors as pipeline_selectors
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import User
@@ -60,8 +68,11 @@ class StepPreview:
     body: str
 
 
-def step_preview(*, step: Step, contact: Contact) -> StepPreview:
-    """The step as `contact` would get it, for their latest open deal (if any)."""
+def step_preview(
+    *, step: Step, contact: Contact, variant: StepVariant | None = None
+) -> StepPreview:
+    """The step (or its A/B `variant`) as `contact` would get it, for their latest open deal
+    (if any)."""
     deal = (
         Opportunity.objects.filter(
             account_id=contact.account_id, stage__outcome=PipelineStage.Outcome.OPEN
@@ -72,9 +83,10 @@ def step_preview(*, step: Step, contact: Contact) -> StepPreview:
     )
     owner = deal.owner if deal else contact.account.owner
     values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
+    text = variant or step
     return StepPreview(
-        subject=fold_to_single_line(MergeTemplate.compile(step.subject).render(values)),
-        body=MergeTemplate.compile(step.body).render(values),
+        subject=fold_to_single_line(MergeTemplate.compile(text.subject).render(values)),
+        body=MergeTemplate.compile(text.body).render(values),
     )
 
 

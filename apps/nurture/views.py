@@ -382,18 +382,23 @@ def sequence_results(request: HttpRequest, sequence_id: int) -> HttpResponse:
 
 @allowed("nurture.view_step")
 def step_preview(request: HttpRequest, step_id: int) -> HttpResponse:
-    """The step rendered for a sample contact (the first one when none is picked)."""
+    """The step, or one of its A/B variants, rendered for a sample contact (the first one when
+    none is picked)."""
     step = get_object_or_404(Step.objects.select_related("asset"), pk=step_id)
-    form = PreviewForm(request.GET)
-    contact = form.cleaned_data.get("contact") if form.is_valid() else None
-    contact = contact or selectors.preview_contacts().first()
+    form = PreviewForm(request.GET, step=step)
+    form.is_valid()  # a choice that is not valid (a variant of another step) is left out
+    chosen = form.cleaned_data
+    contact = chosen.get("contact") or selectors.preview_contacts().first()
+    variant = chosen.get("variant")
     if contact is not None:
         contact = Contact.objects.select_related("account__owner").get(pk=contact.pk)
-    preview = selectors.step_preview(step=step, contact=contact) if contact else None
+    preview = (
+        selectors.step_preview(step=step, contact=contact, variant=variant) if contact else None
+    )
     return render(
         request,
         "nurture/partials/step_preview.html",
-        {"step": step, "contact": contact, "preview": preview},
+        {"step": step, "variant": variant, "contact": contact, "preview": preview},
     )
 
 

@@ -58,6 +58,19 @@ def test_a_marketer_builds_a_step_and_previews_it_for_a_sample_contact(
     )
     expect(preview.get_by_test_id("preview-body")).to_have_text("Hello Chloe at Acme")
 
+    # An A/B test: the step's own text becomes variant A, and each variant previews on its own.
+    page.get_by_text("Add a variant", exact=True).click()
+    new_variant = page.get_by_test_id("new-variant")
+    new_variant.get_by_label("Subject").fill("Quick question, {{ contact.first_name }}")
+    new_variant.get_by_label("Body").fill("Is {{ account.name }} still comparing?")
+    new_variant.get_by_role("button", name="Add variant").click()
+    expect(page.get_by_test_id("variant-A")).to_be_visible()
+    page.get_by_label("Sample contact").select_option(label=f"{world.champion} · Acme")
+    page.get_by_role("button", name="Preview variant B").click()
+    expect(preview.get_by_test_id("preview-of")).to_contain_text("variant B")
+    expect(preview.get_by_test_id("preview-subject")).to_have_text("Quick question, Chloe")
+    expect(preview.get_by_test_id("preview-body")).to_have_text("Is Acme still comparing?")
+
 
 def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world):
     world.generic.steps.all().delete()

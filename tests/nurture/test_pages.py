@@ -9,7 +9,7 @@ from apps.notifications.models import Notification
 from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.emails import unsubscribe_token
 from apps.nurture.models import Enrollment, Sequence, Step, TaskAction, Touch
-from apps.nurture.services import enrollment_create, stall_sweep
+from apps.nurture.services import enrollment_create, stall_sweep, step_variant_create
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -74,6 +74,27 @@ def test_a_marketer_builds_a_sequence_and_bad_merge_fields_are_named(marketer, w
         reverse("nurture:step_preview", args=[step.pk]), {"contact": world.champion.pk}
     )
     assert "Hi Chloe" in preview.text and "About Acme" in preview.text
+
+
+def test_each_variant_of_a_step_previews_for_the_chosen_contact(marketer, world):
+    step = world.generic.steps.get(position=1)
+    variant_b = step_variant_create(
+        step=step, data={"subject": "Quick question, {{ contact.first_name }}", "body": "Hi"}
+    )
+    elsewhere = step_variant_create(
+        step=world.economic.steps.get(position=1), data={"subject": "Other", "body": "Other"}
+    )
+    url = reverse("nurture:step_preview", args=[step.pk])
+    client = _client(marketer)
+
+    chosen = client.get(url, {"contact": world.champion.pk, "variant": variant_b.pk})
+    # A variant of another step is left out: the step's own text, for the same contact.
+    stray = client.get(url, {"contact": world.champion.pk, "variant": elsewhere.pk})
+
+    assert "Step 1, variant B, for Chloe" in " ".join(chosen.text.split())
+    assert "Quick question, Chloe" in chosen.text
+    assert "variant" not in stray.text and "for Chloe" in " ".join(stray.text.split())
+    assert "Step 1 for Acme" in stray.text  # the step's subject, merged
 
 
 def test_sales_reps_see_but_do_not_edit_sequences(sales_rep, world):
