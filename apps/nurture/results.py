@@ -1,5 +1,6 @@
 """What a sequence achieved (selectors for its results page and API): per step what its emails
-met (sent, delivered, opened, clicked, replied, bounced, unsubscribed), per A/B variant its
+met (sent, delivered, opened, clicked, replied, bounced, unsubscribed, and how many a machine
+opened or clicked: an image proxy, a link scanner, which are not opens), per A/B variant its
 rates and whether one clearly leads, and per sequence whether enrolled deals moved on more than
 comparable stalled deals that were not enrolled.
 
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch
+from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch, TrackingHit
 from apps.nurture.significance import Arm, Verdict, verdict
 from apps.pipeline.models import OpportunityStall, PipelineStage, StageChange
 from apps.pipeline.selectors import advanced_after
@@ -46,6 +47,7 @@ class Counts:
     replied: int = 0
     bounced: int = 0
     unsubscribed: int = 0
+    flagged: int = 0  # a machine opened or clicked it (TrackingHit): not counted as opened
     progressed: int = 0  # the deal moved to a later stage within the days after the send
 
     def add(self, other: "Counts") -> None:
@@ -151,12 +153,18 @@ def _touch_counts(sequence: Sequence, *, within: timedelta) -> list[dict]:
         name: Count("pk", filter=Q(**{f"{column}__isnull": False}))
         for name, column in OUTCOMES.items()
     }
+    flagged = Exists(TrackingHit.objects.filter(touch=OuterRef("pk")))
     return list(
         Touch.objects.filter(step__sequence=sequence)
-        .alias(moved=progressed)
+        .alias(moved=progressed, machine=flagged)
         .values("step_id", "variant_id")
         .order_by()
-        .annotate(sent=Count("pk"), progressed=Count("pk", filter=Q(moved=True)), **outcomes)
+        .annotate(
+            sent=Count("pk"),
+            progressed=Count("pk", filter=Q(moved=True)),
+            flagged=Count("pk", filter=Q(machine=True)),
+            **outcomes,
+        )
     )
 
 

@@ -20,6 +20,7 @@ from tests.factories import (
     SequenceFactory,
     StepFactory,
     TouchFactory,
+    TrackingHitFactory,
 )
 from tests.nurture.conftest import NOW, days_ago, email_step
 
@@ -89,20 +90,24 @@ def test_each_step_counts_what_its_emails_met_and_each_variant_its_rates(world, 
         moved_to=world.lost,
         moved_after=2 * DAY,
     )
-    _touch(world, sequence, "B", delivered=1)
+    scanned = _touch(world, sequence, "B", delivered=1)
+    # A link scanner opened it and followed every link: flagged, once, and not an open.
+    TrackingHitFactory(touch=scanned, kind="open")
+    TrackingHitFactory(touch=scanned, kind="click", reason="burst")
 
     results = sequence_results(sequence=sequence, days=14, now=NOW)
 
     email, task = results.steps
     counts = email.counts
     assert (counts.sent, counts.delivered, counts.opened, counts.clicked) == (6, 5, 3, 2)
-    assert (counts.replied, counts.bounced, counts.unsubscribed) == (1, 1, 1)
+    assert (counts.replied, counts.bounced, counts.unsubscribed, counts.flagged) == (1, 1, 1, 1)
     assert counts.rate("delivered") == pytest.approx(5 / 6)
     a, b = email.variants
     # Only A's first deal moved on within 14 days; B's closed lost, which is not moving on.
     assert (a.variant.label, a.counts.sent, a.counts.opened, a.counts.clicked) == ("A", 4, 2, 1)
     assert (a.counts.replied, a.counts.progressed) == (0, 1)
     assert (b.counts.sent, b.counts.clicked, b.counts.replied, b.counts.progressed) == (2, 1, 1, 0)
+    assert (a.counts.flagged, b.counts.flagged) == (0, 1)
     assert email.verdict.text == "Not enough data yet (need ≥ 100 sends each)"
     assert (task.counts.sent, task.variants, task.counts.rate("opened")) == (0, [], None)
 

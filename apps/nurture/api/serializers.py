@@ -107,6 +107,10 @@ class OutcomeCountsSerializer(serializers.Serializer):
     replied = serializers.IntegerField()
     bounced = serializers.IntegerField()
     unsubscribed = serializers.IntegerField()
+    flagged = serializers.IntegerField(
+        help_text="Sends a machine opened or clicked (an image proxy, a link scanner): not "
+        "counted as opened or clicked."
+    )
     progressed = serializers.IntegerField(
         help_text="Sends whose deal reached a later stage within the days asked."
     )
