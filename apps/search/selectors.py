@@ -4,9 +4,11 @@ email), for the search box in the top bar.
 On PostgreSQL a name matches by trigram word similarity (pg_trgm's `%>`: "acm" finds "Acme
 Corp", "Lovelase" finds "Lovelace"), through the GIN trigram indexes of migration
 search 0001, best matches first; elsewhere (SQLite under `make run`) by case-insensitive
-substring. Each type is one query whatever the number of results (its count rides along as a
-window function), and only types whose pages the user may open are searched: every result
-links to a page that answers.
+substring. Each type is at most two queries whatever the number of results: the closest ones,
+and when they fill the page, how many match, counted up to `COUNT_CAP` (a common word matches a
+good share of a million names, and counting every one of them cost more than finding the
+best). Only types whose pages the user may open are searched: every result links to a page
+that answers.
 """
 
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Value, Window
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.urls import reverse
 
@@ -25,8 +27,9 @@ from apps.content.models import Asset
 from apps.pipeline.models import Opportunity
 from apps.users.models import User
 
-# Shown per type; the count says how many more there are.
+# Shown per type; the count says how many more there are, up to COUNT_CAP ("1,000+" past it).
 SHOWN_PER_TYPE = 10
+COUNT_CAP = 1_000
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 
@@ -42,8 +45,9 @@ class Hit:
 class Group:
     key: str
     label: str
-    count: int
+    count: int  # at most COUNT_CAP
     hits: list[Hit]
+    more: bool = False  # more than COUNT_CAP match: the count is a floor
 
 
 @dataclass(frozen=True)
@@ -144,20 +148,26 @@ KINDS = (
 )
 
 
-def _matching(kind: _Kind, words: list[str], query: str) -> QuerySet:
-    """Rows where every word of the query matches one of the kind's fields, best first."""
+def _trigram() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _matching(kind: _Kind, words: list[str]) -> QuerySet:
+    """Rows where every word of the query matches one of the kind's fields."""
     rows = kind.rows()
-    trigram = connection.vendor == "postgresql"
     for word in words:
         any_field = Q()
         for name in kind.fields:
-            if trigram:
+            if _trigram():
                 any_field |= TrigramWordSimilar(F(name), Value(word))
             else:
                 any_field |= Q(**{f"{name}__icontains": word})
         rows = rows.filter(any_field)
-    rows = rows.annotate(found=Window(Count("pk")))
-    if not trigram:
+    return rows
+
+
+def _closest_first(rows: QuerySet, kind: _Kind, query: str) -> QuerySet:
+    if not _trigram():
         return rows.order_by(kind.fields[0], "pk")
     scores = [TrigramWordSimilarity(Value(query), name) for name in kind.fields]
     closeness = scores[0] if len(scores) == 1 else Greatest(*scores)
@@ -173,22 +183,26 @@ def search_terms(query: str) -> list[str]:
 
 
 def global_search(*, user: User, query: str) -> list[Group]:
-    """What `user` may open that matches `query`, by type: one query per type searched."""
+    """What `user` may open that matches `query`, by type: at most two queries per type."""
     words = search_terms(query)
     if not words:
         return []
-    joined = " ".join(words)
     groups = []
     for kind in KINDS:
         if not user.has_perms(kind.perms):
             continue
-        rows = list(_matching(kind, words, joined)[:SHOWN_PER_TYPE])
+        matching = _matching(kind, words)
+        rows = list(_closest_first(matching, kind, " ".join(words))[:SHOWN_PER_TYPE])
+        # Fewer than a page: they are all there is, no need to count.
+        full = len(rows) == SHOWN_PER_TYPE
+        count = matching.order_by()[: COUNT_CAP + 1].count() if full else len(rows)
         groups.append(
             Group(
                 key=kind.key,
                 label=kind.label,
-                count=rows[0].found if rows else 0,
+                count=min(count, COUNT_CAP),
                 hits=[kind.hit(row) for row in rows],
+                more=count > COUNT_CAP,
             )
         )
     return groups

@@ -16,6 +16,7 @@ def results(request: HttpRequest) -> HttpResponse:
             "search_query": query,
             "groups": groups,
             "total": sum(group.count for group in groups),
+            "more": any(group.more for group in groups),
             "min_length": MIN_QUERY_LENGTH,
         },
     )

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.search import selectors
 from apps.search.selectors import SHOWN_PER_TYPE, global_search
 from apps.users.models import Role
 from tests.factories import (
@@ -131,9 +132,24 @@ def test_counts_say_how_many_match_beyond_those_shown(sales_rep):
     AccountFactory.create_batch(SHOWN_PER_TYPE + 3, name="Initech branch")
     (accounts, *_) = global_search(user=sales_rep, query="initech")
     assert (accounts.count, len(accounts.hits)) == (SHOWN_PER_TYPE + 3, SHOWN_PER_TYPE)
+    assert not accounts.more
 
 
-def test_the_page_runs_as_many_queries_for_one_result_as_for_many(sales_rep):
+def test_past_the_cap_the_count_is_a_floor(sales_rep, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", SHOWN_PER_TYPE + 2)
+    AccountFactory.create_batch(SHOWN_PER_TYPE + 3, name="Initech branch")
+    client = Client()
+    client.force_login(sales_rep)
+
+    (accounts, *_) = global_search(user=sales_rep, query="initech")
+    page = client.get(SEARCH, {"q": "initech"})
+
+    assert (accounts.count, accounts.more) == (SHOWN_PER_TYPE + 2, True)
+    counted = page.context["groups"][0]
+    assert counted.more and f"{SHOWN_PER_TYPE + 2}+" in page.text
+
+
+def test_the_page_runs_as_many_queries_for_a_page_of_results_as_for_many(sales_rep):
     client = Client()
     client.force_login(sales_rep)
 
@@ -142,14 +158,19 @@ def test_the_page_runs_as_many_queries_for_one_result_as_for_many(sales_rep):
             assert client.get(SEARCH, {"q": "initech"}).status_code == 200
         return len(captured)
 
-    account = AccountFactory(name="Initech")
-    ContactFactory(account=account, first_name="Peter", last_name="Gibbons")
-    OpportunityFactory(account=account, name="Initech TPS")
-    one = queries()
-    for n in range(12):
+    def add(n: int) -> None:
         other = AccountFactory(name=f"Initech {n}")
         OpportunityFactory(account=other, name=f"Initech deal {n}")
         CampaignFactory(name=f"Initech campaign {n}")
         AssetFactory(title=f"Initech asset {n}")
         ContactFactory(account=other, email=f"p{n}@initech.example")
-    assert queries() == one
+
+    # Fewer than a page of each: one query a type; a full page: a second one counts them.
+    add(0)
+    one = queries()
+    for n in range(1, SHOWN_PER_TYPE):
+        add(n)
+    page = queries()
+    for n in range(SHOWN_PER_TYPE, 3 * SHOWN_PER_TYPE):
+        add(n)
+    assert queries() == page <= one + len(selectors.KINDS)
