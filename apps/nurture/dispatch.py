@@ -43,7 +43,7 @@ from apps.nurture.models import (
 from apps.nurture.services import _ended
 from apps.nurture.sweep import db_datetime
 from apps.nurture.variants import VariantDraw
-from apps.pipeline.models import PipelineStage
+from apps.pipeline.models import Opportunity, OpportunityStall, PipelineStage
 from apps.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -272,25 +272,13 @@ class _Batch:
 
     def run(self, *, deadline: float) -> DispatchResult:
         rows = list(
-            Enrollment.objects.filter(pk__in=self.ids, claim=self.token).select_related(
-                "contact__account__owner",
-                "opportunity__stage",
-                "opportunity__owner",
-                "stall",
-                "enrolled_by",
-                "next_step__asset",
-                "sequence",
-            )
+            Enrollment.objects.filter(pk__in=self.ids, claim=self.token)
+            .select_related("contact__account")
+            .only(*_ROW_FIELDS)
         )
         if not rows:
             return self.result
-        self.rows = {row.pk: row for row in rows}
-        contact_ids = {row.contact_id for row in rows}
-        self.following = _following_steps({row.sequence_id for row in rows})
-        self.draws = _variant_draws({row.next_step_id: row.next_step for row in rows})
-        self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
-        self.recent = _recent_touches(contact_ids, at=self.at)
-        self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
+        self._load(rows)
         chunk: list[_Pending] = []
         try:
             for row in rows:
@@ -312,9 +300,26 @@ class _Batch:
                 )
         return self.result
 
+    def _load(self, rows: list[Enrollment]) -> None:
+        """What deciding and composing the batch's steps reads besides the rows themselves,
+        each kind in one query: steps, deals and owners are shared by many rows."""
+        self.rows = {row.pk: row for row in rows}
+        self.steps, self.following = _sequence_steps({row.sequence_id for row in rows})
+        self.deals = _deals({row.opportunity_id for row in rows})
+        owner_ids = {row.enrolled_by_id for row in rows} | {
+            r.contact.account.owner_id for r in rows
+        }
+        self.users = _users(owner_ids | {deal.owner_id for deal in self.deals.values()})
+        self.ended_stalls = _ended_stalls({row.stall_id for row in rows})
+        self.draws = _variant_draws({self.steps[r.next_step_id] for r in rows if r.next_step_id})
+        contact_ids = {row.contact_id for row in rows}
+        self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
+        self.recent = _recent_touches(contact_ids, at=self.at)
+        self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
+
     def _decide(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
         """Exit, move later, or run now (None)."""
-        step = row.next_step
+        step = self.steps.get(row.next_step_id)
         if step is None:
             return _Complete()
         reason = self._exit_reason(row)
@@ -351,7 +356,7 @@ class _Batch:
         for kind, occurred_at in self.signals.get(contact.pk, ()):
             if occurred_at >= row.enrolled_at:
                 return EXIT_SIGNALS[kind]
-        deal = row.opportunity
+        deal = self.deals.get(row.opportunity_id)
         if deal is not None:
             if deal.stage.outcome == PipelineStage.Outcome.WON:
                 return ExitReason.WON
@@ -359,7 +364,7 @@ class _Batch:
                 return ExitReason.LOST
             if deal.stage_entered_at > row.enrolled_at:
                 return ExitReason.ADVANCED
-        if row.stall is not None and row.stall.ended_at is not None:
+        if row.stall_id in self.ended_stalls:
             return ExitReason.NO_LONGER_STALLED
         return ""
 
@@ -405,12 +410,12 @@ class _Batch:
 
     def _failure_notice(self, pk: int, failed: _Failed) -> Notification:
         row = self.rows[pk]
-        step = row.next_step
+        step = self.steps[row.next_step_id]
         return Notification(
             recipient_id=failed.tell,
             kind=Notification.Kind.STEP_FAILED,
             text=(
-                f"{row.sequence}: step {step.position} could not be sent to {row.contact}, "
+                f"{step.sequence}: step {step.position} could not be sent to {row.contact}, "
                 f"who left the sequence. {failed.why}"
             )[:300],
             link=reverse("nurture:contact_timeline", args=[row.contact_id]),
@@ -421,16 +426,18 @@ class _Batch:
 
     def _prepare(self, row: Enrollment, chunk: list["_Pending"]) -> _Failed | None:
         """Compose the row's step and add it to the chunk; a step that cannot be composed fails."""
-        step, contact = row.next_step, row.contact
-        deal = row.opportunity
-        owner = (deal.owner if deal else None) or contact.account.owner or row.enrolled_by
+        step, contact = self.steps[row.next_step_id], row.contact
+        deal = self.deals.get(row.opportunity_id)
+        owner = self.users.get(
+            (deal.owner_id if deal else None) or contact.account.owner_id or row.enrolled_by_id
+        )
         try:
             variant = self._variant(row)
-            subject, message = self._compose(row, owner, variant)
+            subject, message = self._compose(row, step, deal, owner, variant)
         except Exception as error:
             # Whatever merging or building the email trips over is in the stored data: it
             # would trip again on every run, and must not hold up the steps behind it.
-            return self._failure(row, owner, error)
+            return self._failure(step, row, owner, error)
         following = self.following.get(step.pk)
         due, holiday_move = self._next_due(contact, following)
         assignee = owner.pk if owner and step.kind == Step.Kind.TASK else None
@@ -491,7 +498,10 @@ class _Batch:
                     self.settled.append((item.row.pk, _Exit(ExitReason.BOUNCED)))
                 except _Undeliverable as error:
                     take_back.append(item)
-                    self.settled.append((item.row.pk, self._failure(item.row, item.owner, error)))
+                    failure = self._failure(
+                        self.steps[item.record.step], item.row, item.owner, error
+                    )
+                    self.settled.append((item.row.pk, failure))
                 except (SMTPException, OSError) as error:
                     down = error
                     take_back += [i for i in chunk[position:] if recorded.get(i.row.pk)]
@@ -526,15 +536,18 @@ class _Batch:
         return draw.pick(enrollment_id=row.pk, step_id=row.next_step_id) if draw else None
 
     def _compose(
-        self, row: Enrollment, owner: User | None, variant: StepVariant | None
+        self,
+        row: Enrollment,
+        step: Step,
+        deal: Opportunity | None,
+        owner: User | None,
+        variant: StepVariant | None,
     ) -> tuple[str, EmailMessage | None]:
         """The step's subject (or task title) and, for an email step, its message; from the
         enrolment's A/B variant when the step has variants."""
-        step, contact = row.next_step, row.contact
+        contact = row.contact
         text = variant or step
-        values = merge_values(
-            contact=contact, opportunity=row.opportunity, owner=owner, asset=step.asset
-        )
+        values = merge_values(contact=contact, opportunity=deal, owner=owner, asset=step.asset)
         # A merged value stored before names had to be single-line must not break the header.
         subject = fold_to_single_line(_compiled(text.subject).render(values))
         if step.kind != Step.Kind.EMAIL:
@@ -548,12 +561,13 @@ class _Batch:
             body=_compiled(text.body),
             values=values,
             reply_to=owner.email if owner else "",
-            track_opens=tracked and row.sequence.track_opens,
-            track_clicks=tracked and row.sequence.track_clicks,
+            track_opens=tracked and step.sequence.track_opens,
+            track_clicks=tracked and step.sequence.track_clicks,
         )
 
-    def _failure(self, row: Enrollment, owner: User | None, error: Exception) -> _Failed:
-        step = row.next_step
+    def _failure(
+        self, step: Step, row: Enrollment, owner: User | None, error: Exception
+    ) -> _Failed:
         logger.warning("Nurture step %s failed for enrolment %s: %r", step.pk, row.pk, error)
         why = f"Step {step.position} ({step.get_kind_display().lower()}): {error}"
         return _Failed(why=why, tell=owner.pk if owner else None)
@@ -704,27 +718,87 @@ def _uuid(value: UUID) -> UUID | str:
     return value if connection.vendor == "postgresql" else value.hex
 
 
-def _following_steps(sequence_ids: set[int]) -> dict[int, Step | None]:
-    """For each step of these sequences, the one after it (None after the last)."""
+# What a batch reads of each enrolment, its contact and the contact's account.
+_ROW_FIELDS = (
+    "sequence",
+    "contact",
+    "opportunity",
+    "stall",
+    "enrolled_by",
+    "next_step",
+    "waiting_since",
+    "due_at",
+    "holiday_move",
+    "enrolled_at",
+    "send_attempts",
+    "claimed_until",
+    *(
+        f"contact__{name}"
+        for name in (
+            "first_name",
+            "last_name",
+            "title",
+            "email",
+            "consent",
+            "declines_tracking",
+            "time_zone",
+            "country",
+            "subdivision",
+        )
+    ),
+    *(f"contact__account__{name}" for name in ("name", "owner", "country", "subdivision")),
+)
+
+
+def _sequence_steps(sequence_ids: set[int]) -> tuple[dict[int, Step], dict[int, Step | None]]:
+    """The steps of these sequences (with their sequence and asset) by id, and for each the one
+    after it (None after the last)."""
+    steps = Step.objects.filter(sequence_id__in=sequence_ids).select_related("sequence", "asset")
+    by_id: dict[int, Step] = {}
     following: dict[int, Step | None] = {}
     previous: Step | None = None
-    for step in Step.objects.filter(sequence_id__in=sequence_ids).order_by("sequence", "position"):
+    for step in steps.order_by("sequence", "position"):
+        by_id[step.pk] = step
         if previous is not None:
             following[previous.pk] = step if step.sequence_id == previous.sequence_id else None
         previous = step
     if previous is not None:
         following[previous.pk] = None
-    return following
+    return by_id, following
 
 
-def _variant_draws(steps: dict[int, Step | None]) -> dict[int, VariantDraw]:
+def _deals(ids: set[int | None]) -> dict[int, Opportunity]:
+    ids.discard(None)
+    if not ids:
+        return {}
+    deals = Opportunity.objects.select_related("stage").only(
+        "name", "owner", "stage_entered_at", "stage__outcome"
+    )
+    return deals.in_bulk(ids)
+
+
+def _users(ids: set[int | None]) -> dict[int, User]:
+    """The owners who sign and answer the batch's emails and get its tasks."""
+    ids.discard(None)
+    return User.objects.only("email", "first_name", "last_name").in_bulk(ids) if ids else {}
+
+
+def _ended_stalls(ids: set[int | None]) -> set[int]:
+    """Which of these deal stalls are over (the deal moved or heard from its buyers again)."""
+    ids.discard(None)
+    if not ids:
+        return set()
+    ended = OpportunityStall.objects.filter(pk__in=ids, ended_at__isnull=False)
+    return set(ended.values_list("pk", flat=True))
+
+
+def _variant_draws(steps: set[Step]) -> dict[int, VariantDraw]:
     """For each of these steps that has A/B variants, what to choose from: one query."""
     variants: dict[int, list[StepVariant]] = defaultdict(list)
-    for variant in StepVariant.objects.filter(step_id__in=[pk for pk in steps if pk]):
+    for variant in StepVariant.objects.filter(step__in=steps):
         variants[variant.step_id].append(variant)
-    return {
-        pk: VariantDraw.of(found, winner_id=steps[pk].winner_id) for pk, found in variants.items()
-    }
+    winners = {step.pk: step.winner_id for step in steps}
+    return {pk: VariantDraw.of(found, winner_id=winners[pk]) for pk, found in variants.items()}
 
 
 def _exit_signals(contact_ids: set[int], *, since: datetime) -> dict[int, list[tuple[str, Any]]]:
@@ -747,8 +821,11 @@ def _suppressed_reasons(emails: set[str]) -> dict[str, str]:
 
 def _recent_touches(contact_ids: set[int], *, at: datetime) -> dict[int, list[datetime]]:
     recent: dict[int, list[datetime]] = defaultdict(list)
+    # Through the contacts' enrolments, so the planner never scans every touch (it would
+    # when the table grew since it was last analysed).
+    enrollments = Enrollment.objects.filter(contact_id__in=contact_ids).values("pk")
     touches = Touch.objects.filter(
-        enrollment__contact_id__in=contact_ids, kind__in=CAPPED_KINDS, sent_at__gt=at - CAP_WINDOW
+        enrollment__in=enrollments, kind__in=CAPPED_KINDS, sent_at__gt=at - CAP_WINDOW
     ).values_list("enrollment__contact_id", "sent_at")
     for contact_id, sent_at in touches:
         recent[contact_id].append(sent_at)
