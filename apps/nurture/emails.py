@@ -19,7 +19,7 @@ import re
 import secrets
 from email.message import Message
 from email.utils import formatdate
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -72,7 +72,13 @@ def absolute_url(path: str) -> str:
 
 
 def _signer() -> signing.Signer:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT)
+    return _signer_for(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=4)
+def _signer_for(key: str, fallbacks: tuple[str, ...]) -> signing.Signer:
+    """Built once per key: the dispatcher signs thousands of links a second."""
+    return signing.Signer(key=key, fallback_keys=fallbacks, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(
@@ -296,22 +302,25 @@ def _flat_message(email: EmailMultiAlternatives) -> "Message | None":
 
 def _flat_part(content: str, subtype: str) -> tuple[list[tuple[str, str]], str] | None:
     """A text part's headers and its lines, or None when a line is too long to go as it is."""
-    lines = _NEWLINE.split(content)
-    encoded = [line.encode() for line in lines]
-    if any(len(line) > _LONGEST_LINE for line in encoded):
+    if "\r" in content:
+        content = _NEWLINE.sub("\n", content)
+    lines = content.split("\n")
+    # A UTF-8 character takes at most four octets: only a line longer than a quarter is encoded.
+    if any(len(line.encode()) > _LONGEST_LINE for line in lines if len(line) * 4 > _LONGEST_LINE):
         return None
-    body_8bit = any(len(line) != len(text) for line, text in zip(encoded, lines, strict=True))
     headers = [
         ("Content-Type", f'text/{subtype}; charset="utf-8"'),
         ("MIME-Version", "1.0"),
-        ("Content-Transfer-Encoding", "8bit" if body_8bit else "7bit"),
+        ("Content-Transfer-Encoding", "7bit" if content.isascii() else "8bit"),
     ]
-    return headers, "\n".join(lines)
+    return headers, content
 
 
 def _folded(name: str, value: str) -> str:
     """`Name: value`, folded at spaces into lines of 78 characters where it can be (RFC 5322):
     unfolding gives the line back as it was."""
+    if len(name) + 2 + len(value) <= _FOLD_AT:
+        return f"{name}: {value}"
     lines = [f"{name}:"]
     for word in value.split(" "):
         if len(lines[-1]) + 1 + len(word) <= _FOLD_AT:
@@ -326,8 +335,9 @@ class _FlatMessage(Message):
 
     def __init__(self, headers: list[tuple[str, str]], body: str):
         super().__init__()
-        for name, value in headers:
-            self[name] = value
+        # What `self[name] = value` stores, without its checks for each header: every header
+        # here is plain, and Message-ID and Date come once.
+        self._headers = [self.policy.header_store_parse(name, value) for name, value in headers]
         self.set_payload(body)
         written = "\n".join(_folded(name, value) for name, value in headers)
         self._text = f"{written}\n\n{body}"
