@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,6 +275,7 @@ class _Batch:
             Enrollment.objects.filter(pk__in=self.ids, claim=self.token)
             .select_related("contact__account")
             .only(*_ROW_FIELDS)
+            .annotate(suppressed_as=Subquery(_suppressed.values("reason")))
         )
         if not rows:
             return self.result
@@ -315,7 +316,6 @@ class _Batch:
         contact_ids = {row.contact_id for row in rows}
         self.signals = _exit_signals(contact_ids, since=min(r.enrolled_at for r in rows))
         self.recent = _recent_touches(contact_ids, at=self.at)
-        self.suppressed = _suppressed_reasons({row.contact.email for row in rows})
 
     def _decide(self, row: Enrollment) -> _Move | _Exit | _Complete | None:
         """Exit, move later, or run now (None)."""
@@ -351,8 +351,9 @@ class _Batch:
         contact = row.contact
         if contact.consent == Contact.Consent.OPTED_OUT:
             return ExitReason.UNSUBSCRIBED
-        if contact.email in self.suppressed:
-            return self.suppressed[contact.email]
+        if row.suppressed_as:
+            # Enrolled before the address was suppressed, or through a path that did not look.
+            return SuppressedAddress.exit_reason_for(row.suppressed_as)
         for kind, occurred_at in self.signals.get(contact.pk, ()):
             if occurred_at >= row.enrolled_at:
                 return EXIT_SIGNALS[kind]
@@ -750,6 +751,10 @@ _ROW_FIELDS = (
 )
 
 
+# Why an enrolment's address is suppressed, if it is (the rows' `suppressed_as`).
+_suppressed = SuppressedAddress.objects.filter(email=OuterRef("contact__email")).order_by()
+
+
 def _sequence_steps(sequence_ids: set[int]) -> tuple[dict[int, Step], dict[int, Step | None]]:
     """The steps of these sequences (with their sequence and asset) by id, and for each the one
     after it (None after the last)."""
@@ -812,21 +817,11 @@ def _exit_signals(contact_ids: set[int], *, since: datetime) -> dict[int, list[t
     return signals
 
 
-def _suppressed_reasons(emails: set[str]) -> dict[str, str]:
-    """The exit reason of each of these addresses that is suppressed (enrolled before it was,
-    or through a path that did not look)."""
-    rows = SuppressedAddress.objects.filter(email__in=emails)
-    return {row.email: row.exit_reason for row in rows.only("email", "reason")}
-
-
 def _recent_touches(contact_ids: set[int], *, at: datetime) -> dict[int, list[datetime]]:
     recent: dict[int, list[datetime]] = defaultdict(list)
-    # Through the contacts' enrolments, so the planner never scans every touch (it would
-    # when the table grew since it was last analysed).
-    enrollments = Enrollment.objects.filter(contact_id__in=contact_ids).values("pk")
     touches = Touch.objects.filter(
-        enrollment__in=enrollments, kind__in=CAPPED_KINDS, sent_at__gt=at - CAP_WINDOW
-    ).values_list("enrollment__contact_id", "sent_at")
-    for contact_id, sent_at in touches:
+        enrollment__contact_id__in=contact_ids, kind__in=CAPPED_KINDS, sent_at__gt=at - CAP_WINDOW
+    ).order_by()
+    for contact_id, sent_at in touches.values_list("enrollment__contact_id", "sent_at"):
         recent[contact_id].append(sent_at)
     return recent

@@ -487,7 +487,12 @@ class SuppressedAddress(models.Model):
 
     @property
     def exit_reason(self) -> str:
-        return ExitReason.COMPLAINED if self.reason == self.Reason.COMPLAINT else ExitReason.BOUNCED
+        return self.exit_reason_for(self.reason)
+
+    @classmethod
+    def exit_reason_for(cls, reason: str) -> str:
+        """Why a sequence ends for an address suppressed for `reason`."""
+        return ExitReason.COMPLAINED if reason == cls.Reason.COMPLAINT else ExitReason.BOUNCED
 
 
 class Holiday(models.Model):
