@@ -182,7 +182,9 @@ NURTURE_SEND_HOURS = (
 NURTURE_TOUCHES_PER_WEEK = env.int("NURTURE_TOUCHES_PER_WEEK", default=2)
 # A dispatcher holds the due steps it claimed this long; a dead worker's are claimed again after.
 NURTURE_CLAIM_SECONDS = env.int("NURTURE_CLAIM_SECONDS", default=300)
-NURTURE_DISPATCH_BATCH = env.int("NURTURE_DISPATCH_BATCH", default=100)
+# Due steps a dispatcher run claims and loads at a time: the batch's reads (the rows, their
+# steps, owners, exit signals, recent touches) cost a few queries whatever its size.
+NURTURE_DISPATCH_BATCH = env.int("NURTURE_DISPATCH_BATCH", default=500)
 # Steps recorded, sent and committed together: one disk wait and two round trips a chunk. A
 # worker killed mid-chunk sends that chunk's emails again (same Message-ID): at most this many.
 NURTURE_DISPATCH_CHUNK = env.int("NURTURE_DISPATCH_CHUNK", default=25)
