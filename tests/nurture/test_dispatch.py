@@ -11,7 +11,14 @@ from apps.accounts.models import Contact
 from apps.engagement.models import EventKind
 from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.emails import unsubscribe_contact_id
-from apps.nurture.models import Enrollment, ExitReason, Step, TaskAction, Touch
+from apps.nurture.models import (
+    Enrollment,
+    ExitReason,
+    Step,
+    SuppressedAddress,
+    TaskAction,
+    Touch,
+)
 from apps.nurture.services import enrollment_create, stall_sweep, step_update
 from apps.pipeline.services import opportunity_move_stage
 from tests.factories import (
@@ -117,6 +124,13 @@ def _end_stall(world, deal):
     deal.stalls.update(ended_at=NOW)
 
 
+def _suppress(world, deal):
+    """The address suppressed behind the services' back (they would end the enrolment)."""
+    SuppressedAddress.objects.create(
+        email=world.champion.email, reason=SuppressedAddress.Reason.COMPLAINT, suppressed_at=NOW
+    )
+
+
 EXITS = [
     pytest.param(_opt_out, ExitReason.UNSUBSCRIBED, id="unsubscribed"),
     pytest.param(_exit_by_event("email_bounce"), ExitReason.BOUNCED, id="bounced"),
@@ -128,6 +142,7 @@ EXITS = [
     pytest.param(_move("won"), ExitReason.WON, id="won"),
     pytest.param(_move("lost"), ExitReason.LOST, id="lost"),
     pytest.param(_end_stall, ExitReason.NO_LONGER_STALLED, id="no longer stalled"),
+    pytest.param(_suppress, ExitReason.COMPLAINED, id="suppressed address"),
 ]
 
 

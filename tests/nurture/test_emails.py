@@ -37,6 +37,7 @@ CASES = [
     pytest.param({"subject": "Zoë, a question about Ærø"}, id="non-ASCII subject"),
     pytest.param({"to": ["Zoë <zoe@ærø.example>"]}, id="non-ASCII address"),
     pytest.param({"body": "x" * 1200}, id="a line over 998 octets"),
+    pytest.param({"body": "ü" * 600}, id="a line over 998 octets in fewer characters"),
     pytest.param({"subject": "A  subject, " * 20}, id="a long subject"),
     pytest.param(
         {"headers": HEADERS | {"List-Unsubscribe": f"<https://waymark.test/u/{'a1:-_' * 30}/>"}},
