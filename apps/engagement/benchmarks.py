@@ -37,7 +37,6 @@ from itertools import islice
 from pathlib import Path
 
 from django.db import connection, transaction
-from rest_framework.authtoken.models import Token
 
 from apps.accounts.models import Account
 from apps.core.bench import BenchReport, GunicornServer, benchmark, stopwatch, timed_copy
@@ -49,7 +48,7 @@ from apps.engagement.services import backtest_start, scores_recompute
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import Role, User
-from apps.users.services import user_create
+from apps.users.services import api_token_issue, user_create
 
 ACCOUNTS = 10_000
 CONTACTS = 100_000
@@ -161,7 +160,7 @@ def _world() -> str:
             [CONTACTS, ACCOUNTS],
         )
         cursor.execute("ANALYZE")
-    return Token.objects.create(user=feed).key
+    return api_token_issue(user=feed)[1]
 
 
 def _write_events(folder: Path, now: datetime.datetime) -> tuple[Path, Path]:

@@ -27,7 +27,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from apps.campaigns.models import Campaign
 from apps.core.bench import (
@@ -44,7 +43,7 @@ from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.nurture import tracking
 from apps.nurture.models import Sequence, Step
 from apps.users.models import Role
-from apps.users.services import user_create
+from apps.users.services import api_token_issue, user_create
 
 TOUCHES = scaled(50_000)
 CLIENTS = 8
@@ -116,7 +115,7 @@ def _world(now: datetime.datetime) -> tuple[str, list[tuple[int, int, int, int]]
         contacts = dict(cursor.fetchall())
         cursor.execute("ANALYZE")
     emails = [(e, s, t, contacts[e]) for e, s, t in touches]
-    return Token.objects.create(user=feed).key, emails
+    return api_token_issue(user=feed)[1], emails
 
 
 def _bulk_file(folder: Path, emails, campaign: int, sequence: int, now) -> Path:

@@ -1,12 +1,12 @@
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from apps.core.exceptions import ApplicationError
 from apps.users.models import Role, User
@@ -43,31 +43,20 @@ def user_create(
 
 
 # --- API tokens ------------------------------------------------------------------------------
-# DRF's token, one per user, good for API_TOKEN_TTL_DAYS from when it was issued.
+# django-rest-knox's tokens: as many per user as they ask for (one per script or integration),
+# each good for API_TOKEN_TTL_DAYS; the database keeps a SHA-512 digest of each, so the token
+# itself is shown once, when it is issued, and a copy of the database opens nothing.
 
 
-def api_token_expires_at(*, token: Token) -> datetime:
-    return token.created + timedelta(days=settings.API_TOKEN_TTL_DAYS)
-
-
-def api_token_expired(*, token: Token) -> bool:
-    return api_token_expires_at(token=token) <= timezone.now()
-
-
-@transaction.atomic
-def api_token_issue(*, user: User) -> Token:
-    """The user's token while it lasts, else a new one in place of the expired one."""
-    token = Token.objects.select_for_update().filter(user=user).first()
-    if token is not None and not api_token_expired(token=token):
-        return token
-    if token is not None:
-        token.delete()
-    return Token.objects.create(user=user)
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new token for `user` and its text (shown this once); the user's expired ones go."""
+    user.auth_token_set.filter(expiry__lte=timezone.now()).delete()
+    return AuthToken.objects.create(user, expiry=timedelta(days=settings.API_TOKEN_TTL_DAYS))
 
 
 def api_tokens_revoke(*, users: Iterable[User]) -> int:
     """Revoke these users' API tokens; calls with them are refused from now on."""
-    return Token.objects.filter(user__in=list(users)).delete()[0]
+    return AuthToken.objects.filter(user__in=list(users)).delete()[0]
 
 
 # --- two-factor ------------------------------------------------------------------------------

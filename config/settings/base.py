@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -258,8 +258,9 @@ REST_FRAMEWORK = {
     # throttles and login lockouts) is the one they saw.
     "NUM_PROXIES": env.int("DJANGO_PROXY_COUNT", default=None),
 }
-# API tokens stop working this many days after they were issued; the token endpoint gives a
-# new one then. Revoked at POST /api/v1/auth/token/revoke/ or in the user admin.
+# API tokens (django-rest-knox: the database keeps a SHA-512 digest, never the token) stop
+# working this many days after they were issued. Revoked at POST /api/v1/auth/token/revoke/ or
+# in the user admin.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waymark API",

@@ -4,7 +4,6 @@ path, and which fields changed (as the record's History panel lists them)."""
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Account
@@ -12,6 +11,7 @@ from apps.campaigns.models import Campaign
 from apps.core.selectors import FieldChange, record_history
 from apps.imports import services as imports
 from apps.users.models import Role
+from apps.users.services import api_token_issue
 from config.celery_app import app as celery_app
 from tests.admin.helpers import admin_url, page_post_data
 from tests.factories import AccountFactory, CampaignFactory, ContactFactory, UserFactory
@@ -40,8 +40,8 @@ def test_a_web_page_form_records_the_user_the_path_and_the_field(client, markete
 
 def test_an_api_call_with_a_token_records_the_user_it_authenticated(admin_member):
     account = AccountFactory(name="Acme")
-    token = Token.objects.create(user=admin_member)
-    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    _, token = api_token_issue(user=admin_member)
+    client = APIClient(headers={"Authorization": f"Token {token}"})
 
     response = client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "Acme Corp"})
 
@@ -149,8 +149,8 @@ def test_a_celery_task_records_the_task_path_and_no_user(admin_member, client):
 def test_a_delete_through_the_api_leaves_a_trail_naming_who_deleted(admin_member):
     account = AccountFactory(name="Acme")
     contact = ContactFactory(account=account)
-    token = Token.objects.create(user=admin_member)
-    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    _, token = api_token_issue(user=admin_member)
+    client = APIClient(headers={"Authorization": f"Token {token}"})
     url = f"/api/v1/accounts/{account.pk}/"
 
     assert client.delete(url).status_code == 204  # archived first

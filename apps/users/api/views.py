@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.users.models import User
-from apps.users.services import api_token_expires_at, api_token_issue, api_tokens_revoke
+from apps.users.services import api_token_issue, api_tokens_revoke
 
 
 class TokenInputSerializer(serializers.Serializer):
@@ -18,13 +18,16 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(
+        help_text="Shown this once: keep it. Waymark keeps only a digest of it."
+    )
     expires_at = serializers.DateTimeField()
 
 
 class ObtainTokenView(APIView):
-    """Your API token (a new one once the old expired). Failed attempts count towards the
-    login lockout, as on every login path."""
+    """A new API token (one per script or integration; the ones you have keep working until
+    they expire or are revoked). Failed attempts count towards the login lockout, as on every
+    login path."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -39,13 +42,13 @@ class ObtainTokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with the username and password given."]}
             )
-        token = api_token_issue(user=user)
-        output = {"token": token.key, "expires_at": api_token_expires_at(token=token)}
+        issued, token = api_token_issue(user=user)
+        output = {"token": token, "expires_at": issued.expiry}
         return Response(TokenOutputSerializer(output).data)
 
 
 class RevokeTokenView(APIView):
-    """Revoke your API token at once; get a new one from the token endpoint."""
+    """Revoke every API token of yours at once; get a new one from the token endpoint."""
 
     permission_classes = [IsAuthenticated]
 
