@@ -6,7 +6,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_wsgi_application()
 
-# Imported once Django is set up: the email tracking paths skip the middleware (see there).
-from apps.nurture.tracking_views import bare_wsgi  # noqa: E402
+# Imported once Django is set up: the email tracking paths are answered before Django's
+# request handling (see there).
+from apps.nurture.tracking_views import tracking_wsgi  # noqa: E402
 
-application = bare_wsgi(application)
+application = tracking_wsgi(application)

@@ -8,12 +8,14 @@ pixel still answers with its image, a click gets a short page that goes nowhere;
 address is ever redirected to. A token older than `NURTURE_TRACKING_MAX_AGE_DAYS` still
 redirects to its address and records nothing.
 
-*Hits.* The endpoints answer at once: a hit is appended in Redis to its email's list and the
-email becomes due for judgement `QUIET_SECONDS` after its latest hit, so that a scanner's burst
-is judged whole. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
-beat also runs one every minute); it takes the due emails' hits in batches and records each
-batch in one transaction. A batch taken by a drain that dies is taken again after
-`TAKEN_LEASE_SECONDS`: recording is idempotent.
+*Hits.* The endpoints answer at once: a hit is appended in Redis to its email's list (by the
+server process's `OUTBOX`, with the others of the moment, in one round trip) and the email
+becomes due for judgement `QUIET_SECONDS` after its latest hit, so that a scanner's burst is
+judged whole. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
+beat also runs one every minute); it takes the due emails' hits in batches (`BATCH_EMAILS`,
+or fewer once the first has been due `GATHER_SECONDS`) and records each batch in one
+transaction. A batch taken by a drain that dies is taken again after `TAKEN_LEASE_SECONDS`:
+recording is idempotent.
 
 *Judgement.* A hit is a machine's, never buyer intent, when it is a HEAD request (a prefetch);
 when its User-Agent is an image proxy that fetches every image as mail arrives (Apple Mail
@@ -34,17 +36,20 @@ hits are kept as `TrackingHit` rows, once per email, link and reason, and are no
 a contact who has since declined tracking, or of a touch that is gone, are dropped.
 """
 
+import atexit
 import base64
 import json
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import quote
 
 import redis
@@ -66,8 +71,13 @@ QUIET_SECONDS = 5.0
 BURST_LINKS = 3
 BURST_SECONDS = 5.0
 TOO_SOON = timedelta(seconds=10)
-# Emails a drain takes from Redis at a time (each with its few hits).
+# Emails a drain takes from Redis at a time (each with its few hits): a full batch at once,
+# else when the first due email has waited `GATHER_SECONDS` (a drain keeping up with a steady
+# stream records a few batches a second, not an email or two a time at a fixed cost each).
 BATCH_EMAILS = 2_000
+GATHER_SECONDS = 0.5
+# A server process sends its hits to Redis together, this often (`HitOutbox`).
+OUTBOX_GATHER_SECONDS = 0.01
 TAKEN_LEASE_SECONDS = 600
 MAX_URL = 500  # what an event's URL holds; a longer address is redirected to, not stored
 
@@ -219,21 +229,20 @@ def hit_from_request(
     )
 
 
-_PREFIX = "waymark:tracking:"
-_DUE = _PREFIX + "due"  # sorted set: email → when it is due for judgement
-_TAKEN = _PREFIX + "taken"  # sorted set: a taken batch's key → when it was taken
-_HITS = _PREFIX + "hits:"  # list per email
-
-# Append a hit and make its email due `QUIET_SECONDS` after it; 1 when nothing was waiting.
+# Append hits (ARGV[1] the lists' prefix, then email, due time and hit for each) and make each
+# email due `QUIET_SECONDS` after its latest; 1 when nothing was waiting.
 _PUSH = """
-redis.call('RPUSH', KEYS[2], ARGV[1])
 local idle = redis.call('ZCARD', KEYS[1]) == 0
-redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[3])
+for i = 2, #ARGV, 3 do
+  redis.call('RPUSH', ARGV[1] .. ARGV[i], ARGV[i + 2])
+  redis.call('ZADD', KEYS[1], 'GT', ARGV[i + 1], ARGV[i])
+end
 if idle then return 1 end
 return 0
 """
-# Take a batch: a stale taken batch again if there is one, else the due emails' hits, moved
-# to a batch key of their own until `done`.
+# Take a batch: a stale taken batch again if there is one, else the due emails' hits (a full
+# batch, or any once the first was due by ARGV[5]), moved to a batch key of their own until
+# `done`.
 _TAKE = """
 local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4], 'LIMIT', 0, 1)
 if #stale > 0 then
@@ -241,6 +250,10 @@ if #stale > 0 then
   return {stale[1], redis.call('LRANGE', stale[1], 0, -1)}
 end
 local emails = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #emails < tonumber(ARGV[2]) and #redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[5],
+                                                'LIMIT', 0, 1) == 0 then
+  return {KEYS[3], {}}
+end
 local hits = {}
 for _, email in ipairs(emails) do
   local key = ARGV[3] .. email
@@ -267,63 +280,120 @@ def queue_url() -> str:
 
 
 class HitQueue:
-    def __init__(self, url: str):
+    """The hits waiting in Redis, under keys starting with `prefix`
+    (`NURTURE_TRACKING_KEY_PREFIX`: one per pytest process)."""
+
+    def __init__(self, url: str, *, prefix: str):
         self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self._due = prefix + "due"  # sorted set: email → when it is due for judgement
+        self._taken = prefix + "taken"  # sorted set: a taken batch's key → when it was taken
+        self._hits = prefix + "hits:"  # list per email
         self._push = self.redis.register_script(_PUSH)
         self._take = self.redis.register_script(_TAKE)
 
-    def push(self, hit: Hit) -> bool:
-        """Append the hit; True when nothing was waiting (a drain should start)."""
-        due = hit.at + QUIET_SECONDS
-        return bool(self._push(keys=[_DUE, _HITS + hit.email], args=[hit.encode(), due, hit.email]))
+    def push(self, hits: Iterable[Hit]) -> bool:
+        """Append the hits, in one round trip; True when nothing was waiting (a drain should
+        start)."""
+        args = [self._hits]
+        for hit in hits:
+            args += (hit.email, hit.at + QUIET_SECONDS, hit.encode())
+        return bool(self._push(keys=[self._due], args=args))
 
     def take(self, *, limit: int = BATCH_EMAILS, now: float | None = None) -> tuple[str, list]:
         now = time.time() if now is None else now
-        key = f"{_PREFIX}batch:{uuid.uuid4().hex}"
-        args = [now, limit, _HITS, now - TAKEN_LEASE_SECONDS]
-        taken, raw = self._take(keys=[_DUE, _TAKEN, key], args=args)
+        key = f"{self.prefix}batch:{uuid.uuid4().hex}"
+        args = [now, limit, self._hits, now - TAKEN_LEASE_SECONDS, now - GATHER_SECONDS]
+        taken, raw = self._take(keys=[self._due, self._taken, key], args=args)
         return taken.decode(), raw
 
     def done(self, key: str) -> None:
-        self.redis.pipeline().delete(key).zrem(_TAKEN, key).execute()
+        self.redis.pipeline().delete(key).zrem(self._taken, key).execute()
 
     def due_in(self, *, now: float | None = None) -> float | None:
         """Seconds until the next email is due (0 or less: now); None when nothing waits."""
-        first = self.redis.zrange(_DUE, 0, 0, withscores=True)
+        first = self.redis.zrange(self._due, 0, 0, withscores=True)
         if not first:
             return None
         return first[0][1] - (time.time() if now is None else now)
 
     def clear(self) -> None:
         """Forget every waiting hit (tests, benches)."""
-        keys = list(self.redis.scan_iter(match=_PREFIX + "*", count=1000))
+        keys = list(self.redis.scan_iter(match=self.prefix + "*", count=1000))
         if keys:
             self.redis.delete(*keys)
 
 
 @cache
-def _queue(url: str) -> HitQueue:
-    return HitQueue(url)
+def _queue(url: str, prefix: str) -> HitQueue:
+    return HitQueue(url, prefix=prefix)
 
 
 def hit_queue() -> HitQueue | None:
     url = queue_url()
-    return _queue(url) if url else None
+    return _queue(url, settings.NURTURE_TRACKING_KEY_PREFIX) if url else None
 
 
-def hit_enqueue(hit: Hit) -> None:
-    """Hand the hit over for judgement without waiting for it; a broken queue loses the hit,
-    never the answer (the pixel, the redirect)."""
+def hits_enqueue(hits: list[Hit]) -> None:
+    """Hand the hits over for judgement without waiting for it; a broken queue loses them,
+    never an answer (the pixel, the redirect)."""
     from apps.nurture.tasks import drain_tracking_hits, record_tracking_hits
 
     try:
         queue = hit_queue()
         if queue is None:
-            record_tracking_hits.delay(hits=[hit.encode()])
-        elif queue.push(hit):
+            record_tracking_hits.delay(hits=[hit.encode() for hit in hits])
+        elif queue.push(hits):
             drain_tracking_hits.delay()
     except Exception:  # Redis or the broker down: the reader still gets their page
-        logger.exception("Tracking hit lost: %s", hit)
+        logger.exception("%d tracking hits lost, the first: %s", len(hits), hits[0])
+
+
+def hit_enqueue(hit: Hit) -> None:
+    hits_enqueue([hit])
+
+
+class HitOutbox:
+    """This process's hits on their way to Redis, for a server answering many at once
+    (`tracking_views.tracking_wsgi`): a request only appends its hit and is answered; a thread
+    of the process sends what gathered in `OUTBOX_GATHER_SECONDS` in one round trip. A hit
+    waits here that long, and is sent on the process's way out; a process killed outright
+    loses those few, as a broken queue would."""
+
+    def __init__(self):
+        self._pending: list[Hit] = []
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._sending = threading.Lock()
+        self._pid = 0  # the process whose thread sends (a forked server worker starts its own)
+
+    def put(self, hit: Hit) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="tracking-hits", daemon=True).start()
+                atexit.register(self.flush)
+            self._pending.append(hit)
+            self._arrived.notify()
+
+    def flush(self) -> None:
+        """Send what waits, once any sending is done (tests, the process's exit)."""
+        with self._sending:
+            with self._lock:
+                hits, self._pending = self._pending, []
+            if hits:
+                hits_enqueue(hits)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending:
+                    self._arrived.wait()
+            time.sleep(OUTBOX_GATHER_SECONDS)
+            self.flush()
+
+
+OUTBOX = HitOutbox()
 
 
 # -- judging and recording ----------------------------------------------------------------------
@@ -362,6 +432,7 @@ def _touches(hits: list[Hit]) -> dict[str, _Touch]:
     return found
 
 
+@lru_cache(maxsize=4096)  # a few agents send most hits, and the pattern is slow to search
 def machine_agent(user_agent: str) -> bool:
     return bool(_MACHINE_AGENT.search(user_agent.strip()))
 
@@ -496,22 +567,29 @@ def _touch_firsts(firsts: dict[int, list[float | None]]) -> None:
     """Each touch's first open and click, kept when earlier than what it has: one statement."""
     if not firsts:
         return
-    stamp = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
-    adapt = connection.ops.adapt_datetimefield_value
-    values, params = [], []
-    for pk, (opened, clicked) in firsts.items():
-        values.append(f"(%s, {stamp}, {stamp})")
-        params += [pk, *(adapt(_moment(t)) for t in (opened, clicked))]
+    rows = [(pk, _moment(opened), _moment(clicked)) for pk, (opened, clicked) in firsts.items()]
+    if connection.vendor == "postgresql":
+        # Three arrays: the same short statement however many touches (no placeholder each).
+        values = (
+            "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
+            " AS v(column1, column2, column3)"
+        )
+        params = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        values = f"(VALUES {', '.join(['(%s, %s, %s)'] * len(rows))}) AS v"
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [value for pk, *moments in rows for value in (pk, *map(adapt, moments))]
+    table = Touch._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {Touch._meta.db_table} SET
+            f"""UPDATE {table} SET
                     opened_at = CASE WHEN opened_at IS NULL OR opened_at > v.column2
                                      THEN v.column2 ELSE opened_at END,
                     clicked_at = CASE WHEN v.column3 IS NOT NULL
                                        AND (clicked_at IS NULL OR clicked_at > v.column3)
                                       THEN v.column3 ELSE clicked_at END
-                FROM (VALUES {", ".join(values)}) AS v
-                WHERE {Touch._meta.db_table}.id = v.column1""",
+                FROM {values}
+                WHERE {table}.id = v.column1""",
             params,
         )
 
@@ -539,7 +617,7 @@ def hits_drain(
         due_in = queue.due_in()
         if due_in is None:
             return recorded, False
-        sleep(min(max(due_in, 0.05), left))
+        sleep(min(max(due_in + GATHER_SECONDS, 0.05), left))
     return recorded, queue.due_in() is not None
 
 

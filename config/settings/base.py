@@ -202,9 +202,11 @@ MAIL_EVENTS_TOLERANCE_SECONDS = env.int("MAIL_EVENTS_TOLERANCE_SECONDS", default
 MAIL_SOFT_BOUNCE_LIMIT = env.int("MAIL_SOFT_BOUNCE_LIMIT", default=3)
 
 # Email tracking (apps/nurture/tracking.py): a pixel or tracked link counts for this many days
-# after sending; hits wait in Redis until judged (unset: the broker's, when it is Redis).
+# after sending; hits wait in Redis until judged (unset: the broker's, when it is Redis), under
+# keys starting with NURTURE_TRACKING_KEY_PREFIX.
 NURTURE_TRACKING_MAX_AGE_DAYS = env.int("NURTURE_TRACKING_MAX_AGE_DAYS", default=365)
 NURTURE_TRACKING_REDIS_URL = env("NURTURE_TRACKING_REDIS_URL", default="")
+NURTURE_TRACKING_KEY_PREFIX = env("NURTURE_TRACKING_KEY_PREFIX", default="waymark:tracking:")
 
 # Imports (apps/imports): the largest file taken, and from how many rows a commit runs on a
 # Celery worker rather than in the request.

@@ -10,12 +10,14 @@ DATABASES = {"default": database("postgres://postgres@127.0.0.1:5432/waymark")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 # `make test` runs pytest in several processes (pytest-xdist names them gw0, gw1…): each keeps
 # its keys on the broker apart, so one's real Celery workers never take another's tasks. The
-# workers it starts inherit the name, hence the prefix.
+# workers it starts inherit the name, hence the prefix. So do the email tracking hits waiting in
+# Redis: one process's drain never takes, nor its tests clear, another's.
 if xdist_worker := env("PYTEST_XDIST_WORKER", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
         "global_keyprefix": f"{xdist_worker}:",
     }
+    NURTURE_TRACKING_KEY_PREFIX = f"{xdist_worker}:{NURTURE_TRACKING_KEY_PREFIX}"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

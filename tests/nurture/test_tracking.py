@@ -3,6 +3,7 @@ the pixel and tracked links in the email, their signatures, the hits waiting in 
 told from buyers, and the events, touches and flagged hits they leave."""
 
 import datetime
+import os
 import re
 import time
 from email import message_from_bytes
@@ -11,6 +12,7 @@ from io import BytesIO
 from urllib.parse import unquote
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -35,10 +37,11 @@ BODY = (
 
 @pytest.fixture
 def hits(monkeypatch):
-    """The Redis queue, empty, with emails due at once; drains started are counted."""
+    """The Redis queue, empty, with emails due and taken at once; drains started are counted."""
     queue = tracking.hit_queue()
     queue.clear()
     monkeypatch.setattr(tracking, "QUIET_SECONDS", 0.0)
+    monkeypatch.setattr(tracking, "GATHER_SECONDS", 0.0)
     started: list[bool] = []
     monkeypatch.setattr(
         "apps.nurture.tasks.drain_tracking_hits.delay", lambda: started.append(True)
@@ -368,10 +371,10 @@ def test_the_tracking_paths_answer_the_same_without_django_middleware(
     _, message = sent
     pixel, clicks = _links(message)
 
-    def get(path: str, query: str = "") -> tuple[str, dict, bytes]:
+    def get(path: str, query: str = "", method: str = "GET") -> tuple[str, dict, bytes]:
         answer: dict = {}
         environ = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": method,
             "PATH_INFO": path,
             "QUERY_STRING": query,
             "SERVER_NAME": "testserver",
@@ -388,10 +391,70 @@ def test_the_tracking_paths_answer_the_same_without_django_middleware(
     path, query = clicks[1].split("?")
     status, headers, body = get(pixel)
     assert status == "200 OK" and body == tracking.PIXEL
+    assert headers["Content-Type"] == "image/gif" and "no-store" in headers["Cache-Control"]
     status, headers, _ = get(path, query)
     assert status.startswith("302") and headers["Location"].startswith("https://waymark.example/")
-    status, _, body = get(path, "u=https%3A%2F%2Fevil.example%2F")
+    status, headers, body = get(path, "u=https%3A%2F%2Fevil.example%2F")
     assert status.startswith("400") and b"This link does not work" in body
+    assert "Location" not in headers and b"evil.example" not in body
+    status, _, body = get(_tampered(pixel.removesuffix(".gif")) + ".gif")
+    assert status == "200 OK" and body == tracking.PIXEL  # a forged pixel records nothing
     assert get("/t/nothing/")[0].startswith("404")  # the full stack's own page
+    # Anything but GET and HEAD goes to the full stack too, which refuses it (CSRF first).
+    assert get(pixel, method="POST")[0].startswith("403")
+    tracking.OUTBOX.flush()  # its thread sends the hits soon after; a test waits for none
     _drain()
     assert Event.objects.count() == 2
+
+    get(pixel, method="HEAD")  # a mail server's prefetch
+    tracking.OUTBOX.flush()
+    _drain()
+    assert TrackingHit.objects.get().reason == "prefetch"
+
+
+def test_a_server_process_sends_its_hits_to_redis_without_being_asked(world, sent, hits):
+    _, message = sent
+    pixel, _ = _links(message)
+    queue = tracking.hit_queue()
+
+    for _ in range(3):
+        tracking.OUTBOX.put(_hit(pixel))
+    deadline = time.monotonic() + 10
+    while queue.due_in() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert queue.due_in() is not None and hits == [True]
+    assert _drain() == 3
+
+
+def _hit(pixel: str) -> tracking.Hit:
+    signed = tracking.open_signed(pixel.removeprefix("/t/o/").removesuffix(".gif"))
+    return tracking.hit_from_request(signed, kind="open", method="GET", user_agent=BROWSER)
+
+
+def test_a_drain_takes_due_emails_together(world, sent, hits, monkeypatch):
+    _, message = sent
+    pixel, _ = _links(message)
+    monkeypatch.setattr(tracking, "GATHER_SECONDS", 0.5)
+    queue = tracking.hit_queue()
+    tracking.hit_enqueue(_hit(pixel))
+
+    assert queue.take()[1] == []  # due, but alone: more may follow
+    assert len(queue.take(limit=1)[1]) == 1  # a full batch goes at once
+    tracking.hit_enqueue(_hit(pixel))
+    assert len(queue.take(now=time.time() + 0.5)[1]) == 1  # or once it waited
+
+
+def test_waiting_hits_are_kept_under_the_pytest_process_s_own_keys(world, sent, hits):
+    _, message = sent
+    pixel, _ = _links(message)
+    queue = tracking.hit_queue()
+
+    tracking.hit_enqueue(_hit(pixel))
+
+    assert queue.prefix == settings.NURTURE_TRACKING_KEY_PREFIX
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+        assert queue.prefix.startswith(f"{worker}:")
+    keys = [key.decode() for key in queue.redis.scan_iter(match="*tracking:*")]
+    mine = [key for key in keys if key.startswith(queue.prefix)]
+    assert {key.removeprefix(queue.prefix).split(":")[0] for key in mine} == {"due", "hits"}
