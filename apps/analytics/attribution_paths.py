@@ -5,7 +5,8 @@ How a touch is found and linked (the README repeats these rules):
 - A *touch* is a marketing contact with an account: an event that carries a `utm_campaign`
   (in its properties, or in its URL's query string) or names an asset, or a nurture touch (an
   email sent or a rep task from a sequence). Events of the account's contacts and the account's
-  anonymous visits both count.
+  anonymous visits both count; a nurture touch counts for the account its contact was at when
+  it was sent.
 - *Campaign* of a touch, first rule that applies: the campaign whose UTM code equals the
   event's `utm_campaign` (exactly, case included); the campaign the nurture touch's sequence is
   linked to; the campaign whose content mix holds the touch's asset and which ran that day
@@ -28,7 +29,11 @@ How a touch is found and linked (the README repeats these rules):
     window and at or before the deal was opened; the opportunity-creation moment is its
     `created_at`.
 
-On PostgreSQL the touches come back as one row of arrays through `COPY … TO STDOUT (FORMAT
+The touches are read from `analytics_touch` (`apps.analytics.models.Touch`), which database
+triggers keep in step with the events and nurture touches (migration 0003 holds how a UTM value
+is read out of an event's properties and URL); campaigns and channels are resolved when read.
+
+On PostgreSQL the touches come back packed in one `bytea` through `COPY … TO STDOUT (FORMAT
 binary)`, read by numpy in one go; elsewhere (SQLite under `make run`) through a cursor.
 """
 
@@ -44,7 +49,6 @@ from apps.analytics.attribution import Paths
 from apps.campaigns.models import Campaign, Channel
 from apps.content.models import Asset
 from apps.engagement.models import EventSource
-from apps.nurture.models import Step
 
 CREATED, PIPELINE, WON = "created", "pipeline", "won"
 GOALS = {
@@ -62,14 +66,16 @@ CHANNELS: list[str] = list(Channel.values) + [
 CHANNEL_LABELS = {**dict(EventSource.choices), **dict(Channel.choices)}
 
 # Per touch: its path, its time (microseconds since 2000-01-01 UTC, PostgreSQL's own binary
-# timestamp, so the database converts nothing), campaign id × 16 + channel code (one array
-# fewer to build: each costs as much as the join that feeds it), asset id.
+# timestamp, so the database converts nothing), campaign id × 16 + channel code (one column
+# fewer to send), asset id; on PostgreSQL each as the 8 big-endian bytes its type's send
+# function writes.
 _COLUMNS = (
-    ("path_key", ">i8"),
-    ("at", ">i8"),
-    ("campaign_channel", ">i8"),
-    ("asset", ">i8"),
+    ("path_key", "int8send"),
+    ("at", "timestamptz_send"),
+    ("campaign_channel", "int8send"),
+    ("asset", "int8send"),
 )
+_ROW = np.dtype([(name, ">i8") for name, _ in _COLUMNS])
 _CHANNEL_BITS = 4
 assert len(CHANNELS) < 1 << _CHANNEL_BITS
 _Y2K = 946_684_800.0  # 2000-01-01 in seconds since the epoch
@@ -108,9 +114,8 @@ class Extracted:
 class _Sql:
     """The few expressions that differ between PostgreSQL and SQLite."""
 
-    def __init__(self, vendor: str, alias: str = "e") -> None:
+    def __init__(self, vendor: str) -> None:
         self.pg = vendor == "postgresql"
-        self.a = alias  # the event's alias in the expressions below
 
     def epoch(self, expr: str) -> str:
         if self.pg:
@@ -135,48 +140,8 @@ class _Sql:
             f"AND julianday({later}) <= julianday({earlier})"
         )
 
-    def prop(self, name: str) -> str:
-        if self.pg:
-            return f"NULLIF({self.a}.properties ->> '{name}', '')"
-        return f"NULLIF(json_extract({self.a}.properties, '$.{name}'), '')"
-
-    def url_param(self, name: str) -> str:
-        """The first `name=` value after a `?` or `&` of the URL, up to the next `&` or `#`:
-        string functions, not a regular expression (a regex costs ten times as much a row)."""
-        if self.pg:
-            query = f"replace({self.a}.url, '?', '&')"
-            value = f"split_part(split_part(split_part({query}, '&{name}=', 2), '&', 1), '#', 1)"
-            return f"NULLIF({value}, '')"
-        rest = f"substr({self.a}.url, instr({self.a}.url, '{name}=') + {len(name) + 1})"
-        for end in ("#", "&"):
-            rest = (
-                f"CASE WHEN instr({rest}, '{end}') > 0 "
-                f"THEN substr({rest}, 1, instr({rest}, '{end}') - 1) ELSE {rest} END"
-            )
-        return (
-            f"CASE WHEN instr({self.a}.url, '?{name}=') + instr({self.a}.url, '&{name}=') > 0 "
-            f"THEN NULLIF({rest}, '') END"
-        )
-
-    def utm(self, name: str) -> str:
-        return (
-            f"COALESCE({self.prop(name)}, CASE WHEN {self.a}.url LIKE '%%{name}=%%' "
-            f"THEN {self.url_param(name)} END)"
-        )
-
     def nan(self) -> str:
         return "'NaN'::float8" if self.pg else "NULL"
-
-    def has_utm(self) -> str:
-        """A cheap test (no text extracted) that an event may carry a utm_campaign."""
-        if self.pg:
-            return (
-                f"({self.a}.properties ? 'utm_campaign' OR {self.a}.url LIKE '%%utm_campaign=%%')"
-            )
-        return (
-            f"(json_extract({self.a}.properties, '$.utm_campaign') IS NOT NULL "
-            f"OR {self.a}.url LIKE '%%utm_campaign=%%')"
-        )
 
     def not_materialized(self) -> str:
         return "NOT MATERIALIZED" if self.pg else ""
@@ -229,64 +194,45 @@ def _path_statement(sql: _Sql, goal: str) -> str:
 
 
 def _touch_statement(sql: _Sql, goal: str) -> str:
-    """One pass over the touches: each joins the conversions of its account whose window holds
-    it; for the created goals, a touch in the period of an account with no conversion in the
-    period joins its account's non-converting path (path key −account id). Each event's UTM
-    values, campaign and channel are worked out where it is scanned, so that PostgreSQL can
-    share the scan and that work among parallel workers; the rows are small integers."""
-    email, task = CHANNELS.index(Channel.EMAIL) + 1, CHANNELS.index(Channel.SALES_OUTREACH) + 1
-    in_window = sql.after_lookback("t.at", "p.converted_at")
+    """One pass over the touch table (`analytics.Touch`, its UTM values read out when the event
+    was stored): each touch joins the conversions of its account whose window holds it; for the
+    created goals, a touch in the period of an account with no conversion in the period joins
+    its account's non-converting path (path key −account id). Campaign (by UTM code, then by
+    sequence) and channel are worked out here, from the campaigns as they stand; the rows are
+    small integers."""
+    in_window = sql.after_lookback("t.occurred_at", "p.converted_at")
     if goal == WON:
         join, where = "JOIN", in_window
     else:
         join = "LEFT JOIN"
-        where = f"(p.path_key IS NULL AND t.at >= %(start)s) OR ({in_window})"
-    return f"""{_with_conversions(sql, goal)},
-    event AS {sql.not_materialized()} (
-        SELECT e.account_id, e.occurred_at AS at, e.asset_id, e.source,
-            {sql.utm("utm_campaign")} AS utm_campaign, {sql.utm("utm_medium")} AS utm_medium
-        FROM engagement_event e
-        WHERE e.occurred_at >= %(touch_start)s AND e.occurred_at < %(end)s
-            AND (e.asset_id IS NOT NULL OR {sql.has_utm()})
-    ),
-    touch AS (
-        SELECT ev.account_id, ev.at, COALESCE(c.id, 0) AS campaign,
-            {_channel_case("ev.utm_medium", "ev.source")} AS channel,
-            COALESCE(ev.asset_id, 0) AS asset
-        FROM event ev
-        LEFT JOIN campaigns_campaign c ON c.utm_code = ev.utm_campaign AND c.utm_code <> ''
-        UNION ALL
-        SELECT ct.account_id, t.sent_at, COALESCE(sq.campaign_id, 0),
-            CASE WHEN t.kind = '{Step.Kind.EMAIL}' THEN {email} ELSE {task} END,
-            COALESCE(st.asset_id, 0)
-        FROM nurture_touch t
-        JOIN nurture_enrollment en ON en.id = t.enrollment_id
-        JOIN accounts_contact ct ON ct.id = en.contact_id
-        JOIN nurture_sequence sq ON sq.id = en.sequence_id
-        JOIN nurture_step st ON st.id = t.step_id
-        WHERE t.sent_at >= %(touch_start)s AND t.sent_at < %(end)s
-    )
+        where = f"(p.path_key IS NULL AND t.occurred_at >= %(start)s) OR ({in_window})"
+    return f"""{_with_conversions(sql, goal)}
     SELECT CAST(COALESCE(p.path_key, -t.account_id) AS bigint) AS path_key,
-        {sql.touch_time("t.at")} AS at,
-        CAST(t.campaign AS bigint) * {1 << _CHANNEL_BITS} + t.channel AS campaign_channel,
-        CAST(t.asset AS bigint) AS asset
-    FROM touch t
+        {sql.touch_time("t.occurred_at")} AS at,
+        CAST(COALESCE(c.id, sq.campaign_id, 0) AS bigint) * {1 << _CHANNEL_BITS}
+            + {_channel_case("t.medium", "t.source")} AS campaign_channel,
+        CAST(COALESCE(t.asset_id, 0) AS bigint) AS asset
+    FROM analytics_touch t
+    LEFT JOIN campaigns_campaign c ON c.utm_code = t.utm_campaign AND c.utm_code <> ''
+    LEFT JOIN nurture_sequence sq ON sq.id = t.sequence_id
     {join} conversion p ON p.account_id = t.account_id
-    WHERE {where}
+    WHERE t.occurred_at >= %(touch_start)s AND t.occurred_at < %(end)s AND ({where})
     """
 
 
 def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
-    """The touch columns. On PostgreSQL each comes back as one array (`array_agg`) in one row
-    of a binary `COPY`, read by numpy: psycopg hands a COPY on one row at a time, a Python
-    step each that cost ten seconds a million touches."""
+    """The touch columns. On PostgreSQL the rows come back packed, 32 bytes each, in one
+    `bytea` (`string_agg`) in one row of a binary `COPY`, read by numpy: psycopg hands a COPY on
+    one row at a time (a Python step each cost ten seconds a million touches), and building
+    one `array_agg` a column cost twice as much as packing the rows in the parallel workers
+    and appending bytes (PostgreSQL 15 builds neither in its workers)."""
     names = [name for name, _ in _COLUMNS]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             import psycopg
 
-            arrays = ", ".join(f"array_agg({name})" for name in names)
-            query = f"SELECT {arrays} FROM ({statement}) touch"
+            row = " || ".join(f"{send}({name})" for name, send in _COLUMNS)
+            query = f"SELECT string_agg({row}, '') FROM ({statement}) touch"
             # COPY takes no server-side parameters: bind them client-side.
             bound = psycopg.ClientCursor(connection.connection).mogrify(query, params)
             buffer = bytearray()
@@ -296,7 +242,7 @@ def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
                 with cursor.copy(f"COPY ({bound}) TO STDOUT (FORMAT binary)") as copy:
                     for block in copy:
                         buffer += block
-            return _binary_arrays(memoryview(buffer))
+            return _binary_rows(memoryview(buffer))
         cursor.execute(statement, params)
         fetched = cursor.fetchall()
     columns = list(zip(*fetched, strict=True)) if fetched else [[] for _ in names]
@@ -305,24 +251,13 @@ def _read(statement: str, params: dict) -> dict[str, np.ndarray]:
     }
 
 
-def _binary_arrays(buffer: memoryview) -> dict[str, np.ndarray]:
-    """The one row of a binary COPY whose fields are one-dimensional arrays without NULLs (or
-    NULL: no rows). Row: int16 field count, per field int32 length (−1: NULL) then the array:
-    int32 dimensions, NULL flag, element type, length, lower bound, then per element int32
-    length and the big-endian value."""
-    out = {}
-    at = _HEADER + 2
-    for name, kind in _COLUMNS:
-        (length,) = np.frombuffer(buffer, ">i4", 1, at)
-        at += 4
-        if length < 0:
-            out[name] = np.empty(0, dtype=np.int64)
-            continue
-        count = int(np.frombuffer(buffer, ">i4", 1, at + 12)[0])
-        items = np.frombuffer(buffer, [("length", ">i4"), ("value", kind)], count, at + 20)
-        out[name] = items["value"].astype(np.int64)
-        at += int(length)
-    return out
+def _binary_rows(buffer: memoryview) -> dict[str, np.ndarray]:
+    """The one row of a binary COPY whose one field is the packed touches (NULL: none). Row:
+    int16 field count, int32 length (−1: NULL), then the bytes."""
+    (length,) = np.frombuffer(buffer, ">i4", 1, _HEADER + 2)
+    count = max(int(length), 0) // _ROW.itemsize
+    rows = np.frombuffer(buffer, _ROW, count, _HEADER + 6)
+    return {name: rows[name].astype(np.int64) for name in _ROW.names}
 
 
 def _per_path(keys: np.ndarray, conversions: np.ndarray, *, end: float) -> np.ndarray:
@@ -355,7 +290,10 @@ def paths_extract(*, goal: str, window: Window, lookback_days: int = 90) -> Extr
     conversions = conversions[np.argsort(conversions[:, 0], kind="stable")]
     order = np.lexsort((rows["at"], rows["path_key"]))
     rows = {name: column[order] for name, column in rows.items()}
-    keys, path = np.unique(rows["path_key"], return_inverse=True)
+    # Sorted by path: each new key starts a path (`np.unique` would sort them again).
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = rows["path_key"][1:] != rows["path_key"][:-1]
+    keys, path = rows["path_key"][starts], np.cumsum(starts) - 1
     per_path = _per_path(keys, conversions, end=window.end.timestamp())
     converting = conversions[conversions[:, 2] > 0]
     untouched = ~np.isin(converting[:, 0].astype(np.int64), keys)

@@ -83,3 +83,79 @@ class StageKpiSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Stage KPI {self.stage_kpi_id} on {self.day}"
+
+
+class Touch(models.Model):
+    """A marketing touch of an account, as attribution reads it: an event carrying a
+    `utm_campaign` or naming an asset, or a nurture touch (README, "Attribution").
+
+    Kept by database triggers on `engagement_event` and `nurture_touch` (migration 0003), in the
+    transaction that writes those rows, so no other app calls into this one and no touch is ever
+    missing or stale: an event inserted, updated (an erasure blanking its query string, its
+    asset deleted) or deleted changes its touch with it. The triggers only copy what is costly
+    to read from an event (its UTM values out of the JSON properties or the URL); which campaign
+    and channel a touch counts for is decided when attribution reads it, from the campaigns'
+    UTM codes and sequences as they stand. No foreign keys: the rows follow their event or
+    nurture touch through the triggers, not Django's deletion.
+    """
+
+    event_id = models.BigIntegerField(null=True, blank=True)
+    nurture_touch = models.ForeignKey(
+        "nurture.Touch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The event's account; a nurture touch's: its contact's when it was sent.
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField()
+    utm_campaign = models.TextField(blank=True)
+    # The event's `utm_medium`; a nurture email's `email`, a rep task's `sales_outreach`.
+    medium = models.TextField(blank=True)
+    source = models.CharField(max_length=16)
+    sequence = models.ForeignKey(
+        "nurture.Sequence",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    asset = models.ForeignKey(
+        "content.Asset",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        # Partial: each index holds only the touches of its kind (fewer entries to write).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"],
+                condition=models.Q(event_id__isnull=False),
+                name="touch_once_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["nurture_touch"],
+                condition=models.Q(nurture_touch__isnull=False),
+                name="touch_once_per_nurture_touch",
+            ),
+        ]
+        indexes = [models.Index(fields=["occurred_at"], name="touch_by_occurred_at")]
+
+    def __str__(self) -> str:
+        return f"Touch of account {self.account_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
