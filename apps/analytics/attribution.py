@@ -229,6 +229,24 @@ def _data_driven(shape: _Shape, states: np.ndarray, effects: np.ndarray) -> np.n
     return shape.normalise(effects[states] / visits)
 
 
+def _credited(paths: Paths) -> tuple[np.ndarray, Paths]:
+    """The touches of converting paths (the only ones credited: a non-converting path is
+    worth nothing, and half the touches are on one for the Markov chain), as paths of their
+    own: (which touches, those paths)."""
+    touched = paths.converted[paths.path]
+    renumbered = np.cumsum(paths.converted) - 1
+    kept = paths.converted
+    return touched, Paths(
+        path=renumbered[paths.path[touched]],
+        at=paths.at[touched],
+        value=paths.value[kept],
+        converted=paths.converted[kept],
+        converted_at=paths.converted_at[kept],
+        lead_at=paths.lead_at[kept],
+        opened_at=paths.opened_at[kept],
+    )
+
+
 def attribute(
     paths: Paths,
     states: np.ndarray,
@@ -242,26 +260,28 @@ def attribute(
     converting paths of value × the touch's share. Paths without touches credit nobody.
 
     `shared`: a dict kept across calls on the same paths with other states (campaigns, then
-    channels, then assets): the shares of the models that do not depend on the states are
-    computed once and kept in it."""
+    channels, then assets): what does not depend on the states (the paths' shapes, each
+    position model's credit per touch) is computed once and kept in it."""
     states = np.asarray(states, dtype=np.int64)
     shared = {} if shared is None else shared
     if "shape" not in shared:
+        touched, credited = _credited(paths)
         shared["shape"] = _Shape(paths)
-    shape = shared["shape"]
+        shared["touched"], shared["credited"] = touched, _Shape(credited)
+        shared["touch_value"] = credited.value[credited.path]
+    credited, touch_value = shared["credited"], shared["touch_value"]
+    credited_states = states[shared["touched"]]
     result: dict[str, np.ndarray] = {}
-    touch_value = np.where(paths.converted, paths.value, 0.0)[paths.path]
     for model in models:
         if model == DATA_DRIVEN:
-            effects = removal_effects(paths, states, state_count=state_count, shape=shape)
-            share = _data_driven(shape, states, effects)
+            effects = removal_effects(paths, states, state_count=state_count, shape=shared["shape"])
+            credit = _data_driven(credited, credited_states, effects) * touch_value
         elif (model, half_life_days) in shared:
-            share = shared[model, half_life_days]
+            credit = shared[model, half_life_days]
         else:
-            share = shared[model, half_life_days] = _position_share(
-                shape, model, half_life_days=half_life_days
-            )
-        result[model] = np.bincount(states, weights=share * touch_value, minlength=state_count)
+            share = _position_share(credited, model, half_life_days=half_life_days)
+            credit = shared[model, half_life_days] = share * touch_value
+        result[model] = np.bincount(credited_states, weights=credit, minlength=state_count)
     return result
 
 
