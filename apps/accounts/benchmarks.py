@@ -1,6 +1,7 @@
 """`make bench` for lists at scale (apps/core/bench.py).
 
-One world: 100,000 accounts, 1,000,000 contacts (set-based SQL) and an open deal per account.
+One world: 100,000 accounts, 1,000,000 contacts (set-based SQL) and an open deal per account
+(`BENCH_SCALE` shrinks it, to check that the bench runs; the targets are for the full size).
 
 - `api_list_vs_bare_accounts` / `api_list_vs_bare_contacts`: requests/s of `GET /api/v1/accounts/`
   (ordered by name) and `GET /api/v1/contacts/` (ordered by last name), 50 a page with token
@@ -20,14 +21,14 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from apps.core.bench import BenchReport, GunicornServer, benchmark, stopwatch
+from apps.core.bench import BenchReport, GunicornServer, benchmark, scaled, stopwatch
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import Role, User
 from apps.users.services import api_token_issue, user_create
 
-ACCOUNTS = 100_000
-CONTACTS = 1_000_000
+ACCOUNTS = scaled(100_000)
+CONTACTS = scaled(1_000_000)
 CLIENTS = 8
 REQUESTS = 400  # per measured list, spread over the clients
 RUNS = 5

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Account, Contact, normalise_domain
+from apps.core.api.fields import ChoiceField
 from apps.fit import selectors as fit_selectors
 from apps.fit.api.serializers import FitSerializer, fit_context_of, fit_data
 
@@ -12,6 +13,7 @@ PLACE_KWARGS = {
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    serializer_choice_field = ChoiceField
     owner_name = serializers.CharField(source="owner", read_only=True, allow_null=True)
     fit = serializers.SerializerMethodField(
         help_text="The fit score explained: learned or set by hand, and each attribute's points."
@@ -57,6 +59,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    serializer_choice_field = ChoiceField
     account_name = serializers.CharField(source="account.name", read_only=True)
     persona_name = serializers.CharField(source="persona.name", read_only=True, allow_null=True)
     fit = serializers.SerializerMethodField(
