@@ -7,7 +7,7 @@ One world: 100,000 accounts, 1,000,000 contacts (set-based SQL) and an open deal
   (ordered by name) and `GET /api/v1/contacts/` (ordered by last name), 50 a page with token
   auth, through gunicorn with two workers and `CLIENTS` concurrent clients, against a bare DRF
   cursor-paginated list of 50 contacts (`config/bench_urls.py`) served by the same gunicorn in
-  the same run.
+  the same run: `ROUNDS` rounds, the three lists taking turns in each, the best of each list's.
 - `page_ms_accounts` / `page_ms_opportunities`: server time of the accounts and opportunities
   pages for a signed-in admin, median of `RUNS`.
 """
@@ -30,7 +30,8 @@ from apps.users.services import api_token_issue, user_create
 ACCOUNTS = scaled(100_000)
 CONTACTS = scaled(1_000_000)
 CLIENTS = 8
-REQUESTS = 400  # per measured list, spread over the clients
+REQUESTS = 400  # per measured list and round, spread over the clients
+ROUNDS = 3  # each list's rate is the best of its rounds
 RUNS = 5
 
 
@@ -135,19 +136,26 @@ def _page_ms(client: Client, path: str) -> float:
 @benchmark
 def lists(report: BenchReport) -> None:
     token = _world()
+    lists = {
+        "bare": ("/bench/bare-contacts/", None),
+        "accounts": ("/api/v1/accounts/?ordering=name", token),
+        "contacts": ("/api/v1/contacts/", token),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in lists}
     server = GunicornServer(workers=2, settings_module="config.settings.bench")
     try:
-        bare = _requests_per_second(server.port, "/bench/bare-contacts/", None)
-        for name, path in (
-            ("accounts", "/api/v1/accounts/?ordering=name"),
-            ("contacts", "/api/v1/contacts/"),
-        ):
-            ours = _requests_per_second(server.port, path, token)
-            report.line(f"api_list_{name}_per_s", ours)
-            report.line(f"api_list_vs_bare_{name}", ours / bare, target=">= 0.5")
-        report.line("api_list_bare_per_s", bare)
+        # Rounds taking turns, so a busy spell on a shared machine falls on every list alike.
+        for _ in range(ROUNDS):
+            for name, (path, auth) in lists.items():
+                rates[name].append(_requests_per_second(server.port, path, auth))
     finally:
         server.stop()
+    bare = max(rates["bare"])
+    for name in ("accounts", "contacts"):
+        ours = max(rates[name])
+        report.line(f"api_list_{name}_per_s", ours)
+        report.line(f"api_list_vs_bare_{name}", ours / bare, target=">= 0.5")
+    report.line("api_list_bare_per_s", bare)
     client = Client()
     client.force_login(User.objects.get(username="lists-bench"))
     report.line("page_ms_accounts", _page_ms(client, "/accounts/"))

@@ -23,6 +23,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 
+from apps.core.paginator import EstimatingPaginator
+
 PAGE_SIZE = 50
 SORT_PARAM = "sort"
 
@@ -98,9 +100,13 @@ def list_page(
     filter_data: Mapping | None = None,
     per_page: int = PAGE_SIZE,
     htmx_target: str | None = None,
+    estimate_count: bool = False,
     **filterset_kwargs,
 ) -> Listing:
-    """Filter (through `filterset`), sort (by a whitelisted `?sort=`) and page `rows`."""
+    """Filter (through `filterset`), sort (by a whitelisted `?sort=`) and page `rows`.
+
+    `estimate_count`, for lists that reach a million rows: past 10,000 rows the count is the
+    planner's estimate (`apps.core.paginator`; `page_obj.paginator.count_is_estimate`)."""
     filter_form = None
     if filterset is not None:
         bound = filterset(
@@ -112,7 +118,8 @@ def list_page(
         filter_form = bound.form
         rows = bound.qs if bound.is_valid() else _valid_part(bound)
     rows, sort = sorted_rows(rows, sort=request.GET.get(SORT_PARAM), sorts=sorts or {})
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    paginator = (EstimatingPaginator if estimate_count else Paginator)(rows, per_page)
+    page = paginator.get_page(request.GET.get("page"))
     return Listing(
         page_obj=page,
         sort=sort,

@@ -71,6 +71,15 @@ class StallReason(models.TextChoices):
     BOTH = "both", "Over its stage time and no recent activity"
 
 
+# False for a stalled deal, so ascending it puts the stalled first. `stalled_since` is set only
+# while a deal is open (every stage move clears it), which makes this the stalled test of a
+# list's order (`opportunity_list`): one expression an index can hold, where the open stage
+# of `STALLED` would have the list join and sort every open deal for one page.
+NOT_STALLED = models.ExpressionWrapper(
+    Q(stalled_since__isnull=True), output_field=models.BooleanField()
+)
+
+
 class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
     """A deal with an account. Its stage changes only through `opportunity_move_stage`.
 
@@ -131,6 +140,14 @@ class Opportunity(ExternalRecord, TimeStampedModel, ArchivableModel):
                 ["expected_close_date"],
                 ["stage_entered_at"],
                 ["created_at"],
+            ),
+            # The opportunities page's order: the stalled first, then the longest in their stage.
+            models.Index(
+                NOT_STALLED,
+                F("stage_entered_at"),
+                F("id"),
+                condition=Q(archived_at__isnull=True),
+                name="deal_active_stalled_first",
             ),
             # The board and the sweep's un-stall pass read only the few stalled deals.
             models.Index(

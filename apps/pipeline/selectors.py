@@ -2,13 +2,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from apps.accounts.models import Contact
 from apps.accounts.selectors import account_committee
 from apps.core.csv_export import export_rows
 from apps.engagement.models import Direction, Event
-from apps.pipeline.models import Opportunity, PipelineStage, StageChange
+from apps.pipeline.models import NOT_STALLED, Opportunity, PipelineStage, StageChange
 from apps.users.models import User
 from apps.users.selectors import bound_to_own_records
 
@@ -101,8 +101,8 @@ def opportunity_list(
         opportunities = opportunities.filter(
             Q(name__icontains=search) | Q(account__name__icontains=search)
         )
-    stalled_first = Case(When(STALLED, then=Value(0)), default=Value(1))
-    return opportunities.annotate(stalled_first=stalled_first).order_by(
+    # Read in this order from an index (`deal_active_stalled_first`): no sort of every deal.
+    return opportunities.annotate(stalled_first=NOT_STALLED).order_by(
         "stalled_first", "stage_entered_at", "pk"
     )
 
@@ -168,12 +168,10 @@ def pipeline_stage_list() -> QuerySet[PipelineStage]:
 
 
 def opportunity_owner_list() -> QuerySet[User]:
-    """People who own at least one opportunity: the choices of an owner filter."""
-    return (
-        User.objects.filter(opportunities__isnull=False)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    """People who own at least one opportunity: the choices of an owner filter. One look in the
+    owner index per user, where joining the deals read every one of them."""
+    owns_one = Exists(Opportunity.objects.filter(owner=OuterRef("pk")))
+    return User.objects.filter(owns_one).order_by("first_name", "last_name", "username")
 
 
 def pipeline_stage_ids_by_name() -> dict[str, int]:

@@ -71,7 +71,7 @@ OPPORTUNITY_SORTS = {
     "stage": ("stage__position", "stage__name"),
     "amount": "amount",
     "days": "-stage_entered_at",
-    "stalled": "stalled_first",
+    "stalled": ("stalled_first", "stage_entered_at"),  # the list's own order, from its index
 }
 
 
@@ -131,7 +131,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
             header=account_selectors.ACCOUNT_CSV_COLUMNS,
             rows=account_selectors.account_export_rows(accounts=accounts),
         )
-    listing = list_page(request, accounts, sorts=ACCOUNT_SORTS, htmx_target="#account-table")
+    listing = list_page(
+        request, accounts, sorts=ACCOUNT_SORTS, htmx_target="#account-table", estimate_count=True
+    )
     return _page_or_fragment(
         request,
         page="web/account_list.html",
@@ -170,7 +172,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             header=pipeline_selectors.OPPORTUNITY_CSV_COLUMNS,
             rows=pipeline_selectors.opportunity_export_rows(opportunities=opportunities),
         )
-    listing = list_page(request, opportunities, sorts=OPPORTUNITY_SORTS)
+    listing = list_page(request, opportunities, sorts=OPPORTUNITY_SORTS, estimate_count=True)
     context = {
         "form": form,
         "mine": mine,

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.api.views import AccountViewSet, ContactViewSet
 from apps.accounts.models import Account, Contact
-from apps.core.api import pagination
+from apps.core import paginator
 from apps.engagement.api.views import EventViewSet
 from apps.engagement.models import Event
 from apps.personas.models import Persona
@@ -50,7 +50,7 @@ def test_past_the_cap_the_count_is_the_planners_estimate(
     api_client, marketer, personas, monkeypatch
 ):
     """A million-row list must not count a million rows on every page."""
-    monkeypatch.setattr(pagination, "EXACT_COUNT_UP_TO", 100)
+    monkeypatch.setattr(paginator, "EXACT_COUNT_UP_TO", 100)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE personas_persona")
     body = api_client(marketer).get(url("personas")).json()
@@ -65,8 +65,8 @@ def test_where_the_planner_expects_many_rows_nothing_is_counted(
 ):
     """Even a count capped at 10,001 rows took a million-row list's page as long as the rest:
     a large estimate is the answer without it."""
-    monkeypatch.setattr(pagination, "EXACT_COUNT_UP_TO", 20)
-    monkeypatch.setattr(pagination, "ESTIMATE_WITHOUT_COUNTING_PAST", 100)
+    monkeypatch.setattr(paginator, "EXACT_COUNT_UP_TO", 20)
+    monkeypatch.setattr(paginator, "ESTIMATE_WITHOUT_COUNTING_PAST", 100)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE personas_persona")
     with CaptureQueriesContext(connection) as queries:

@@ -1,9 +1,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import Account, Contact
+from apps.core import paginator
 from apps.engagement.models import EventKind
 from apps.personas.models import BuyingRole
 from apps.pipeline.models import PipelineStage
@@ -105,6 +108,21 @@ def test_accounts_list_pages_by_fifty(client_for, marketer):
     # Page links keep the filters and swap only the table.
     assert 'hx-get="?tier=3&amp;page=2"' in first.text
     assert 'hx-target="#account-table"' in first.text
+
+
+def test_a_very_long_list_says_about_how_many_without_counting(client_for, marketer, monkeypatch):
+    """At a million rows the page takes the planner's estimate of how many there are."""
+    AccountFactory.create_batch(30)
+    monkeypatch.setattr(paginator, "EXACT_COUNT_UP_TO", 10)
+    monkeypatch.setattr(paginator, "ESTIMATE_WITHOUT_COUNTING_PAST", 20)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_account")
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(marketer).get(ACCOUNTS)
+    assert response.context["page_obj"].paginator.count_is_estimate
+    assert 'data-testid="account-count">about 30 accounts' in response.text
+    assert "of about 30" in response.text
+    assert not [q for q in queries if 'COUNT(*) AS "__count" FROM "accounts_account"' in q["sql"]]
 
 
 def test_account_detail_shows_committee_opportunities_and_activity(client_for, marketer):
