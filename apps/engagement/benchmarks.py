@@ -3,6 +3,8 @@
 One world: 10,000 accounts, 100,000 contacts (written with set-based SQL) and 1,000,000 events,
 a fifth of them anonymous visits named only by the company's domain, over the last 90 days: in
 the monthly partitions of the events table (apps/engagement/partitions.py).
+`BENCH_SCALE` shrinks the world (0.1: a tenth of each), to check a change on a busy machine;
+the targets are for the full size.
 
 - `ingest_vs_copy`: the events sent to a running server (gunicorn, two workers) through the bulk
   API as NDJSON, 10,000 a request from two senders, against a raw PostgreSQL COPY of the same
@@ -39,7 +41,14 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from apps.accounts.models import Account
-from apps.core.bench import BenchReport, GunicornServer, benchmark, stopwatch, timed_copy
+from apps.core.bench import (
+    BenchReport,
+    GunicornServer,
+    benchmark,
+    scaled,
+    stopwatch,
+    timed_copy,
+)
 from apps.engagement import ingestion, scoring
 from apps.engagement.models import Backtest, Event, EventKind, SignalRule
 from apps.engagement.partitions import event_partitions_upkeep
@@ -50,9 +59,9 @@ from apps.pipeline.models import Opportunity, PipelineStage
 from apps.users.models import Role, User
 from apps.users.services import api_token_issue, user_create
 
-ACCOUNTS = 10_000
-CONTACTS = 100_000
-EVENTS = 1_000_000
+ACCOUNTS = scaled(10_000)
+CONTACTS = scaled(100_000)
+EVENTS = scaled(1_000_000)
 ANONYMOUS_SHARE = 0.2
 WINDOW_DAYS = 90
 SENDERS = 2
