@@ -125,6 +125,17 @@ def test_a_very_long_list_says_about_how_many_without_counting(client_for, marke
     assert not [q for q in queries if 'COUNT(*) AS "__count" FROM "accounts_account"' in q["sql"]]
 
 
+def test_counting_a_searched_list_reads_only_the_accounts(client_for, marketer, accounts):
+    """The rows' contact and deal counts are for the page shown, not for counting the list
+    (at a million contacts they made the count of a search take 67 ms)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(marketer).get(ACCOUNTS + "?q=acme")
+    assert _names(response) == ["Acme Corp"]
+    counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*) FROM (")]
+    assert counts
+    assert not [sql for sql in counts if "accounts_contact" in sql or "pipeline_" in sql]
+
+
 def test_account_detail_shows_committee_opportunities_and_activity(client_for, marketer):
     acme = AccountFactory(name="Acme Corp", domain="acme.com", industry="Logistics")
     persona = PersonaFactory(name="IT Director")
