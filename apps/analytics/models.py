@@ -85,6 +85,19 @@ class StageKpiSnapshot(models.Model):
         return f"Stage KPI {self.stage_kpi_id} on {self.day}"
 
 
+def _trigger_kept_link(to: str, **options) -> models.ForeignKey:
+    """A touch's link to the row it names: no constraint, index or cascade of Django's, since
+    the triggers (not Django's deletion) keep the touch in step with that row."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        **options,
+    )
+
+
 class Touch(models.Model):
     """A marketing touch of an account, as attribution reads it: an event carrying a
     `utm_campaign` or naming an asset, or a nurture touch (README, "Attribution").
@@ -100,46 +113,16 @@ class Touch(models.Model):
     """
 
     event_id = models.BigIntegerField(null=True, blank=True)
-    nurture_touch = models.ForeignKey(
-        "nurture.Touch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    nurture_touch = _trigger_kept_link("nurture.Touch", null=True, blank=True)
     # The event's account; a nurture touch's: its contact's when it was sent.
-    account = models.ForeignKey(
-        "accounts.Account",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    account = _trigger_kept_link("accounts.Account")
     occurred_at = models.DateTimeField()
     utm_campaign = models.TextField(blank=True)
     # The event's `utm_medium`; a nurture email's `email`, a rep task's `sales_outreach`.
     medium = models.TextField(blank=True)
     source = models.CharField(max_length=16)
-    sequence = models.ForeignKey(
-        "nurture.Sequence",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    asset = models.ForeignKey(
-        "content.Asset",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sequence = _trigger_kept_link("nurture.Sequence", null=True, blank=True)
+    asset = _trigger_kept_link("content.Asset", null=True, blank=True)
 
     class Meta:
         # Partial: each index holds only the touches of its kind (fewer entries to write).

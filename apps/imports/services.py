@@ -198,6 +198,14 @@ def import_preview(*, run: ImportRun) -> ImportRun:
     return _run_file(run, dry_run=True)
 
 
+def import_preview_queued(*, run_id: int) -> ImportRun | None:
+    """A worker's preview of a run waiting for it; None when the run moved on (previewed
+    already, the task redelivered). A preview writes nothing but its counts: running it twice
+    is harmless."""
+    run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PREVIEWING).first()
+    return import_preview(run=run) if run else None
+
+
 def import_preview_start(*, run: ImportRun) -> ImportRun:
     """Preview now when the file is small (up to `IMPORT_BACKGROUND_ROWS` rows), else queue the
     preview for a Celery worker (status `previewing`; `rows_done` counts the rows checked)."""

@@ -18,11 +18,8 @@ def commit_import(run_id: int) -> str:
 
 @shared_task(name="imports.preview_import", **RETRY)
 def preview_import(run_id: int) -> str:
-    """Dry-run a run waiting for its preview; one that moved on (previewed already, the task
-    redelivered) is left alone. A preview writes nothing but its counts: running it twice is
-    harmless."""
-    from apps.imports.models import ImportRun
-    from apps.imports.services import import_preview
+    """Dry-run a run waiting for its preview."""
+    from apps.imports.services import import_preview_queued
 
-    run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PREVIEWING).first()
-    return import_preview(run=run).status if run else "not previewing"
+    run = import_preview_queued(run_id=run_id)
+    return run.status if run else "not previewing"

@@ -20,14 +20,14 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, token: bytes):
         text = token.decode(errors="replace")
+        try:
+            digest = hash_token(text)
+        except (TypeError, ValueError, binascii.Error) as error:
+            raise AuthenticationFailed("Invalid token.") from error
         candidates = AuthToken.objects.filter(
             token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH]
         ).select_related("user")
         for auth_token in candidates:
-            try:
-                digest = hash_token(text)
-            except (TypeError, ValueError, binascii.Error):
-                break
             if not compare_digest(digest, auth_token.digest):
                 continue
             if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
