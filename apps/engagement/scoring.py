@@ -33,6 +33,7 @@ PostgreSQL runs it in production and tests; the same statements run on SQLite fo
 import math
 import string
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -325,6 +326,20 @@ class _Dialect:
             # SQLite may be built without its math functions; Python's serve the same.
             connection.connection.create_function("exp", 1, math.exp, deterministic=True)
 
+    @contextmanager
+    def grouped_in_index_order(self, cursor):
+        """Events grouped per buyer in the order of the kind-first index. Over the events'
+        monthly partitions the planner would rather hash the appended scans than merge the
+        partitions' indexes in order (a Merge Append), and hashing is the slower of the two
+        (README, "Events at 100 million rows")."""
+        if self.postgres:
+            cursor.execute("SET LOCAL enable_hashagg = off")
+        try:
+            yield
+        finally:
+            if self.postgres:
+                cursor.execute("SET LOCAL enable_hashagg TO DEFAULT")
+
     def serial_slices(self, cursor, scope: Scope) -> None:
         """A slice of a full run runs beside the other slices, one per core already: parallel
         workers of its own would only crowd the same cores."""
@@ -573,7 +588,8 @@ class _Run:
         branches = [one_rule(rule) for rule in plain] or [(NO_EVENT_SUMS, [])]
         grouped = " UNION ALL ".join(sql for sql, _ in branches)
         params = [value for _, branch_params in branches for value in branch_params]
-        table = self.temp("points", *with_rules(plain, grouped, params))
+        with self.sql.grouped_in_index_order(self.cursor):
+            table = self.temp("points", *with_rules(plain, grouped, params))
         if repeat:
             # The (n-1)-th earlier matching event of the same buyer: when it lies within the
             # window, this event completes a repeat and counts. The kind-first index serves

@@ -11,11 +11,11 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.engagement import tasks
-from apps.engagement.models import Event
+from apps.engagement.models import ContactScore, Event, EventKind
 from apps.engagement.partitions import add_months, event_partitions_upkeep, month_of
-from apps.engagement.services import events_ingest
+from apps.engagement.services import events_ingest, scores_recompute
 from tests.embedded import manage, sqlite_env
-from tests.factories import AccountFactory, ContactFactory, EventFactory
+from tests.factories import AccountFactory, ContactFactory, EventFactory, SignalRuleFactory
 
 THIS_MONTH = month_of(timezone.now())
 
@@ -195,3 +195,39 @@ def test_on_sqlite_the_events_stay_one_plain_table_and_redelivery_is_stored_once
     out = manage("shell", "-c", SQLITE_REDELIVERY, env=env).strip().splitlines()[-1]
 
     assert json.loads(out) == [[1, 0], [0, 1], []]
+
+
+@pytest.mark.django_db
+def test_the_recompute_groups_each_rules_events_in_order_not_by_hashing(stages, scoring):
+    """Over several months' partitions the planner would rather hash each rule's events per
+    buyer; merging the partitions' kind-first indexes in buyer order is faster (README)."""
+    SignalRuleFactory(kind=EventKind.DEMO_REQUEST, journey_stage=stages.decision, weight=10)
+    contacts = ContactFactory.create_batch(20)
+    since = _at(add_months(THIS_MONTH, -2), day=1)
+    event_partitions_upkeep(since=since)
+    with connection.cursor() as cursor:
+        # Enough events over three months for the planner to weigh hashing against merging.
+        cursor.execute(
+            """INSERT INTO engagement_event (account_id, contact_id, kind, direction, source,
+                   occurred_at, received_at, url, properties, external_id)
+               SELECT c.account_id, c.id, 'demo_request', 'buyer', 'web',
+                      %s + n * interval '30 minutes', now(), '', '{}', ''
+               FROM accounts_contact c, generate_series(1, 3000) n
+               WHERE c.id = ANY(%s)""",
+            [since, [c.pk for c in contacts]],
+        )
+        cursor.execute("ANALYZE engagement_event")
+    plans = []
+
+    def explain_points(execute, sql, params, many, context):
+        if sql.startswith("CREATE TEMPORARY TABLE sig_points AS "):
+            with context["connection"].cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql.split(" AS ", 1)[1], params)
+                plans.append("\n".join(line for (line,) in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_points):
+        scores_recompute(at=timezone.now())
+
+    assert ContactScore.objects.filter(contact__in=contacts, engagement__gt=0).count() == 20
+    assert "HashAggregate" not in plans[0]
