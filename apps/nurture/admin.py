@@ -114,7 +114,8 @@ class TouchInline(ReadOnlyInline):
     """What was carried out for the enrollment, as the dispatcher recorded it."""
 
     model = Touch
-    fields = ("step", "kind", "subject", "sent_at", "assignee", "completed_at")
+    fields = ("step", "kind", "subject", "sent_at", "holiday_move", "assignee", "completed_at")
+    readonly_fields = ("holiday_move",)  # not editable: no form field would show it
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*TOUCH_RELATED)
@@ -159,7 +160,17 @@ class EnrollmentAdmin(WaymarkAdmin):
 class TouchAdmin(ReadOnlyAdminMixin, WaymarkAdmin):
     """Sends happen once, through the dispatcher; the admin only shows them."""
 
-    list_display = ("__str__", "enrollment", "step", "kind", "sent_at", "assignee", "completed_at")
+    list_display = (
+        "__str__",
+        "enrollment",
+        "step",
+        "kind",
+        "sent_at",
+        "holiday_move",
+        "assignee",
+        "completed_at",
+    )
+    readonly_fields = ("holiday_move",)  # not editable: no form field would show it
     list_filter = ("kind",)
     search_fields = ("enrollment__contact__email", "step__sequence__name", "subject")
     list_select_related = (*TOUCH_RELATED, "assignee")

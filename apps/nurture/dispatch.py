@@ -339,7 +339,8 @@ class _Batch:
             recent = self.recent[row.contact_id]
             frees = cap_frees_at(recent, cap=self.cap, now=self.at)
             if frees is not None:
-                return _Move(window.next_open(frees, tz))
+                # Held back by the cap after a holiday moved it: the holiday still did.
+                return _Move(window.next_open(frees, tz), row.holiday_move)
             recent.append(self.at)
         return None
 
@@ -449,6 +450,7 @@ class _Batch:
             variant=variant.pk if variant else None,
             subject=subject[:200],
             assignee=assignee,
+            moved=row.holiday_move,
             next_step=following.pk if following else None,
             due=due,
             holiday_move=holiday_move[:300],
@@ -518,7 +520,6 @@ class _Batch:
                 row = chunk[position].row
                 Enrollment.objects.filter(pk=row.pk, claim=self.token).update(
                     due_at=self.at + send_retry_delay(row.send_attempts + 1),
-                    holiday_move="",
                     send_attempts=row.send_attempts + 1,
                     claim=None,
                     claimed_until=None,
@@ -584,6 +585,7 @@ class _StepRecord:
     variant: int | None  # the A/B variant sent, if the step has variants
     subject: str
     assignee: int | None
+    moved: str  # the Touch's note: the holidays that put this step later, if any
     next_step: int | None  # None: the step was the last, the enrolment completes
     due: datetime | None
     holiday_move: str  # the buyer's holidays that put `due` later, if any
@@ -664,6 +666,7 @@ def _row(record: _StepRecord) -> dict[str, Any]:
         "variant": record.variant,
         "subject": record.subject,
         "assignee": record.assignee,
+        "moved": record.moved,
         "next_step": record.next_step,
         "due": db_datetime(record.due),
         "holiday_move": record.holiday_move,
@@ -683,16 +686,19 @@ _ADVANCE = f"""UPDATE {_T_ENROLLMENT}
         send_attempts = 0, claim = NULL, claimed_until = NULL
     WHERE id = %(id)s AND claim = %(claim)s AND status = 'active' AND next_step_id = %(step)s"""
 _TOUCH = f"""INSERT INTO {_T_TOUCH}
-        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id)
-    VALUES (%(id)s, %(step)s, %(variant)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s)
+        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id, holiday_move)
+    VALUES (%(id)s, %(step)s, %(variant)s, %(kind)s, %(subject)s, %(at)s, %(assignee)s,
+        %(moved)s)
     ON CONFLICT DO NOTHING"""
 _RECORD_CHUNK = f"""
 WITH chunk AS (
     SELECT * FROM unnest(
         %(id)s::bigint[], %(step)s::bigint[], %(kind)s::text[], %(variant)s::bigint[],
-        %(subject)s::text[], %(assignee)s::bigint[], %(next_step)s::bigint[],
+        %(subject)s::text[], %(assignee)s::bigint[], %(moved)s::text[], %(next_step)s::bigint[],
         %(due)s::timestamptz[], %(holiday_move)s::text[], %(status)s::text[]
-    ) AS c (id, step, kind, variant, subject, assignee, next_step, due, holiday_move, status)
+    ) AS c (
+        id, step, kind, variant, subject, assignee, moved, next_step, due, holiday_move, status
+    )
 ), advanced AS (
     UPDATE {_T_ENROLLMENT} e
     SET next_step_id = c.next_step, waiting_since = %(at)s, due_at = c.due,
@@ -704,8 +710,8 @@ WITH chunk AS (
     RETURNING e.id
 ), touched AS (
     INSERT INTO {_T_TOUCH}
-        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id)
-    SELECT c.id, c.step, c.variant, c.kind, c.subject, %(at)s, c.assignee
+        (enrollment_id, step_id, variant_id, kind, subject, sent_at, assignee_id, holiday_move)
+    SELECT c.id, c.step, c.variant, c.kind, c.subject, %(at)s, c.assignee, c.moved
     FROM chunk c JOIN advanced a ON a.id = c.id
     ON CONFLICT DO NOTHING
     RETURNING enrollment_id

@@ -354,6 +354,15 @@ class Touch(models.Model):
         help_text="The A/B variant sent; empty for a step without variants.",
     )
     sent_at = models.DateTimeField()
+    holiday_move = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",  # the dispatcher records touches in raw SQL
+        editable=False,
+        help_text="When the buyer's holidays put this step later: the enrolment's note as it "
+        "stood when the step ran, e.g. “from Thu 3 Oct to Fri 4 Oct: German Unity Day (DE)”.",
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -28,8 +28,9 @@ fetches the image when the reader opens the message: its opens count.
 *Recording.* The buyer's hits become `email_open` / `email_click` events of the contact
 (source `email`) through `apps.engagement`'s ingestion, as any other signal: scores, stages,
 stalls and attribution see them. Their properties name the touch, enrolment, step, sequence
-and campaign, with the campaign's UTM code as `utm_campaign` (and `utm_medium` `email`), which
-is how attribution credits a touch to a campaign. One event per email for its opens and one
+and campaign, with the campaign's UTM code as `utm_campaign` when it has one (and `utm_medium`
+`email`); attribution credits them to that campaign, else to the sequence's (its touch table
+reads the `sequence`). One event per email for its opens and one
 per link for its clicks (deterministic ids: a repeat is a duplicate); the touch keeps the first
 open and the first click (a click also counts as an open: the images were blocked). Machines'
 hits are kept as `TrackingHit` rows, once per email, link and reason, and are no event. Hits of

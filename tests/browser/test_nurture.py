@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from apps.accounts.models import Contact
@@ -114,6 +115,15 @@ def test_a_rep_sees_the_stalled_deal_and_completes_its_task(page, log_in, world)
 
     expect(page.get_by_test_id("open-tasks")).to_contain_text("Nothing to do")
     expect(page.get_by_test_id("done-tasks")).to_contain_text("Call Chloe about the pilot")
+
+    # Monday the email leaves; its touch on her timeline still says what moved it.
+    due_steps_dispatch(now=NOW + datetime.timedelta(days=5))
+    page.goto(reverse("nurture:contact_timeline", args=[world.champion.pk]))
+    expect(page.get_by_test_id("touch")).to_have_count(2)
+    expect(page.get_by_test_id("touch-holiday-move")).to_have_text(
+        "· step 2 moved from Fri 18 Jan to Mon 21 Jan: Office closed (company, DE)"
+    )
+    expect(page.get_by_test_id("holiday-move")).to_have_count(0)  # no step left to move
 
 
 def test_a_marketer_reads_the_sequence_results_and_picks_the_winner(page, log_in, marketer, world):

@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.nurture.models import Enrollment, SuppressedAddress
+from apps.nurture.models import Enrollment, SuppressedAddress, Touch
 from tests.admin.helpers import admin_url, page_post_data
 from tests.factories import (
     EnrollmentFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     NotificationFactory,
     OpportunityStallFactory,
     SuppressedAddressFactory,
+    TouchFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,16 @@ def test_lifting_a_suppression_from_the_admin_leaves_an_audit_trail(staff_client
         admin_member,
         "admin",
     )
+
+
+def test_a_touch_moved_by_a_holiday_says_so_on_its_page_and_its_enrolments(staff_client):
+    note = "from Thu 3 Oct to Fri 4 Oct: German Unity Day (DE)"
+    touch = TouchFactory(holiday_move=note)
+
+    for page in (
+        staff_client.get(admin_url(Touch, "change", touch.pk)),
+        staff_client.get(admin_url(Enrollment, "change", touch.enrollment_id)),
+        staff_client.get(admin_url(Touch, "changelist")),
+    ):
+        assert page.status_code == 200
+        assert note in page.text

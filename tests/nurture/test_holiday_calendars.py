@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Contact
 from apps.nurture.dispatch import due_steps_dispatch
-from apps.nurture.models import Enrollment
+from apps.nurture.models import Enrollment, Touch
 from apps.nurture.services import enrollment_create
 from tests.factories import AccountFactory, ContactFactory, HolidayFactory
 
@@ -163,6 +163,58 @@ def test_the_contact_timeline_says_which_holiday_moved_the_step(world, sequence)
         "Step 2 of 'Shortlist nurture' moved from Thu 3 Oct to Fri 4 Oct: German Unity Day (DE)"
     ) in text
     assert "holidays: Germany (BY)" in text
+
+
+def test_each_sent_touch_keeps_the_holiday_that_moved_its_step(
+    world, sequence, api_client, marketer
+):
+    """Step 1 waits out German Unity Day, step 2 the German office's day off: each touch keeps
+    its own note once the enrolment has moved on (and, after its last step, has none)."""
+    HolidayFactory(date=datetime.date(2030, 10, 8), name="Office closed", country="DE")
+    german = buyer(world, country="DE")
+    enrollment_create(sequence=sequence, contact=german, enrolled_by=None, now=at_two_pm(10, 3))
+
+    assert due_steps_dispatch(now=at_two_pm(10, 3)).moved == 1  # a Thursday, and a holiday
+    assert due_steps_dispatch(now=at_two_pm(10, 4)).sent == 1
+    # Two business days after Friday: Tuesday the 8th, when the German office is closed.
+    assert due_steps_dispatch(now=at_two_pm(10, 9)).sent == 1
+
+    unity_day = "from Thu 3 Oct to Fri 4 Oct: German Unity Day (DE)"
+    office_closed = "from Tue 8 Oct to Wed 9 Oct: Office closed (company, DE)"
+    touches = Touch.objects.filter(enrollment__contact=german).order_by("step__position")
+    assert [touch.holiday_move for touch in touches] == [unity_day, office_closed]
+    assert Enrollment.objects.get(contact=german).holiday_move == ""
+
+    client = Client()
+    client.force_login(world.owner)
+    page = client.get(reverse("nurture:contact_timeline", args=[german.pk]))
+    assert page.text.count('data-testid="touch-holiday-move"') == 2
+    text = unescape(page.text)
+    assert f"step 1 moved {unity_day}" in text
+    assert f"step 2 moved {office_closed}" in text
+
+    enrollment = touches[0].enrollment_id
+    listed = api_client(marketer).get("/api/v1/touches/", {"enrollment": enrollment}).json()
+    notes = {touch["step"]: touch["holiday_move"] for touch in listed["results"]}
+    assert notes == {touch.step_id: touch.holiday_move for touch in touches}
+
+
+def test_a_step_held_back_by_the_weekly_cap_after_a_holiday_keeps_its_note(
+    world, sequence, settings
+):
+    settings.NURTURE_TOUCHES_PER_WEEK = 1
+    german = buyer(world, country="DE")
+    second_step_after_running_the_first(sequence, [german], on=at_two_pm(10, 1))
+
+    # Friday the 4th, after the holiday: step 1 went out on Tuesday, the cap wants a week.
+    assert due_steps_dispatch(now=at_two_pm(10, 4)).moved == 1
+    enrollment = Enrollment.objects.get(contact=german)
+    assert local_day(enrollment) == datetime.date(2030, 10, 8)
+    unity_day = "from Thu 3 Oct to Fri 4 Oct: German Unity Day (DE)"
+    assert enrollment.holiday_move == unity_day
+
+    assert due_steps_dispatch(now=at_two_pm(10, 8)).sent == 1
+    assert Touch.objects.get(enrollment=enrollment, step__position=2).holiday_move == unity_day
 
 
 def test_dispatch_queries_do_not_grow_with_the_contacts_or_their_countries(world, sequence):

@@ -224,6 +224,7 @@ class TouchSerializer(serializers.ModelSerializer):
             "kind",
             "subject",
             "sent_at",
+            "holiday_move",
             "assignee",
             "completed_at",
             # What came back after the email left (the provider's webhooks, our tracking).
