@@ -3,15 +3,16 @@
 How a touch is found and linked (the README repeats these rules):
 
 - A *touch* is a marketing contact with an account: an event that carries a `utm_campaign`
-  (in its properties, or in its URL's query string) or names an asset, or a nurture touch (an
-  email sent or a rep task from a sequence). Events of the account's contacts and the account's
-  anonymous visits both count; a nurture touch counts for the account its contact was at when
-  it was sent.
+  (in its properties, or in its URL's query string) or names an asset, an open or click of a
+  sequence email (an `email_open` / `email_click` event naming its sequence), or a nurture
+  touch (an email sent or a rep task from a sequence). Events of the account's contacts and
+  the account's anonymous visits both count; a nurture touch counts for the account its
+  contact was at when it was sent.
 - *Campaign* of a touch, first rule that applies: the campaign whose UTM code equals the
-  event's `utm_campaign` (exactly, case included); the campaign the nurture touch's sequence is
-  linked to; the campaign whose content mix holds the touch's asset and which ran that day
-  (start to end date, UTC; the one that started last when several did). None of these: "no
-  campaign".
+  event's `utm_campaign` (exactly, case included); the campaign the touch's sequence (a
+  nurture touch's, an open's or click's) is linked to; the campaign whose content mix holds
+  the touch's asset and which ran that day (start to end date, UTC; the one that started last
+  when several did). None of these: "no campaign".
 - *Channel*: the event's `utm_medium` when it is one of Waymark's campaign channels (`email`,
   `webinar`, `event`, `paid_social`, `direct_mail`, `sales_outreach`,
   `content_syndication`), else the event's source (website, email, intent feed, CRM,
@@ -31,7 +32,8 @@ How a touch is found and linked (the README repeats these rules):
 
 The touches are read from `analytics_touch` (`apps.analytics.models.Touch`), which database
 triggers keep in step with the events and nurture touches (migration 0003 holds how a UTM value
-is read out of an event's properties and URL); campaigns and channels are resolved when read.
+is read out of an event's properties and URL, 0004 an open's or click's sequence); campaigns and
+channels are resolved when read.
 
 On PostgreSQL the touches come back packed in one `bytea` through `COPY … TO STDOUT (FORMAT
 binary)`, read by numpy in one go; elsewhere (SQLite under `make run`) through a cursor.

@@ -100,9 +100,11 @@ def _trigger_kept_link(to: str, **options) -> models.ForeignKey:
 
 class Touch(models.Model):
     """A marketing touch of an account, as attribution reads it: an event carrying a
-    `utm_campaign` or naming an asset, or a nurture touch (README, "Attribution").
+    `utm_campaign` or naming an asset, an open or click of a sequence email, or a nurture touch
+    (README, "Attribution").
 
-    Kept by database triggers on `engagement_event` and `nurture_touch` (migration 0003), in the
+    Kept by database triggers on `engagement_event` and `nurture_touch` (migrations 0003 and
+    0004), in the
     transaction that writes those rows, so no other app calls into this one and no touch is ever
     missing or stale: an event inserted, updated (an erasure blanking its query string, its
     asset deleted) or deleted changes its touch with it. The triggers only copy what is costly
@@ -121,6 +123,7 @@ class Touch(models.Model):
     # The event's `utm_medium`; a nurture email's `email`, a rep task's `sales_outreach`.
     medium = models.TextField(blank=True)
     source = models.CharField(max_length=16)
+    # A nurture touch's sequence; an open's or click's of a sequence email (its `sequence`).
     sequence = _trigger_kept_link("nurture.Sequence", null=True, blank=True)
     asset = _trigger_kept_link("content.Asset", null=True, blank=True)
 

@@ -192,3 +192,56 @@ def test_a_quarter_without_touches_counts_its_deals_as_credited_to_nobody(db):
     extracted = paths_extract(goal=PIPELINE, window=Q1)
     assert extracted.paths.count == 0 and len(extracted.campaign) == 0
     assert extracted.untouched_value == pytest.approx(300) and extracted.untouched_count == 1
+
+
+def test_opens_and_clicks_of_a_sequence_email_credit_its_campaign_without_a_utm_code(db):
+    """The email left a month before the deal, outside a 14-day lookback; the buyer opened it
+    and clicked a link in the window, after a webinar visit: those two credit the campaign."""
+    from apps.nurture.tracking import Hit, hits_record
+
+    webinar = CampaignFactory(utm_code="spring-webinar", start_date=datetime.date(2026, 1, 1))
+    nurture = CampaignFactory(name="Nurture", utm_code="", start_date=datetime.date(2026, 1, 1))
+    sequence = SequenceFactory(campaign=nurture)
+    account = AccountFactory()
+    contact = ContactFactory(account=account)
+    touch = TouchFactory(
+        enrollment=EnrollmentFactory(sequence=sequence, contact=contact),
+        step=StepFactory(sequence=sequence),
+        sent_at=at(1, 30),
+    )
+    EventFactory(
+        account=account, contact=contact, occurred_at=at(2, 20), properties={
+            "utm_campaign": "spring-webinar", "utm_medium": "webinar"
+        }
+    )  # fmt: skip
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    hits = [
+        Hit("open", touch.enrollment_id, touch.step_id, 0, "", at(2, 24).timestamp(), False,
+            browser),
+        Hit("click", touch.enrollment_id, touch.step_id, 1, "https://x.example/pricing",
+            at(2, 25).timestamp(), False, browser),
+    ]  # fmt: skip
+    assert hits_record(hits=hits, now=at(2, 26)).events == 2
+    deal(account, created=at(3, 1), amount=900)
+
+    report = attribution_report(
+        goal=PIPELINE,
+        dimension="campaign",
+        first_day=datetime.date(2026, 1, 1),
+        last_day=datetime.date(2026, 3, 31),
+        lookback_days=14,
+    )
+
+    credits = {row.label: row.credits for row in report.rows}
+    assert credits[nurture.name][attribution.LAST_TOUCH] == pytest.approx(900)
+    assert credits[nurture.name][attribution.LINEAR] == pytest.approx(600)
+    assert credits[webinar.name][attribution.FIRST_TOUCH] == pytest.approx(900)
+    channels = attribution_report(
+        goal=PIPELINE,
+        dimension="channel",
+        first_day=datetime.date(2026, 1, 1),
+        last_day=datetime.date(2026, 3, 31),
+        lookback_days=14,
+    )
+    by_channel = {row.label: row.credits[attribution.LINEAR] for row in channels.rows}
+    assert by_channel == {"Email": pytest.approx(600), "Webinar": pytest.approx(300)}

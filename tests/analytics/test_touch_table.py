@@ -159,6 +159,31 @@ def test_nurture_touches_are_touches_of_their_contacts_account_when_sent():
     assert not Touch.objects.exists()
 
 
+def test_opens_and_clicks_of_sequence_emails_are_touches_of_their_sequence():
+    """As the tracking drain stores them: the sequence (and campaign) in the properties, a
+    `utm_campaign` only when the campaign has a UTM code. Attribution finds the campaign
+    through the sequence, as for the email itself."""
+    ContactFactory(account=AccountFactory(domain="acme.com"), email="ann@acme.com")
+    sequence = SequenceFactory()
+    common = {"source": "email", "email": "ann@acme.com", "occurred_at": AT.isoformat()}
+    nurture = {"sequence": sequence.pk, "campaign": 3, "touch": 9, "utm_medium": "email"}
+    events = [
+        {"id": "open", "kind": "email_open", "properties": nurture},
+        {"id": "click", "kind": "email_click", "properties": nurture | {"utm_campaign": "q3"}},
+        # Not touches: another kind of event naming a sequence; a sequence that is no id.
+        {"id": "view", "kind": "page_view", "properties": nurture},
+        {"id": "theirs", "kind": "email_open", "properties": {"sequence": "welcome-2"}},
+    ]
+    events_ingest(items=enumerate([common | event for event in events], start=1))
+
+    external_ids = dict(Event.objects.values_list("pk", "external_id"))
+    touches = Touch.objects.values_list("event_id", "sequence_id", "utm_campaign", "medium")
+    assert sorted((external_ids[event], *rest) for event, *rest in touches) == [
+        ("click", sequence.pk, "q3", "email"),
+        ("open", sequence.pk, "", "email"),
+    ]
+
+
 SQLITE_TOUCHES = """
 import json
 from apps.accounts.models import Account
@@ -172,6 +197,8 @@ events = [
     {"id": "3", "properties": {"utm_campaign": ""}, "url": "https://x.example/?utm_campaign=url"},
     {"id": "4", "url": "https://x.example/pricing"},
     {"id": "5", "url": "https://x.example/?utm_campaign=erased"},
+    {"id": "6", "kind": "email_click", "properties": {"sequence": 7, "utm_medium": "email"}},
+    {"id": "7", "kind": "email_open", "properties": {"sequence": "welcome-2"}},
 ]
 common = {"kind": "page_view", "source": "web", "domain": "acme.com",
           "occurred_at": "2026-02-10T12:00:00Z"}
@@ -179,11 +206,43 @@ for _ in range(2):
     events_ingest(items=enumerate([common | event for event in events], start=1))
 Event.objects.filter(external_id="5").update(url="https://x.example/")
 Event.objects.filter(external_id="2").delete()
-print(json.dumps(list(Touch.objects.order_by("event_id").values_list("utm_campaign", "medium"))))
+touches = Touch.objects.order_by("event_id").values_list("utm_campaign", "medium", "sequence_id")
+print(json.dumps(list(touches)))
 """
 
 
 def test_on_sqlite_row_triggers_keep_the_touches(migrated_sqlite_env):
     out = manage("shell", "-c", SQLITE_TOUCHES, env=migrated_sqlite_env)
 
-    assert json.loads(out.strip().splitlines()[-1]) == [["spring", "email"], ["url", ""]]
+    assert json.loads(out.strip().splitlines()[-1]) == [
+        ["spring", "email", None],
+        ["url", "", None],
+        ["", "email", 7],
+    ]
+
+
+def test_on_sqlite_the_opens_and_clicks_stored_before_become_touches(migrated_sqlite_env):
+    """Migration 0004 reads the events already stored with its rule, and undoes it."""
+    manage("migrate", "analytics", "0003", env=migrated_sqlite_env)
+    before = manage("shell", "-c", SQLITE_TOUCHES, env=migrated_sqlite_env)
+    assert json.loads(before.strip().splitlines()[-1]) == [
+        ["spring", "email", None],
+        ["url", "", None],
+    ]
+
+    manage("migrate", "analytics", env=migrated_sqlite_env)
+
+    out = manage("shell", "-c", SQLITE_TOUCHES_NOW, env=migrated_sqlite_env)
+    assert json.loads(out.strip().splitlines()[-1]) == [
+        ["spring", "email", None],
+        ["url", "", None],
+        ["", "email", 7],
+    ]
+
+
+SQLITE_TOUCHES_NOW = """
+import json
+from apps.analytics.models import Touch
+touches = Touch.objects.order_by("event_id").values_list("utm_campaign", "medium", "sequence_id")
+print(json.dumps(list(touches)))
+"""
