@@ -93,7 +93,8 @@ class GunicornServer:
     """gunicorn serving Waymark on the bench database, with a broker that only collects (the
     enqueued tasks stay in the workers: background work is not what a bench of requests
     measures) unless `env` names one. Database connections persist across requests, as in
-    production."""
+    production. `app` and `worker_class` pick the application and gunicorn's worker (the
+    tracking server: `config.asgi:application` on `uvicorn_worker.UvicornWorker`)."""
 
     def __init__(
         self,
@@ -101,6 +102,8 @@ class GunicornServer:
         workers: int = 2,
         settings_module: str = "config.settings.test",
         env: dict[str, str] | None = None,
+        app: str = "config.wsgi:application",
+        worker_class: str = "sync",
     ) -> None:
         self.port = _free_port()
         env = _environment(settings_module) | {"CELERY_BROKER_URL": "memory://"} | (env or {})
@@ -109,9 +112,10 @@ class GunicornServer:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "config.wsgi:application",
+                app,
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={workers}",
+                f"--worker-class={worker_class}",
                 "--timeout=300",
                 "--log-level=warning",
             ],

@@ -176,7 +176,9 @@ def sequence_email(
     )
     if track_opens or track_clicks:
         links = tracking.EmailLinks(
-            enrollment_id=enrollment_id, step_id=step_id, site=settings.SITE_URL
+            enrollment_id=enrollment_id,
+            step_id=step_id,
+            site=settings.NURTURE_TRACKING_URL or settings.SITE_URL,
         )
         email.attach_alternative(
             _html(

@@ -1,12 +1,13 @@
 """`manage.py bench email_tracking` (apps/core/bench.py): opens and clicks back as events.
 
 - `tracking_vs_bulk`: events/s from open and click hits sent to the tracking endpoints of a
-  running server (gunicorn, two workers), each hit a request of its own as mail clients send
-  them, counted until every one is stored as an event (the hits wait in Redis until their email
-  is quiet, `QUIET_SECONDS`, then a Celery worker on the `ingestion` queue judges and records
-  them) over events/s of the same events posted to the bulk events endpoint of the same server
-  (NDJSON, `ingestion.MAX_EVENTS` a request, two senders), stored when answered; same rows,
-  same table, emptied between the two.
+  running tracking server (gunicorn, two uvicorn workers, `config.asgi`, as production serves
+  them), each hit a request of its own as mail clients send them, counted until every one is
+  stored as an event (the hits wait in Redis until their email is quiet, `QUIET_SECONDS`, then
+  a Celery worker on the `ingestion` queue judges and records them) over events/s of the same
+  events posted to the bulk events endpoint of the site's server (gunicorn, two sync workers,
+  `config.wsgi`; NDJSON, `ingestion.MAX_EVENTS` a request, two senders), stored when answered;
+  same rows, same table, emptied between the two.
 - `tracking_answer_ms`: the median time a hit waits for its answer (the pixel, the redirect):
   nothing is written to the database meanwhile.
 - `tracking_requests_per_s`: the hits answered a second (first hit to last answer), and
@@ -309,14 +310,21 @@ def email_tracking(report: BenchReport) -> None:
         events = _bulk_file(Path(folder), emails, sequence.campaign_id, sequence.pk, now)
         paths = _hit_paths(emails)
         worker = CeleryWorker(queues="ingestion", log=Path(folder) / "worker.log")
-        server = GunicornServer(workers=2, env=broker)
+        site = GunicornServer(workers=2, env=broker)
+        server = GunicornServer(
+            workers=2,
+            env=broker,
+            app="config.asgi:application",
+            worker_class="uvicorn_worker.UvicornWorker",
+        )
         try:
-            for _ in range(4):  # both workers warm: a broken pixel records nothing
-                warm_up = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-                warm_up.request("GET", "/t/o/1.gif")
-                warm_up.getresponse().read()
-                warm_up.close()
-            bulk_seconds = _bulk_seconds(server.port, token, events, expected=stored)
+            for port in (site.port, server.port):
+                for _ in range(4):  # both workers warm: a broken pixel records nothing
+                    warm_up = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    warm_up.request("GET", "/t/o/1.gif")
+                    warm_up.getresponse().read()
+                    warm_up.close()
+            bulk_seconds = _bulk_seconds(site.port, token, events, expected=stored)
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE engagement_event, engagement_recomputerequest")
                 cursor.execute("VACUUM ANALYZE engagement_event")
@@ -325,6 +333,7 @@ def email_tracking(report: BenchReport) -> None:
             tracking_seconds, hits_seconds, answers = _tracking_seconds(server.port, paths)
             server_cpu = _cpu_seconds(server.workers()) - server_cpu
         finally:
+            site.stop()
             server.stop()
             worker.stop()
             queue.clear()

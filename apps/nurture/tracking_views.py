@@ -1,16 +1,18 @@
 """The open pixel and the click redirect of sequence emails (apps/nurture/tracking.py): no
 login and nothing written while the reader waits; a hit is handed over and answered.
 
-Every link of a tracked email comes through here, so `tracking_wsgi` answers these paths
-straight from WSGI, before Django builds a request (no middleware, no URL resolver, no
-signals: nothing these answers use; they set the headers they need themselves), for a
-fraction of a request's cost; `config/wsgi.py` wraps the application with it. Through
-Django's full stack (tests, `runserver`) the views below give the same answers.
+Every link of a tracked email comes through here, so a server answers these paths before
+Django builds a request (no middleware, no URL resolver, no signals: nothing these answers
+use; they set the headers they need themselves), for a fraction of a request's cost:
+`tracking_asgi` wraps the ASGI application (`config/asgi.py`, the tracking server: gunicorn's
+uvicorn worker), `tracking_wsgi` the WSGI one (`config/wsgi.py`); both route through
+`direct_answer`. Through Django's full stack (tests, `runserver`) the views below give the
+same answers.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
@@ -41,6 +43,9 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes = b""
+
+    def header_items(self) -> list[tuple[str, str]]:
+        return [*self.headers.items(), ("Content-Length", str(len(self.body)))]
 
 
 @cache
@@ -102,25 +107,66 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
 _ANSWERS = {"open": open_answer, "click": click_answer}
 
 
-def tracking_wsgi(application):
-    """`application`, with GET and HEAD of the tracking paths (`tracking_urls`, matched by
-    their own patterns) answered directly, their hits sent to Redis together by the process's
-    `tracking.OUTBOX`; anything else, a 404 included, goes to it."""
+@cache
+def _routes() -> tuple[str, list]:
+    """The tracking paths' prefix, and each path's own pattern (`tracking_urls`) with its answer."""
     from apps.nurture.tracking_urls import urlpatterns
 
     prefix = reverse("tracking:open", args=["0"]).removesuffix("o/0.gif")
-    routes = [(pattern.pattern, _ANSWERS[pattern.name]) for pattern in urlpatterns]
+    return prefix, [(pattern.pattern, _ANSWERS[pattern.name]) for pattern in urlpatterns]
+
+
+def direct_answer(method: str, path: str) -> Callable[[Mapping], Answer] | None:
+    """For GET or HEAD of a tracking path, what answers it given the request's WSGI-named
+    `meta`, handing its hit to the process's `tracking.OUTBOX` (sent to Redis with others of
+    the moment); None for anything else, a 404 included: that is the full stack's."""
+    prefix, routes = _routes()
+    if path.startswith(prefix) and method in ("GET", "HEAD"):
+        for pattern, answer_for in routes:
+            if (found := pattern.match(path[len(prefix) :])) and not found[0]:
+                return partial(answer_for, found[2]["token"], hand_over=tracking.OUTBOX.put)
+    return None
+
+
+def tracking_wsgi(application):
+    """The WSGI `application`, with the tracking paths answered directly (`direct_answer`)."""
 
     def serve(environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(prefix) and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            for pattern, answer_for in routes:
-                if (found := pattern.match(path[len(prefix) :])) and not found[0]:
-                    answer = answer_for(found[2]["token"], environ, tracking.OUTBOX.put)
-                    headers = [*answer.headers.items(), ("Content-Length", str(len(answer.body)))]
-                    status = HTTPStatus(answer.status)
-                    start_response(f"{status.value} {status.phrase}", headers)
-                    return [answer.body]  # gunicorn sends no body for a HEAD
-        return application(environ, start_response)
+        answer_for = direct_answer(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        if answer_for is None:
+            return application(environ, start_response)
+        answer = answer_for(environ)
+        status = HTTPStatus(answer.status)
+        start_response(f"{status.value} {status.phrase}", answer.header_items())
+        return [answer.body]  # gunicorn sends no body for a HEAD
 
     return serve
+
+
+def tracking_asgi(application):
+    """The ASGI `application`, with the tracking paths answered directly (`direct_answer`)."""
+
+    async def serve(scope, receive, send):
+        answer_for = None
+        if scope["type"] == "http":
+            # As Django's ASGI request reads it: the path below the root path.
+            path = scope["path"].removeprefix(scope.get("root_path", ""))
+            answer_for = direct_answer(scope["method"], path)
+        if answer_for is None:
+            return await application(scope, receive, send)
+        answer = answer_for(_asgi_meta(scope))
+        headers = [(name.lower().encode(), value.encode()) for name, value in answer.header_items()]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})  # uvicorn drops it for HEAD
+
+    return serve
+
+
+def _asgi_meta(scope) -> dict[str, str]:
+    """What the answers read of a request, named and decoded as WSGI has it (latin-1)."""
+    agent = next((value for name, value in scope["headers"] if name == b"user-agent"), b"")
+    return {
+        "REQUEST_METHOD": scope["method"],
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "HTTP_USER_AGENT": agent.decode("latin-1"),
+    }

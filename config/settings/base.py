@@ -203,7 +203,9 @@ MAIL_SOFT_BOUNCE_LIMIT = env.int("MAIL_SOFT_BOUNCE_LIMIT", default=3)
 
 # Email tracking (apps/nurture/tracking.py): a pixel or tracked link counts for this many days
 # after sending; hits wait in Redis until judged (unset: the broker's, when it is Redis), under
-# keys starting with NURTURE_TRACKING_KEY_PREFIX.
+# keys starting with NURTURE_TRACKING_KEY_PREFIX. The pixel and tracked links point at
+# NURTURE_TRACKING_URL, a tracking server's own host (unset: SITE_URL).
+NURTURE_TRACKING_URL = env("NURTURE_TRACKING_URL", default="")
 NURTURE_TRACKING_MAX_AGE_DAYS = env.int("NURTURE_TRACKING_MAX_AGE_DAYS", default=365)
 NURTURE_TRACKING_REDIS_URL = env("NURTURE_TRACKING_REDIS_URL", default="")
 NURTURE_TRACKING_KEY_PREFIX = env("NURTURE_TRACKING_KEY_PREFIX", default="waymark:tracking:")

@@ -12,6 +12,8 @@ from io import BytesIO
 from urllib.parse import unquote
 
 import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core import mail
 from django.core.signals import request_finished, request_started
@@ -116,6 +118,21 @@ def test_a_tracked_email_has_an_html_part_with_the_pixel_and_every_link_tracked(
         "text/html",
     ]
     assert parsed.get_payload(1).get_payload(decode=True).decode() == html
+
+
+@override_settings(NURTURE_TRACKING_URL="https://t.waymark.example")
+def test_a_tracking_host_of_its_own_gets_the_pixel_and_links_not_the_unsubscribe_link(world):
+    world.deal(entered_days_ago=40)
+    stall_sweep(now=NOW)
+    due_steps_dispatch(now=NOW)
+
+    message = next(m for m in mail.outbox if m.to == [world.champion.email])
+    html = _html(message)
+    assert '<img src="https://t.waymark.example/t/o/' in html
+    hosts = set(re.findall(r'href="([^"]+)/t/c/', html))
+    assert hosts == {"https://t.waymark.example"}
+    unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith(settings.SITE_URL)
 
 
 @pytest.mark.parametrize("change", ["sequence tracks nothing", "contact declined tracking"])
@@ -355,7 +372,7 @@ def test_unsubscribing_through_an_email_records_it_on_that_touch(world, sent):
 
 
 @pytest.fixture
-def wsgi_keeps_the_test_connection():
+def django_keeps_the_test_connection():
     """As Django's test client does: a request's end must not close the test's connection."""
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
@@ -364,50 +381,94 @@ def wsgi_keeps_the_test_connection():
         signal.connect(close_old_connections)
 
 
-def test_the_tracking_paths_answer_the_same_without_django_middleware(
-    world, sent, hits, wsgi_keeps_the_test_connection
-):
+def _wsgi_get(path: str, query: str, method: str) -> tuple[int, dict, bytes]:
     from config.wsgi import application
 
+    answer: dict = {}
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_USER_AGENT": BROWSER,
+        "wsgi.input": BytesIO(),
+        "wsgi.url_scheme": "http",
+    }
+    body = b"".join(
+        application(environ, lambda status, headers: answer.update(s=status, h=headers))
+    )
+    headers = {name.lower(): value for name, value in answer["h"]}
+    return int(answer["s"].split()[0]), headers, body
+
+
+def _asgi_get(path: str, query: str, method: str) -> tuple[int, dict, bytes]:
+    """One request to the ASGI application, as a server passes it (Django's sync parts run in
+    this thread, on the test's connection)."""
+    from config.asgi import application
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), (b"user-agent", BROWSER.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def call() -> tuple[dict, bytes]:
+        server = ApplicationCommunicator(application, scope)
+        await server.send_input({"type": "http.request", "body": b"", "more_body": False})
+        start, body = await server.receive_output(), b""
+        while True:
+            message = await server.receive_output()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await server.wait()
+        return start, body
+
+    start, body = async_to_sync(call)()
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
+
+
+@pytest.mark.parametrize("get", [_wsgi_get, _asgi_get], ids=["wsgi", "asgi"])
+def test_the_tracking_paths_answer_the_same_without_django_middleware(
+    world, sent, hits, django_keeps_the_test_connection, get, monkeypatch
+):
     _, message = sent
     pixel, clicks = _links(message)
-
-    def get(path: str, query: str = "", method: str = "GET") -> tuple[str, dict, bytes]:
-        answer: dict = {}
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_USER_AGENT": BROWSER,
-            "wsgi.input": BytesIO(),
-            "wsgi.url_scheme": "http",
-        }
-        body = b"".join(
-            application(environ, lambda status, headers: answer.update(s=status, h=headers))
-        )
-        return answer["s"], dict(answer["h"]), body
-
     path, query = clicks[1].split("?")
-    status, headers, body = get(pixel)
-    assert status == "200 OK" and body == tracking.PIXEL
-    assert headers["Content-Type"] == "image/gif" and "no-store" in headers["Cache-Control"]
-    status, headers, _ = get(path, query)
-    assert status.startswith("302") and headers["Location"].startswith("https://waymark.example/")
-    status, headers, body = get(path, "u=https%3A%2F%2Fevil.example%2F")
-    assert status.startswith("400") and b"This link does not work" in body
-    assert "Location" not in headers and b"evil.example" not in body
-    status, _, body = get(_tampered(pixel.removesuffix(".gif")) + ".gif")
-    assert status == "200 OK" and body == tracking.PIXEL  # a forged pixel records nothing
-    assert get("/t/nothing/")[0].startswith("404")  # the full stack's own page
+    handed, put = [], tracking.OUTBOX.put
+    monkeypatch.setattr(tracking.OUTBOX, "put", lambda hit: (handed.append(hit.kind), put(hit)))
+
+    status, headers, body = get(pixel, "", "GET")
+    assert status == 200 and body == tracking.PIXEL
+    assert headers["content-type"] == "image/gif" and "no-store" in headers["cache-control"]
+    assert headers["content-length"] == str(len(tracking.PIXEL))
+    status, headers, _ = get(path, query, "GET")
+    assert status == 302
+    assert headers["location"] == "https://waymark.example/pricing?plan=team&seats=5"
+    status, headers, body = get(path, "u=https%3A%2F%2Fevil.example%2F", "GET")
+    assert status == 400 and b"This link does not work" in body
+    assert "location" not in headers and b"evil.example" not in body
+    status, _, body = get(_tampered(pixel.removesuffix(".gif")) + ".gif", "", "GET")
+    assert status == 200 and body == tracking.PIXEL  # a forged pixel records nothing
+    assert get("/t/nothing/", "", "GET")[0] == 404  # the full stack's own page
     # Anything but GET and HEAD goes to the full stack too, which refuses it (CSRF first).
-    assert get(pixel, method="POST")[0].startswith("403")
+    assert get(pixel, "", "POST")[0] == 403
+    assert handed == ["open", "click"]  # given to the process's outbox, not Django's views
     tracking.OUTBOX.flush()  # its thread sends the hits soon after; a test waits for none
     _drain()
     assert Event.objects.count() == 2
 
-    get(pixel, method="HEAD")  # a mail server's prefetch
+    get(pixel, "", "HEAD")  # a mail server's prefetch
     tracking.OUTBOX.flush()
     _drain()
     assert TrackingHit.objects.get().reason == "prefetch"
