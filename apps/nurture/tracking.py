@@ -57,6 +57,7 @@ import redis
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,6 +83,7 @@ OUTBOX_GATHER_SECONDS = 0.01
 TAKEN_LEASE_SECONDS = 600
 MAX_URL = 500  # what an event's URL holds; a longer address is redirected to, not stored
 
+_SPACE = re.compile(r"\s")  # what str.isspace() is true for
 _MACHINE_AGENT = re.compile(
     r"^(mozilla/5\.0)?$|bot\b|crawl|spider|scan|preview|headless|phantomjs|yahoomailproxy"
     r"|barracuda|mimecast|proofpoint|urldefense|safelinks|forcepoint|sophos|trend ?micro"
@@ -180,7 +182,7 @@ def click_signed(token: str, address: str) -> Signed | None:
 
 
 def web_address(address: str) -> bool:
-    return address.startswith(("http://", "https://")) and not any(c.isspace() for c in address)
+    return address.startswith(("http://", "https://")) and not _SPACE.search(address)
 
 
 # -- hits and their queue -----------------------------------------------------------------------
@@ -413,9 +415,11 @@ class _Touch:
 
 def _touches(hits: list[Hit]) -> dict[str, _Touch]:
     emails = {hit.email for hit in hits}
-    rows = Touch.objects.filter(
-        enrollment_id__in={hit.enrollment_id for hit in hits}, kind=Step.Kind.EMAIL
-    ).values_list(
+    enrollments = {hit.enrollment_id for hit in hits}
+    if connection.vendor == "postgresql":
+        # One array parameter for a batch's thousands of enrolments, not a placeholder each.
+        enrollments = RawSQL("SELECT unnest(%s::bigint[])", [list(enrollments)])
+    rows = Touch.objects.filter(enrollment_id__in=enrollments, kind=Step.Kind.EMAIL).values_list(
         "pk",
         "enrollment_id",
         "step_id",
