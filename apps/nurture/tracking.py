@@ -14,8 +14,11 @@ becomes due for judgement `QUIET_SECONDS` after its latest hit, so that a scanne
 judged whole. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
 beat also runs one every minute); it takes the due emails' hits in batches (`BATCH_EMAILS`,
 or fewer once the first has been due `GATHER_SECONDS`) and records each batch in one
-transaction. A batch taken by a drain that dies is taken again after `TAKEN_LEASE_SECONDS`:
-recording is idempotent.
+transaction. A drain that finds more than a batch due starts one more drain beside it. Drains
+side by side are safe: a batch's transaction first waits for any other holding one of its
+touches (an email's later hits, taken while its first are recorded), so each touch's events are
+asked for and stored by one at a time. A batch taken by a drain that dies is taken again after
+`TAKEN_LEASE_SECONDS`: recording is idempotent.
 
 *Judgement.* A hit is a machine's, never buyer intent, when it is a HEAD request (a prefetch);
 when its User-Agent is an image proxy that fetches every image as mail arrives (Apple Mail
@@ -46,6 +49,7 @@ import re
 import threading
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -303,9 +307,10 @@ class HitQueue:
             args += (hit.email, hit.at + QUIET_SECONDS, hit.encode())
         return bool(self._push(keys=[self._due], args=args))
 
-    def take(self, *, limit: int = BATCH_EMAILS, now: float | None = None) -> tuple[str, list]:
+    def take(self, *, limit: int | None = None, now: float | None = None) -> tuple[str, list]:
         now = time.time() if now is None else now
         key = f"{self.prefix}batch:{uuid.uuid4().hex}"
+        limit = limit or BATCH_EMAILS
         args = [now, limit, self._hits, now - TAKEN_LEASE_SECONDS, now - GATHER_SECONDS]
         taken, raw = self._take(keys=[self._due, self._taken, key], args=args)
         return taken.decode(), raw
@@ -512,6 +517,7 @@ def hits_record(*, hits: Iterable[Hit], now: datetime | None = None) -> RecordRe
             else:
                 events[event["id"]] = event
     with transaction.atomic():
+        _touches_lock(touch.pk for touch in touches.values())
         # Events are unique per source, id and time: a later open (or click of the same link)
         # has the id of the first at another time, and is a repeat.
         stored = event_ids_stored(source=EventSource.EMAIL, external_ids=events)
@@ -529,6 +535,24 @@ def hits_record(*, hits: Iterable[Hit], now: datetime | None = None) -> RecordRe
         TrackingHit.objects.bulk_create(machines, ignore_conflicts=True)
     result.automated = len(machines)
     return result
+
+
+# Advisory locks are keyed by two int4s: this names the touches' kind, a touch's id the other.
+_TOUCH_LOCKS = zlib.crc32(b"nurture.tracking.touch") - 2**31
+
+
+def _touches_lock(pks: Iterable[int]) -> None:
+    """Wait until no other transaction records hits of these touches, and hold them until this
+    one ends (two drains side by side, or hits recorded one by one as tasks). In order, so two
+    batches never wait for each other."""
+    pks = sorted(set(pks))
+    if pks and connection.vendor == "postgresql":  # elsewhere one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, (pk %% 2147483647)::int)"
+                " FROM unnest(%s::bigint[]) AS pk",
+                [_TOUCH_LOCKS, pks],
+            )
 
 
 def _event(hit: Hit, touch: _Touch) -> dict:
@@ -611,10 +635,17 @@ def hits_drain(
     queue = hit_queue()
     if queue is None:
         return 0, False
-    started, recorded = time.monotonic(), 0
+    started, recorded, helped = time.monotonic(), 0, False
     while (left := time_budget - (time.monotonic() - started)) > 0:
         key, raw = queue.take()
         if raw:
+            if not helped and (due_in := queue.due_in()) is not None and due_in <= 0:
+                # More than a batch is due: a second drain records alongside (while a worker
+                # has room), its database work beside this one's.
+                from apps.nurture.tasks import drain_tracking_hits
+
+                drain_tracking_hits.delay()
+                helped = True
             hits_record(hits=_decoded(raw))
             queue.done(key)
             recorded += len(raw)

@@ -309,7 +309,8 @@ def email_tracking(report: BenchReport) -> None:
     with tempfile.TemporaryDirectory() as folder:
         events = _bulk_file(Path(folder), emails, sequence.campaign_id, sequence.pk, now)
         paths = _hit_paths(emails)
-        worker = CeleryWorker(queues="ingestion", log=Path(folder) / "worker.log")
+        # Two processes, as production runs the queue: a second drain when more than a batch is due.
+        worker = CeleryWorker(queues="ingestion", concurrency=2, log=Path(folder) / "worker.log")
         site = GunicornServer(workers=2, env=broker)
         server = GunicornServer(
             workers=2,

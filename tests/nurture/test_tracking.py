@@ -5,6 +5,7 @@ told from buyers, and the events, touches and flagged hits they leave."""
 import datetime
 import os
 import re
+import threading
 import time
 from email import message_from_bytes
 from html import unescape
@@ -17,7 +18,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core import mail
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -504,6 +505,47 @@ def test_a_drain_takes_due_emails_together(world, sent, hits, monkeypatch):
     assert len(queue.take(limit=1)[1]) == 1  # a full batch goes at once
     tracking.hit_enqueue(_hit(pixel))
     assert len(queue.take(now=time.time() + 0.5)[1]) == 1  # or once it waited
+
+
+def test_a_drain_that_finds_more_than_a_batch_due_starts_a_second_beside_it(
+    world, sent, hits, monkeypatch
+):
+    monkeypatch.setattr(tracking, "BATCH_EMAILS", 1)
+    pixels = [_links(message)[0] for message in mail.outbox if message.alternatives][:2]
+    for pixel in pixels:  # two emails opened
+        tracking.hit_enqueue(_hit(pixel))
+    assert len(pixels) == 2 and hits == [True]  # the first hit started a drain
+
+    assert _drain() == 2
+    assert hits == [True, True]  # it took one email and found the other due: a second drain
+
+
+def _advisory_waits() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_side_by_side_store_an_email_s_open_once(world, sent, hits):
+    _, message = sent
+    pixel, _ = _links(message)
+    first, later = _hit(pixel), _hit(pixel)  # one email opened twice, in two drains' batches
+
+    def second_drain() -> None:
+        try:
+            tracking.hits_record(hits=[later])
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # the first drain's batch, recorded and not yet committed
+        tracking.hits_record(hits=[first])
+        other = threading.Thread(target=second_drain)
+        other.start()
+        wait_for_progress(_advisory_waits, lambda waiting: waiting > 0)  # it waits for us
+    other.join()
+
+    assert Event.objects.filter(kind=EventKind.EMAIL_OPEN).count() == 1
 
 
 def test_waiting_hits_are_kept_under_the_pytest_process_s_own_keys(world, sent, hits):
