@@ -20,12 +20,12 @@
   }
   // [data-focus-on-load]: a panel swapped in (the journey map's cell editor) takes the focus,
   // so keyboard users carry on where they are: on the first field it refused, else its first.
+  // htmx runs this a moment after the swap: a field the user has already clicked keeps the focus.
   function focusPanel(root) {
     var panel = root.querySelector("[data-focus-on-load]");
-    var field = panel && (
-      panel.querySelector("[aria-invalid=true]") ||
-      panel.querySelector("textarea, input:not([type=hidden]), select, button")
-    );
+    if (!panel || panel.contains(document.activeElement)) return;
+    var field = panel.querySelector("[aria-invalid=true]") ||
+      panel.querySelector("textarea, input:not([type=hidden]), select, button");
     if (field) field.focus();
   }
   if (window.htmx) {

@@ -12,6 +12,24 @@ from tests.journeys.conftest import build_journey
 pytestmark = pytest.mark.browser
 
 
+def test_a_field_clicked_while_the_cell_editor_opens_keeps_the_focus(page, log_in, marketer):
+    small = build_journey(owner=marketer)
+    log_in(marketer)
+    follow_menu(page, "Journeys")
+    page.get_by_role("link", name="Finance buyers", exact=True).click()
+    # The user reaches a field between htmx's swap of the editor and its settling, when the
+    # editor would take the focus: the field they chose keeps it.
+    page.evaluate(
+        """document.body.addEventListener("htmx:afterSwap", () =>
+            document.querySelector(".cell-panel textarea[name=objections]").focus());
+        document.body.addEventListener("htmx:afterSettle", () => { window.settled = true; });"""
+    )
+    cell = page.get_by_test_id(f"cell-shortlist-{small.cfo.pk}")
+    cell.get_by_role("button", name="Edit").click()
+    page.wait_for_function("() => window.settled === true")
+    expect(cell.get_by_label("Objections")).to_be_focused()
+
+
 def test_marketer_edits_a_cell_in_place_and_the_coverage_count_changes(page, log_in, marketer):
     small = build_journey(owner=marketer)
     AssetFactory(
@@ -32,6 +50,7 @@ def test_marketer_edits_a_cell_in_place_and_the_coverage_count_changes(page, log
     cell = page.get_by_test_id(f"cell-shortlist-{small.cfo.pk}")
     expect(cell.get_by_test_id("asset-count")).to_have_text("0 assets")
     cell.get_by_role("button", name="Edit").click()
+    expect(cell.get_by_label("Buyer questions")).to_be_focused()  # for keyboard users
 
     # A response without its objection: the error is shown in the cell, by field.
     cell.get_by_label("Objections").fill("| Payback within nine months")
