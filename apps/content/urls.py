@@ -1,9 +1,11 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from apps.content import views
 
 app_name = "content"
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="content:asset_list"), name="index"),
     path("assets/", views.asset_list, name="asset_list"),
     path("assets/archive/", views.asset_bulk_archive, name="asset_bulk_archive"),
     path("assets/new/", views.asset_create, name="asset_create"),

@@ -1,9 +1,11 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from apps.engagement import views
 
 app_name = "signals"
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="signals:hot_accounts"), name="index"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
     path("hot/", views.hot_accounts, name="hot_accounts"),
     path("rules/", views.rule_list, name="rule_list"),

@@ -4,6 +4,7 @@ from apps.nurture import views
 
 app_name = "nurture"
 urlpatterns = [
+    path("", views.nurture_index, name="index"),
     path("stalled/", views.stalled_board, name="stalled_board"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:touch_id>/complete/", views.task_complete, name="task_complete"),

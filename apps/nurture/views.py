@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,6 +33,7 @@ from apps.nurture.forms import (
 )
 from apps.nurture.models import Enrollment, Sequence, Step, StepVariant, Touch
 from apps.pipeline.models import Opportunity
+from apps.users.selectors import SELLING_ROLES, user_role
 
 
 def _saved(form: Form, write: Callable[[dict], object]) -> object | None:
@@ -160,6 +162,13 @@ SEQUENCE_SORTS = {
     "active": "active_count",
     "status": "is_active",
 }
+
+
+@login_required
+def nurture_index(request: HttpRequest) -> HttpResponse:
+    """/nurture/ on its own: a rep's tasks, everyone else's sequences."""
+    selling = user_role(user=request.user) in SELLING_ROLES
+    return redirect("nurture:task_list" if selling else "nurture:sequence_list")
 
 
 @allowed("nurture.view_sequence")

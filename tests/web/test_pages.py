@@ -124,3 +124,24 @@ def test_logout_is_a_post_that_ends_the_session(client_for, sales_rep):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("web:account_list")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "section, marketers_page, reps_page",
+    [
+        ("/nurture/", "nurture:sequence_list", "nurture:task_list"),
+        ("/content/", "content:asset_list", "content:asset_list"),
+        ("/signals/", "signals:hot_accounts", "signals:hot_accounts"),
+        ("/analytics/", "analytics:attribution", None),  # analysts' pages
+    ],
+)
+def test_a_sections_own_address_opens_its_first_page(
+    client_for, marketer, sales_rep, section, marketers_page, reps_page
+):
+    for user, page in ((marketer, marketers_page), (sales_rep, reps_page)):
+        response = client_for(user).get(section, follow=True)
+        if page is None:
+            assert response.status_code == 403
+            continue
+        assert response.redirect_chain == [(reverse(page), 302)], user
+        assert response.status_code == 200, user
