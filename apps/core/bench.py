@@ -13,6 +13,7 @@ Every benchmark runs against a throw-away PostgreSQL database of its own.
 import importlib
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -74,7 +75,27 @@ def timed_copy(*, table: str, columns: Iterable[str], path: Path) -> float:
     return elapsed()
 
 
-def _free_port() -> int:
+def median_ms(statement: str, *, times: int = 200) -> float:
+    """The median time of `statement` run on its own (autocommit): one round trip, and for a
+    write its synchronous commit."""
+    seconds = []
+    with connection.cursor() as cursor:
+        for _ in range(times):
+            start = time.perf_counter()
+            cursor.execute(statement)
+            seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds) * 1000
+
+
+def commit_ms() -> float:
+    """What a synchronous commit that writes one row costs here and now: the disk's part of
+    every figure (machines of one kind differ by four times), printed beside them."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
+    return median_ms("INSERT INTO bench_commit VALUES (1)")
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -105,7 +126,7 @@ class GunicornServer:
         app: str = "config.wsgi:application",
         worker_class: str = "sync",
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = _environment(settings_module) | {"CELERY_BROKER_URL": "memory://"} | (env or {})
         self.process = subprocess.Popen(
             [

@@ -21,7 +21,6 @@ Bench data is written with set-based SQL (generate_series), never an ORM loop.
 
 import datetime
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -30,7 +29,15 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from apps.core.bench import BenchReport, benchmark, scaled, stopwatch
+from apps.core.bench import (
+    BenchReport,
+    benchmark,
+    commit_ms,
+    free_port,
+    median_ms,
+    scaled,
+    stopwatch,
+)
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.nurture import tracking_benchmarks  # noqa: F401 (registers `email_tracking`)
 from apps.nurture.dispatch import due_steps_dispatch
@@ -289,23 +296,6 @@ def _dispatch_data(*, label: str, count: int = DISPATCHED) -> None:
     _execute("ANALYZE")
 
 
-def _median_ms(statement: str, *, times: int = 200) -> float:
-    """The median time of `statement` run on its own (autocommit): one round trip, and for a
-    write its synchronous commit."""
-    seconds = []
-    with connection.cursor() as cursor:
-        for _ in range(times):
-            start = time.perf_counter()
-            cursor.execute(statement)
-            seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds) * 1000
-
-
-def _commit_ms() -> float:
-    _execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
-    return _median_ms("INSERT INTO bench_commit VALUES (1)")
-
-
 def _warm_up() -> None:
     """A first dispatcher run over a few steps, as in a worker that has run before: the URLconf
     (for links) and the holiday calendars are loaded once a process, not once a run."""
@@ -322,15 +312,9 @@ def _timed_dispatch() -> tuple[int, float, float]:
     return result.sent, elapsed(), time.process_time() - cpu
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _smtp_sink() -> tuple[subprocess.Popen, int]:
     """An aiosmtpd server on loopback in a process of its own, accepting and dropping mail."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink"]
     sink = subprocess.Popen([*command, "-l", f"127.0.0.1:{port}"])
     for _ in range(300):
@@ -349,13 +333,13 @@ def nurture_dispatch(report: BenchReport) -> None:
     assert connection.get_autocommit()
     _warm_up()
     _dispatch_data(label="memory")
-    commit_ms, round_trip_ms = _commit_ms(), _median_ms("SELECT 1")
+    commit, round_trip_ms = commit_ms(), median_ms("SELECT 1")
     sent, seconds, cpu = _timed_dispatch()
     assert sent == DISPATCHED and len(mail.outbox) == DISPATCHED, sent
     mail.outbox.clear()
     report.line("dispatch_touches_per_s", sent / seconds, target=">= 1000")
     report.line("dispatch_cpu_ms_per_touch", cpu / sent * 1000)
-    report.line("dispatch_commit_ms", commit_ms)
+    report.line("dispatch_commit_ms", commit)
     report.line("dispatch_round_trip_ms", round_trip_ms)
 
     _dispatch_data(label="smtp")
@@ -366,7 +350,7 @@ def nurture_dispatch(report: BenchReport) -> None:
             "EMAIL_HOST": "127.0.0.1",
         }
         with override_settings(NURTURE_EMAIL_CONFIG=config | {"EMAIL_PORT": port}):
-            commit_ms = _commit_ms()
+            commit = commit_ms()
             sent, seconds, cpu = _timed_dispatch()
     finally:
         sink.terminate()
@@ -374,4 +358,4 @@ def nurture_dispatch(report: BenchReport) -> None:
     assert sent == DISPATCHED and not mail.outbox, sent
     report.line("dispatch_smtp_touches_per_s", sent / seconds, target="printed")
     report.line("dispatch_smtp_cpu_ms_per_touch", cpu / sent * 1000)
-    report.line("dispatch_smtp_commit_ms", commit_ms)
+    report.line("dispatch_smtp_commit_ms", commit)
