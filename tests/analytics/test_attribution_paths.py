@@ -127,13 +127,18 @@ def attribution_channel(code):
     return CHANNELS[code - 1]
 
 
-def test_report_credits_sum_to_the_deals(world):
-    report = attribution_report(
-        goal=PIPELINE,
-        dimension="campaign",
+def first_quarter_report(goal, dimension, **options):
+    return attribution_report(
+        goal=goal,
+        dimension=dimension,
         first_day=datetime.date(2026, 1, 1),
         last_day=datetime.date(2026, 3, 31),
+        **options,
     )
+
+
+def test_report_credits_sum_to_the_deals(world):
+    report = first_quarter_report(PIPELINE, "campaign")
     by_label = {row.label: row.credits for row in report.rows}
     webinar = world["webinar"].name
     assert by_label[webinar][attribution.FIRST_TOUCH] == pytest.approx(5000)
@@ -151,12 +156,7 @@ def test_revenue_won_and_untouched_deals(world):
     account = AccountFactory()
     won = PipelineStage.objects.get(outcome=PipelineStage.Outcome.WON)
     deal(account, created=at(1, 2), amount=700, stage=won, closed=at(3, 2))
-    report = attribution_report(
-        goal=WON,
-        dimension="channel",
-        first_day=datetime.date(2026, 1, 1),
-        last_day=datetime.date(2026, 3, 31),
-    )
+    report = first_quarter_report(WON, "channel")
     assert report.converting_value == pytest.approx(5700)
     assert report.untouched_value == pytest.approx(700)
     for model in attribution.MODELS:
@@ -224,24 +224,12 @@ def test_opens_and_clicks_of_a_sequence_email_credit_its_campaign_without_a_utm_
     assert hits_record(hits=hits, now=at(2, 26)).events == 2
     deal(account, created=at(3, 1), amount=900)
 
-    report = attribution_report(
-        goal=PIPELINE,
-        dimension="campaign",
-        first_day=datetime.date(2026, 1, 1),
-        last_day=datetime.date(2026, 3, 31),
-        lookback_days=14,
-    )
+    report = first_quarter_report(PIPELINE, "campaign", lookback_days=14)
 
     credits = {row.label: row.credits for row in report.rows}
     assert credits[nurture.name][attribution.LAST_TOUCH] == pytest.approx(900)
     assert credits[nurture.name][attribution.LINEAR] == pytest.approx(600)
     assert credits[webinar.name][attribution.FIRST_TOUCH] == pytest.approx(900)
-    channels = attribution_report(
-        goal=PIPELINE,
-        dimension="channel",
-        first_day=datetime.date(2026, 1, 1),
-        last_day=datetime.date(2026, 3, 31),
-        lookback_days=14,
-    )
+    channels = first_quarter_report(PIPELINE, "channel", lookback_days=14)
     by_channel = {row.label: row.credits[attribution.LINEAR] for row in channels.rows}
     assert by_channel == {"Email": pytest.approx(600), "Webinar": pytest.approx(300)}
