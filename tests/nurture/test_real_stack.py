@@ -8,7 +8,6 @@ backend in memory) and run with an always-open send window, so the clock never m
 import asyncio
 import os
 import signal
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from apps.accounts.models import Contact
+from apps.core.bench import free_port
 from apps.nurture.models import Enrollment, Sequence, Step, Touch
 from apps.nurture.tasks import dispatch_due_steps, stall_sweep
 from apps.pipeline.models import OpportunityStall
@@ -74,16 +74,10 @@ class SmtpSink:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_sink(monkeypatch):
     sink = SmtpSink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     # Read by the worker processes' settings when they start.
