@@ -7,6 +7,7 @@ One browser for the session, one context per role, one page load per page: the p
 in place for the other widths.
 """
 
+import re
 from itertools import pairwise
 
 import pytest
@@ -166,6 +167,9 @@ def test_on_a_phone_the_menu_button_opens_the_menus_and_log_out_is_reachable(
     menu_button.focus()
     page.keyboard.press("Enter")
     expect(menu_button).to_have_attribute("aria-expanded", "true")
+    # The menu slides open (Bootstrap's collapse); on a slow machine its items are still
+    # moving when the next click comes, so wait until it has come to rest.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))  # not "collapsing"
     sales = nav.get_by_role("button", name="Sales")
     sales.focus()
     page.keyboard.press("Enter")
