@@ -17,6 +17,7 @@ still makes anything out of the ordinary.
 import html
 import re
 import secrets
+from collections.abc import Iterator
 from email.message import Message
 from email.utils import formatdate
 from functools import cache, lru_cache
@@ -179,6 +180,7 @@ def sequence_email(
             enrollment_id=enrollment_id,
             step_id=step_id,
             site=settings.NURTURE_TRACKING_URL or settings.SITE_URL,
+            addresses=[address for *_, address in _web_addresses(said)] if track_clicks else (),
         )
         email.attach_alternative(
             _html(
@@ -213,18 +215,23 @@ def _html(text: str, *, link, pixel: str, unsubscribe: str) -> str:
     )
 
 
-def _linked(line: str, link) -> str:
-    out, start = [], 0
-    for found in _WEB_ADDRESS.finditer(line):
+def _web_addresses(text: str) -> Iterator[tuple[int, int, str]]:
+    """Where each web address of the text starts and ends, and the address."""
+    for found in _WEB_ADDRESS.finditer(text):
         address = found.group()
         stripped = address.rstrip(_TRAILING)
         if address.endswith(")") and stripped.count("(") > stripped.count(")"):
             stripped += ")"  # a link to a page named with parentheses
-        end = found.start() + len(stripped)
-        href = link(stripped) if link else stripped
+        yield found.start(), found.start() + len(stripped), stripped
+
+
+def _linked(line: str, link) -> str:
+    out, start = [], 0
+    for begin, end, address in _web_addresses(line):
+        href = link(address) if link else address
         out += [
-            html.escape(line[start : found.start()]),
-            f'<a href="{html.escape(href)}">{html.escape(stripped)}</a>',
+            html.escape(line[start:begin]),
+            f'<a href="{html.escape(href)}">{html.escape(address)}</a>',
         ]
         start = end
     out.append(html.escape(line[start:]))

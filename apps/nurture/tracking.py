@@ -2,16 +2,18 @@
 
 *Links.* An email that tracks carries a 1×1 image, `/t/o/<token>.gif`, and in its HTML part
 every web address of its text goes through `/t/c/<token>/?u=<address>`. A token signs the email
-(enrolment and step), for a click which of its links (numbered from 0) and the address, with
-the time it was signed (django.core.signing, salted). A tampered token records nothing: the
-pixel still answers with its image, a click gets a short page that goes nowhere; only a signed
-address is ever redirected to. A token older than `NURTURE_TRACKING_MAX_AGE_DAYS` still
-redirects to its address and records nothing.
+(enrolment and step) and how many links it tracks, for a click which of them (numbered from 0)
+and the address, with the time it was signed (django.core.signing, salted); a token signed
+before tokens named the count still counts, as an email's that may have many links. A tampered
+token records nothing: the pixel still answers with its image, a click gets a short page that
+goes nowhere; only a signed address is ever redirected to. A token older than
+`NURTURE_TRACKING_MAX_AGE_DAYS` still redirects to its address and records nothing.
 
 *Hits.* The endpoints answer at once: a hit is appended in Redis to its email's list (by the
 server process's `OUTBOX`, with the others of the moment, in one round trip) and the email
 becomes due for judgement `QUIET_SECONDS` after its latest hit, so that a scanner's burst is
-judged whole. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
+judged whole; an email with fewer than `BURST_LINKS` tracked links can form no burst, and is
+due at once. The first hit while nothing waits starts a drain (Celery, `ingestion` queue;
 beat also runs one every minute); it takes the due emails' hits in batches (`BATCH_EMAILS`,
 or fewer once the first has been due `GATHER_SECONDS`) and records each batch in one
 transaction. A drain that finds more than a batch due starts one more drain beside it. Drains
@@ -42,6 +44,8 @@ a contact who has since declined tracking, or of a touch that is gone, are dropp
 
 import atexit
 import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -100,8 +104,31 @@ _MACHINE_AGENT = re.compile(
 # -- tokens and links ---------------------------------------------------------------------------
 
 
+class _Signer(signing.TimestampSigner):
+    """Django's timestamp signer, each key's HMAC derived once per process instead of at every
+    check (a tracking server checks thousands a second); the signatures are Django's."""
+
+    def signature(self, value: str, key=None) -> str:
+        mac = _keyed_hmac(self.algorithm, self.salt + "signer", key or self.key).copy()
+        mac.update(value.encode())
+        return signing.b64_encode(mac.digest()).decode()
+
+
+@lru_cache(maxsize=8)
+def _keyed_hmac(algorithm: str, key_salt: str, secret: str | bytes) -> hmac.HMAC:
+    """`django.utils.crypto.salted_hmac`'s HMAC before it is given the message."""
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    key = hashlib.new(algorithm, key_salt.encode() + secret).digest()
+    return hmac.new(key, digestmod=algorithm)
+
+
 def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=SALT, sep=".")
+    return _signer_for(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=4)
+def _signer_for(key, fallback_keys: tuple) -> signing.TimestampSigner:
+    return _Signer(key=key, fallback_keys=list(fallback_keys), salt=SALT, sep=".")
 
 
 def _max_age() -> timedelta:
@@ -118,34 +145,41 @@ def _path_templates() -> tuple[str, str]:
 
 
 class EmailLinks:
-    """The pixel and tracked links of one email."""
+    """The pixel and tracked links of one email, whose tracked web addresses are `addresses`
+    (numbered in order; an address twice is one link)."""
 
-    def __init__(self, *, enrollment_id: int, step_id: int, site: str):
+    def __init__(self, *, enrollment_id: int, step_id: int, site: str, addresses=()):
         self.email = f"{enrollment_id}.{step_id}"
         self.site = site.rstrip("/")
-        self.links: dict[str, int] = {}
+        self.links = {address: n for n, address in enumerate(dict.fromkeys(addresses))}
 
     def open_url(self) -> str:
-        token = _signer().sign(self.email)
+        token = _signer().sign(f"{self.email}.{len(self.links)}")
         return self.site + _path_templates()[0].replace("__token__", token)
 
     def click_url(self, address: str) -> str:
-        """The tracked link to `address`; the same address twice is the same link."""
-        link = self.links.setdefault(address, len(self.links))
-        value = f"{self.email}.{link} {address}"
+        """The tracked link to `address`, one of the email's `addresses`."""
+        named = f"{self.email}.{self.links[address]}.{len(self.links)}"
+        value = f"{named} {address}"
         stamp = _signer().sign(value)[len(value) + 1 :]
-        path = _path_templates()[1].replace("__token__", f"{self.email}.{link}.{stamp}")
+        path = _path_templates()[1].replace("__token__", f"{named}.{stamp}")
         return f"{self.site}{path}?u={quote(address, safe='')}"
 
 
 @dataclass(frozen=True)
 class Signed:
-    """What a pixel or click token names; `current` is False once it is too old to count."""
+    """What a pixel or click token names; `current` is False once it is too old to count.
+    `links`: how many links the email tracks (None: a token from before tokens said)."""
 
     enrollment_id: int
     step_id: int
     link: int
     current: bool
+    links: int | None
+
+    @property
+    def may_burst(self) -> bool:
+        return self.links is None or self.links >= BURST_LINKS
 
 
 def _ids(parts: list[str]) -> list[int] | None:
@@ -165,24 +199,34 @@ def _check(signed_value: str) -> bool | None:
     return True
 
 
+# A token is its signed numbers, then the signature's time and hash. A pixel's numbers are the
+# email's two and its links' count; a click's the email's, the link's and the count. A token
+# signed before tokens named the count has one number less.
+
+
 def open_signed(token: str) -> Signed | None:
     """The email a pixel token was signed for; None when it was not."""
     parts = token.split(".")
-    ids = _ids(parts[:2]) if len(parts) == 4 else None
+    ids = _ids(parts[:-2]) if len(parts) in (4, 5) else None
     current = _check(token) if ids else None
-    return None if current is None else Signed(ids[0], ids[1], 0, current)
+    if current is None:
+        return None
+    enrollment_id, step_id, *links = ids
+    return Signed(enrollment_id, step_id, 0, current, links[0] if links else None)
 
 
 def click_signed(token: str, address: str) -> Signed | None:
     """The email and link a click token was signed for with this address; None when it was not
     (a changed address, a forged token): such a click goes nowhere."""
     parts = token.split(".")
-    ids = _ids(parts[:3]) if len(parts) == 5 else None
+    ids = _ids(parts[:-2]) if len(parts) in (5, 6) else None
     if not ids or not web_address(address):
         return None
-    enrollment_id, step_id, link = ids
-    current = _check(f"{enrollment_id}.{step_id}.{link} {address}.{parts[3]}.{parts[4]}")
-    return None if current is None else Signed(enrollment_id, step_id, link, current)
+    current = _check(f"{'.'.join(parts[:-2])} {address}.{parts[-2]}.{parts[-1]}")
+    if current is None:
+        return None
+    enrollment_id, step_id, link, *links = ids
+    return Signed(enrollment_id, step_id, link, current, links[0] if links else None)
 
 
 def web_address(address: str) -> bool:
@@ -202,6 +246,7 @@ class Hit:
     at: float  # Unix time
     head: bool
     user_agent: str
+    may_burst: bool = True  # False: judged at once (a hit queued before hits said: True)
 
     @property
     def email(self) -> str:
@@ -211,7 +256,7 @@ class Hit:
         return json.dumps(
             [
                 *(self.kind, self.enrollment_id, self.step_id, self.link, self.url, self.at),
-                *(self.head, self.user_agent),
+                *(self.head, self.user_agent, self.may_burst),
             ],
             separators=(",", ":"),
         )
@@ -233,11 +278,12 @@ def hit_from_request(
         at=time.time(),
         head=method == "HEAD",
         user_agent=user_agent[:300],
+        may_burst=signed.may_burst,
     )
 
 
 # Append hits (ARGV[1] the lists' prefix, then email, due time and hit for each) and make each
-# email due `QUIET_SECONDS` after its latest; 1 when nothing was waiting.
+# email due when its latest hit says; 1 when nothing was waiting.
 _PUSH = """
 local idle = redis.call('ZCARD', KEYS[1]) == 0
 for i = 2, #ARGV, 3 do
@@ -304,7 +350,7 @@ class HitQueue:
         start)."""
         args = [self._hits]
         for hit in hits:
-            args += (hit.email, hit.at + QUIET_SECONDS, hit.encode())
+            args += (hit.email, hit.at + (QUIET_SECONDS if hit.may_burst else 0), hit.encode())
         return bool(self._push(keys=[self._due], args=args))
 
     def take(self, *, limit: int | None = None, now: float | None = None) -> tuple[str, list]:
@@ -450,8 +496,11 @@ def machine_agent(user_agent: str) -> bool:
 def _in_bursts(hits: list[Hit]) -> set[Hit]:
     """The hits of one email near a burst: `BURST_LINKS` distinct links clicked within
     `BURST_SECONDS`; the scanner's fetch of the pixel next to it goes with it."""
-    clicks = sorted((h for h in hits if h.kind == TrackingHit.Kind.CLICK), key=lambda h: h.at)
+    clicks = [h for h in hits if h.kind == TrackingHit.Kind.CLICK]
     flagged: set[Hit] = set()
+    if len({h.link for h in clicks}) < BURST_LINKS:  # most emails: no burst to look for
+        return flagged
+    clicks.sort(key=lambda h: h.at)
     for first in clicks:
         window = [h for h in clicks if first.at <= h.at <= first.at + BURST_SECONDS]
         if len({h.link for h in window}) >= BURST_LINKS:

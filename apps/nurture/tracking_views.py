@@ -12,9 +12,9 @@ same answers.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from http import HTTPStatus
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -47,6 +47,13 @@ class Answer:
     def header_items(self) -> list[tuple[str, str]]:
         return [*self.headers.items(), ("Content-Length", str(len(self.body)))]
 
+    @cached_property
+    def asgi_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(name.lower().encode(), value.encode()) for name, value in self.header_items()]
+
+
+_PIXEL_ANSWER = Answer(HTTPStatus.OK, _PIXEL_HEADERS, tracking.PIXEL)  # its headers encoded once
+
 
 @cache
 def _broken_link_page() -> bytes:
@@ -74,19 +81,27 @@ def open_answer(token: str, meta, hand_over: HandOver) -> Answer:
     signed = tracking.open_signed(token)
     if signed is not None:
         _enqueue(meta, signed, hand_over, kind=TrackingHit.Kind.OPEN)
-    return Answer(HTTPStatus.OK, _PIXEL_HEADERS, tracking.PIXEL)
+    return _PIXEL_ANSWER
 
 
 def click_answer(token: str, meta, hand_over: HandOver) -> Answer:
     """To the signed address; a link whose token or address was changed goes nowhere."""
-    # The last `u`, as Django's QueryDict reads it.
-    query = parse_qsl(meta.get("QUERY_STRING", ""), keep_blank_values=True, errors="replace")
-    address = next((value for name, value in reversed(query) if name == "u"), "")
+    address = _last_address(meta.get("QUERY_STRING", ""))
     signed = tracking.click_signed(token, address)
     if signed is None:
         return Answer(HTTPStatus.BAD_REQUEST, _BROKEN_HEADERS, _broken_link_page())
     _enqueue(meta, signed, hand_over, kind=TrackingHit.Kind.CLICK, url=address)
     return Answer(HTTPStatus.FOUND, _HEADERS | {"Location": iri_to_uri(address)})
+
+
+def _last_address(query: str) -> str:
+    """The last `u` of the query, as Django's QueryDict reads it (`parse_qsl`'s decoding, without
+    decoding every other field first)."""
+    for field in reversed(query.split("&")):
+        name, _, value = field.partition("=")
+        if name == "u" or (("%" in name or "+" in name) and unquote_plus(name) == "u"):
+            return unquote_plus(value, errors="replace")
+    return ""
 
 
 def _response(answer: Answer) -> HttpResponse:
@@ -155,8 +170,9 @@ def tracking_asgi(application):
         if answer_for is None:
             return await application(scope, receive, send)
         answer = answer_for(_asgi_meta(scope))
-        headers = [(name.lower().encode(), value.encode()) for name, value in answer.header_items()]
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": answer.status, "headers": answer.asgi_headers}
+        )
         await send({"type": "http.response.body", "body": answer.body})  # uvicorn drops it for HEAD
 
     return serve

@@ -16,7 +16,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
-from django.core import mail
+from django.core import mail, signing
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
 from django.test import Client, override_settings
@@ -57,9 +57,13 @@ def hits(monkeypatch):
 @pytest.fixture
 def sent(world):
     """Chloe's first email, sent an hour ago from a sequence of a campaign with a UTM code."""
+    return _send(world, BODY)
+
+
+def _send(world, body: str) -> tuple[Touch, mail.EmailMessage]:
     world.generic.campaign = CampaignFactory(utm_code="q3-shortlist")
     world.generic.save()
-    world.generic.steps.filter(position=1).update(body=BODY)
+    world.generic.steps.filter(position=1).update(body=body)
     world.deal(entered_days_ago=40)
     stall_sweep(now=NOW)
     due_steps_dispatch(now=NOW)
@@ -199,6 +203,65 @@ def test_pixel_and_click_create_one_event_each_deduplicated(world, sent, hits):
     assert not TrackingHit.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "at_once"),
+    [
+        ("See https://waymark.example/demo, then https://waymark.example/demo again.", True),
+        ("Read https://waymark.example/a or https://waymark.example/b", True),
+        ("Read https://waymark.example/a, https://waymark.example/b, https://x.example", False),
+    ],
+    ids=["one link twice", "two links", "three links"],
+)
+def test_an_email_with_too_few_links_for_a_burst_is_judged_at_once(
+    world, hits, monkeypatch, body, at_once
+):
+    monkeypatch.setattr(tracking, "QUIET_SECONDS", 5.0)
+    touch, message = _send(world, body)
+    pixel, clicks = _links(message)
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+    queue = tracking.hit_queue()
+
+    reader.get(pixel)
+    reader.get(clicks[0])
+
+    key, raw = queue.take()
+    if not at_once:  # a scanner could still hit the other links: the email waits to be quiet
+        assert raw == [] and 4 < queue.due_in() <= 5
+        key, raw = queue.take(now=time.time() + tracking.QUIET_SECONDS)
+    assert len(raw) == 2 and queue.due_in() is None
+    tracking.hits_record(hits=map(tracking.Hit.decode, raw))
+    queue.done(key)
+    assert Event.objects.filter(properties__touch=touch.pk).count() == 2
+
+
+def test_links_signed_before_tokens_named_their_count_still_count_and_wait(
+    world, sent, hits, monkeypatch
+):
+    touch, _ = sent
+    monkeypatch.setattr(tracking, "QUIET_SECONDS", 5.0)
+    signer = signing.TimestampSigner(salt=tracking.SALT, sep=".")
+    email = f"{touch.enrollment_id}.{touch.step_id}"
+    value = f"{email}.1 https://waymark.example/demo"
+    click = f"{email}.1.{signer.sign(value)[len(value) + 1 :]}"
+    reader = Client(HTTP_USER_AGENT=BROWSER)
+    queue = tracking.hit_queue()
+
+    assert reader.get(f"/t/o/{signer.sign(email)}.gif").content == tracking.PIXEL
+    clicked = reader.get(f"/t/c/{click}/?u=https%3A%2F%2Fwaymark.example%2Fdemo")
+
+    assert clicked["Location"] == "https://waymark.example/demo"
+    assert queue.take()[1] == [] and queue.due_in() > 4  # as many links as could be: it waits
+    # A hit queued in Redis before hits said whether their email may burst waits as well.
+    hit = tracking.Hit.decode('["open",1,2,0,"",1.5,false,"agent"]')
+    assert hit.may_burst and hit.user_agent == "agent"
+    _, raw = queue.take(now=time.time() + tracking.QUIET_SECONDS)
+    tracking.hits_record(hits=map(tracking.Hit.decode, raw))
+    assert set(Event.objects.values_list("kind", "url")) == {
+        (EventKind.EMAIL_OPEN, ""),
+        (EventKind.EMAIL_CLICK, "https://waymark.example/demo"),
+    }
+
+
 def test_a_click_without_an_open_counts_as_one_and_other_links_count_apart(world, sent, hits):
     touch, message = sent
     _, clicks = _links(message)
@@ -282,9 +345,16 @@ def test_tampered_signatures_record_nothing_and_redirect_nowhere(world, sent, hi
     path, query = clicks[1].split("?")
     elsewhere = "u=https%3A%2F%2Fevil.example%2F"
     other_email = re.sub(r"/t/c/(\d+)\.", lambda m: f"/t/c/{int(m.group(1)) + 1}.", path)
+    # Fewer links than it has, so that its hits would be judged before a scanner's burst ends.
+    fewer_links = re.compile(r"^(/t/[oc]/(?:\d+\.){2,3})4\.")
+    assert fewer_links.match(pixel) and fewer_links.match(path)
 
-    image = reader.get(_tampered(pixel.removesuffix(".gif")) + ".gif")
+    images = [
+        reader.get(_tampered(pixel.removesuffix(".gif")) + ".gif"),
+        reader.get(fewer_links.sub(r"\g<1>1.", pixel)),
+    ]
     answers = [
+        reader.get(fewer_links.sub(r"\g<1>1.", path) + f"?{query}"),
         reader.get(f"{_tampered(path.rstrip('/'))}/?{query}"),  # a forged signature
         reader.get(f"{path}?{elsewhere}"),  # the signed link, sent elsewhere
         reader.get(f"{other_email}?{query}"),  # another email's numbers
@@ -292,12 +362,49 @@ def test_tampered_signatures_record_nothing_and_redirect_nowhere(world, sent, hi
         reader.get("/t/c/1.2.3/?u=https%3A%2F%2Fevil.example%2F"),
     ]
 
-    assert image.status_code == 200 and image.content == tracking.PIXEL
+    for image in images:
+        assert image.status_code == 200 and image.content == tracking.PIXEL
     for answer in answers:
         assert answer.status_code == 400 and not answer.has_header("Location")
         assert "This link does not work" in answer.text and "evil.example" not in answer.text
     _drain()
     assert hits == [] and not Event.objects.exists() and not TrackingHit.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "u=https%3A%2F%2Fa.example%2F",
+        "u=https%3A%2F%2Fa.example%2F&u=https%3A%2F%2Fb.example%2Fx%3Fq%3D1+2",
+        "%75=https%3A%2F%2Fc.example%2F&x=1",  # the name encoded too
+        "u=https://d.example/?a=1&&utm=2",  # an address left unencoded: cut at its "&"
+        "u",
+        "u=%ZZ%E9",  # not UTF-8: replaced, as Django does
+        "x=1",
+        "",
+    ],
+)
+def test_a_click_reads_its_address_as_django_reads_the_query(query):
+    from django.http import QueryDict
+
+    from apps.nurture.tracking_views import _last_address
+
+    assert _last_address(query) == QueryDict(query).get("u", "")
+
+
+def test_tracking_tokens_are_signed_as_django_signs_them(settings):
+    django_signer = signing.TimestampSigner(salt=tracking.SALT, sep=".")
+    value = "12.34.4"
+    assert tracking._signer().signature(value) == django_signer.signature(value)
+    signed = django_signer.sign(value)
+    assert tracking._signer().unsign(signed) == value
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a new key", [settings.SECRET_KEY]
+    assert tracking._signer().unsign(signed) == value  # signed with the key before: still good
+    assert tracking._signer().signature(value) != django_signer.signature(value)
+    assert tracking._signer().signature(value) == signing.TimestampSigner(
+        salt=tracking.SALT, sep="."
+    ).signature(value)
 
 
 def test_an_expired_link_still_goes_to_its_target_and_records_nothing(world, sent, hits):
