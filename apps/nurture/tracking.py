@@ -236,6 +236,10 @@ def web_address(address: str) -> bool:
 # -- hits and their queue -----------------------------------------------------------------------
 
 
+# One encoder for every hit (`json.dumps` with options builds one a call).
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class Hit:
     kind: str  # TrackingHit.Kind
@@ -253,12 +257,11 @@ class Hit:
         return f"{self.enrollment_id}.{self.step_id}"
 
     def encode(self) -> str:
-        return json.dumps(
+        return _COMPACT_JSON.encode(
             [
                 *(self.kind, self.enrollment_id, self.step_id, self.link, self.url, self.at),
                 *(self.head, self.user_agent, self.may_burst),
-            ],
-            separators=(",", ":"),
+            ]
         )
 
     @classmethod

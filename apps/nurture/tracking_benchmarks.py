@@ -3,8 +3,10 @@
 - `tracking_vs_bulk`: events/s from open and click hits sent to the tracking endpoints of a
   running tracking server (gunicorn, two uvicorn workers, `config.asgi`, as production serves
   them), each hit a request of its own as mail clients send them, counted until every one is
-  stored as an event (the hits wait in Redis until their email is quiet, `QUIET_SECONDS`, then
-  a Celery worker on the `ingestion` queue judges and records them) over events/s of the same
+  stored as an event (the hits wait in Redis until their email is due, then a Celery worker on
+  the `ingestion` queue judges and records them: each email has one link, as most nurture
+  emails do, so it is due at once; one of `BURST_LINKS` or more would wait `QUIET_SECONDS`
+  after its last hit) over events/s of the same
   events posted to the bulk events endpoint of the site's server (gunicorn, two sync workers,
   `config.wsgi`; NDJSON, `ingestion.MAX_EVENTS` a request, two senders), stored when answered;
   same rows, same table, emptied between the two.
@@ -14,8 +16,8 @@
   `tracking_server_cpu_us` the CPU the server's workers spent a hit meanwhile (and until the
   last event was stored): where the time goes.
 
-`TOUCHES` emails sent a day ago to as many contacts, each opened once and its link clicked once
-from a browser's User-Agent: two events an email. `BENCH_SCALE` shrinks the world.
+`TOUCHES` emails of one link sent a day ago to as many contacts, each opened once and its link
+clicked once from a browser's User-Agent: two events an email. `BENCH_SCALE` shrinks the world.
 """
 
 import datetime
