@@ -668,3 +668,62 @@ def test_waiting_hits_are_kept_under_the_pytest_process_s_own_keys(world, sent, 
     keys = [key.decode() for key in queue.redis.scan_iter(match="*tracking:*")]
     mine = [key for key in keys if key.startswith(queue.prefix)]
     assert {key.removeprefix(queue.prefix).split(":")[0] for key in mine} == {"due", "hits"}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_tracking_server_on_gunicorn_s_uvicorn_workers_turns_hits_into_events(
+    world, committed_db, celery_worker_process
+):
+    """As production runs it: `config.asgi` on two uvicorn workers, hits through each worker's
+    outbox to Redis, a drain on a real `ingestion` worker storing them."""
+    from apps.core.bench import GunicornServer
+
+    touch, message = _send(world, "Pricing: https://waymark.example/pricing")
+    pixel, (click,) = _links(message)
+    queue = tracking.hit_queue()
+    queue.clear()
+    celery_worker_process("tracking", queues=("ingestion",))
+    server = GunicornServer(
+        app="config.asgi:application",
+        worker_class="uvicorn_worker.UvicornWorker",
+        env={"CELERY_BROKER_URL": settings.CELERY_BROKER_URL},
+    )
+    try:
+        answers = [
+            _served(server.port, "GET", pixel, BROWSER),
+            _served(server.port, "GET", click, BROWSER),
+            _served(server.port, "HEAD", pixel, BROWSER),  # a mail server's prefetch
+            _served(server.port, "GET", _tampered(click.split("?")[0].rstrip("/")) + "/", BROWSER),
+        ]
+        wait_for_progress(
+            lambda: (Event.objects.count(), TrackingHit.objects.count()),
+            lambda counts: counts == (2, 1),
+        )
+    finally:
+        server.stop()
+        queue.clear()
+
+    assert [status for status, _ in answers] == [200, 302, 200, 400]
+    assert answers[1][1] == "https://waymark.example/pricing"
+    assert set(Event.objects.values_list("kind", "contact")) == {
+        (EventKind.EMAIL_OPEN, world.champion.pk),
+        (EventKind.EMAIL_CLICK, world.champion.pk),
+    }
+    assert TrackingHit.objects.get().reason == "prefetch"
+    touch.refresh_from_db()
+    assert touch.opened_at is not None and touch.clicked_at is not None
+
+
+def _served(port: int, method: str, path: str, agent: str) -> tuple[int, str]:
+    """A real HTTP request's status and Location."""
+    import http.client
+
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        client.request(method, path, headers={"User-Agent": agent})
+        answer = client.getresponse()
+        answer.read()
+        return answer.status, answer.getheader("Location", "")
+    finally:
+        client.close()
