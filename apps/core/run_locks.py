@@ -16,15 +16,22 @@ A worker killed in the middle of a statement keeps its lock until the server not
 statement ends; a redelivery comes at once, so it waits for the lock (`RUN_LOCK_WAIT_SECONDS`)
 before it takes the run for one still being worked.
 
-SQLite (the embedded `make run`, one worker) has no such locks: there the lock is always taken.
+A run can also lose its task before any worker took it: Redis restarted without persistence,
+a queue purged. `stranded_runs` finds those (and orphans whose redelivery was lost too), so a
+periodic task can send them to a worker again; a run sent twice is still run once.
+
+SQLite (the embedded `make run`, one worker) has no such locks: there the lock is always taken,
+and a run marked running is never taken for stranded.
 """
 
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 
 
 def _key(kind: str) -> int:
@@ -73,3 +80,32 @@ def _acquire(key: list[int], wait_seconds: float) -> bool:
         except OperationalError:  # lock_timeout ran out: someone else holds it
             return False
     return True
+
+
+def run_orphaned(kind: str, run_id: int) -> bool:
+    """Whether no worker holds the run's lock now (PostgreSQL); False on SQLite, which cannot
+    tell."""
+    if connection.vendor != "postgresql":
+        return False
+    with run_lock(kind, run_id) as free:
+        return free
+
+
+def stranded_runs(
+    runs: QuerySet, *, lock: str, working: str, sent_field: str, now: datetime
+) -> list[int]:
+    """The ids of `runs` (those waiting for a worker) last sent to one over
+    `RUN_STRANDED_MINUTES` before `now`, whose task is lost: queued, or `working` with their
+    lock free. Each is marked sent at `now` (`sent_field`), so the caller sends it again once;
+    a run a worker is on (its lock held) is left alone however long it takes."""
+    before = now - timedelta(minutes=settings.RUN_STRANDED_MINUTES)
+    stranded = []
+    for pk, status in runs.filter(**{f"{sent_field}__lt": before}).values_list("pk", "status"):
+        if status == working and not run_orphaned(lock, pk):
+            continue
+        # Only if nothing changed it meanwhile (a worker claiming it, another sweep).
+        if runs.filter(pk=pk, status=status, **{f"{sent_field}__lt": before}).update(
+            **{sent_field: now}
+        ):
+            stranded.append(pk)
+    return stranded

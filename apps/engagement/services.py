@@ -24,7 +24,7 @@ from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.audit import acting_user
 from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
-from apps.core.run_locks import redelivered_run_lock
+from apps.core.run_locks import redelivered_run_lock, stranded_runs
 from apps.core.services import model_create, model_update
 from apps.engagement import backtest, ingestion, scoring, selectors, webhooks
 from apps.engagement.models import (
@@ -62,6 +62,9 @@ if TYPE_CHECKING:  # the module imports scikit-learn: only a worker's calibratio
     from apps.engagement.calibration import CalibrationResult, History, RuleProposal
 
 logger = logging.getLogger(__name__)
+# The advisory locks a worker holds while it runs one (apps/core/run_locks.py).
+BACKTEST_LOCK = "engagement.backtest"
+CALIBRATION_LOCK = "engagement.calibration"
 
 SIGNAL_RULE_FIELDS = [
     "kind",
@@ -674,9 +677,28 @@ def backtest_start(
 def backtest_run(*, backtest_id: int) -> Backtest | None:
     """Run a queued backtest on a worker, or one left running by a worker that died
     (apps/core/run_locks.py); None when it is finished or another worker is running it now."""
-    with redelivered_run_lock("engagement.backtest", backtest_id) as ours:
+    with redelivered_run_lock(BACKTEST_LOCK, backtest_id) as ours:
         run = _claimed(Backtest, backtest_id) if ours else None
         return _backtest_compute(run) if run else None
+
+
+def stranded_runs_resend(*, now: datetime | None = None) -> int:
+    """Send backtests and calibrations whose task was lost (apps/core/run_locks.py) to a worker
+    again; returns how many."""
+    now = now or timezone.now()
+    sent = 0
+    for model, task, lock in (
+        (Backtest, run_backtest, BACKTEST_LOCK),
+        (Calibration, run_calibration, CALIBRATION_LOCK),
+    ):
+        waiting = model.objects.filter(status__in=[model.Status.QUEUED, model.Status.RUNNING])
+        for pk in stranded_runs(
+            waiting, lock=lock, working=model.Status.RUNNING, sent_field="updated_at", now=now
+        ):
+            logger.warning("%s %s had lost its task: sent to a worker again", model.__name__, pk)
+            task.delay(pk)
+            sent += 1
+    return sent
 
 
 def _claimed(model: type[Backtest] | type[Calibration], pk: int) -> Backtest | Calibration | None:
@@ -782,7 +804,7 @@ def calibration_run(*, calibration_id: int) -> Calibration | None:
     """Run a queued calibration on a worker, or one left running by a worker that died
     (apps/core/run_locks.py), and propose its result as a rule set; None when it is finished
     or another worker is running it now. A failure is kept on the run, with its message."""
-    with redelivered_run_lock("engagement.calibration", calibration_id) as ours:
+    with redelivered_run_lock(CALIBRATION_LOCK, calibration_id) as ours:
         run = _claimed(Calibration, calibration_id) if ours else None
         return _calibration_compute(run) if run else None
 

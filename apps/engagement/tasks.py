@@ -66,6 +66,14 @@ def run_calibration(calibration_id: int) -> None:
     calibration_run(calibration_id=calibration_id)
 
 
+@shared_task(name="engagement.resend_stranded_runs")
+def resend_stranded_runs() -> int:
+    """Backtests and calibrations whose task was lost, sent to a worker again."""
+    from apps.engagement.services import stranded_runs_resend
+
+    return stranded_runs_resend()
+
+
 @shared_task(name="engagement.event_partitions_upkeep")
 def event_partitions_upkeep() -> int:
     """The events' monthly partitions made ahead and the old ones retired; returns how many

@@ -34,7 +34,7 @@ from apps.core.audit import AuditPath, audit_path
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import ERASED, Mentions
-from apps.core.run_locks import redelivered_run_lock, run_lock
+from apps.core.run_locks import redelivered_run_lock, run_lock, stranded_runs
 from apps.engagement.services import accounts_rescore_later
 from apps.fit.services import fits_apply
 from apps.imports import parsing, upsert
@@ -48,6 +48,8 @@ from apps.users.models import User
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5_000
+# The advisory locks a worker holds while it previews or commits a run (apps/core/run_locks.py).
+PREVIEW_LOCK = "imports.preview"
 COMMIT_LOCK = "imports.commit"
 
 
@@ -200,10 +202,12 @@ def import_preview(*, run: ImportRun) -> ImportRun:
 
 def import_preview_queued(*, run_id: int) -> ImportRun | None:
     """A worker's preview of a run waiting for it; None when the run moved on (previewed
-    already, the task redelivered). A preview writes nothing but its counts: running it twice
-    is harmless."""
-    run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PREVIEWING).first()
-    return import_preview(run=run) if run else None
+    already, the task redelivered) or another worker is previewing it now. A preview writes
+    nothing but its counts: running it twice is harmless."""
+    with redelivered_run_lock(PREVIEW_LOCK, run_id) as ours:
+        waiting = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PREVIEWING)
+        run = waiting.first() if ours else None
+        return import_preview(run=run) if run else None
 
 
 def import_preview_start(*, run: ImportRun) -> ImportRun:
@@ -280,9 +284,32 @@ def _queue(run: ImportRun, task, *, status: str, ready: tuple[str, ...]) -> Impo
     _require(run, *ready)
     run.status = status
     run.rows_done = 0
-    run.save(update_fields=["status", "rows_done"])
+    run.queued_at = timezone.now()
+    run.save(update_fields=["status", "rows_done", "queued_at"])
     transaction.on_commit(lambda: task.delay(run.pk))
     return run
+
+
+def stranded_runs_resend(*, now: datetime | None = None) -> int:
+    """Send previews and commits whose task was lost (apps/core/run_locks.py) to a worker
+    again; returns how many."""
+    from apps.imports.tasks import commit_import, preview_import
+
+    now = now or timezone.now()
+    Status = ImportRun.Status
+    sent = 0
+    for statuses, working, task, lock in (
+        ([Status.PREVIEWING], Status.PREVIEWING, preview_import, PREVIEW_LOCK),
+        ([Status.QUEUED, Status.RUNNING], Status.RUNNING, commit_import, COMMIT_LOCK),
+    ):
+        waiting = ImportRun.objects.filter(status__in=statuses)
+        for pk in stranded_runs(
+            waiting, lock=lock, working=working, sent_field="queued_at", now=now
+        ):
+            logger.warning("Import run %s had lost its task: sent to a worker again", pk)
+            task.delay(pk)
+            sent += 1
+    return sent
 
 
 def _require(run: ImportRun, *statuses: str) -> None:

@@ -23,3 +23,11 @@ def preview_import(run_id: int) -> str:
 
     run = import_preview_queued(run_id=run_id)
     return run.status if run else "not previewing"
+
+
+@shared_task(name="imports.resend_stranded_runs")
+def resend_stranded_runs() -> int:
+    """Previews and commits whose task was lost, sent to a worker again."""
+    from apps.imports.services import stranded_runs_resend
+
+    return stranded_runs_resend()

@@ -220,6 +220,9 @@ BACKTEST_BACKGROUND_CONTACTS = env.int("BACKTEST_BACKGROUND_CONTACTS", default=2
 # How long a redelivered run (an import's commit, a backtest, a calibration) waits for the lock
 # of a worker that died mid-statement before it leaves the run to that worker (run_locks.py).
 RUN_LOCK_WAIT_SECONDS = env.float("RUN_LOCK_WAIT_SECONDS", default=30)
+# A run waiting this long since it was sent to a worker, with no worker on it, lost its task (a
+# Redis restart loses every queued task): the stranded-runs sweep sends it again.
+RUN_STRANDED_MINUTES = env.int("RUN_STRANDED_MINUTES", default=30)
 # Events (PostgreSQL: one partition a month, apps/engagement/partitions.py) older than this many
 # whole months leave the table in the daily upkeep: "archive" detaches each such month and keeps
 # it as its own table (engagement_event_YYYY_MM_archived, to dump and drop), "drop" deletes it.
@@ -373,6 +376,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "nurture.drain_tracking_hits",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Imports, backtests and calibrations whose task the broker lost, sent to a worker again.
+    "imports-resend-stranded-runs": {
+        "task": "imports.resend_stranded_runs",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 9 * 60},
+    },
+    "engagement-resend-stranded-runs": {
+        "task": "engagement.resend_stranded_runs",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 9 * 60},
     },
     # The active fit model's fits for records changed outside the services, before the rescore.
     "fit-apply-fit-model": {

@@ -2,6 +2,7 @@
 and a backtest that scores a proposal beside the current rules."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils import timezone
 from apps.core.exceptions import ApplicationError
 from apps.engagement import calibration, services
 from apps.engagement.models import Backtest, Calibration, RuleSet, SignalRule
-from apps.engagement.tasks import run_calibration
+from apps.engagement.tasks import run_backtest, run_calibration
 from tests.engagement.conftest import BACKTEST_AS_OF, proposal_for, rule_data
 
 TODAY = timezone.localdate()
@@ -95,6 +96,29 @@ def test_a_calibration_whose_worker_died_runs_again_and_one_still_being_worked_i
     assert (orphan.status, busy.status) == ("done", "running")
     assert orphan.proposal is not None and busy.proposal is None
     assert RuleSet.objects.filter(status="proposed").count() == 1
+
+
+def test_runs_whose_task_was_lost_are_sent_again_and_runs_being_worked_are_left(
+    stages, scoring, run_lock_elsewhere
+):
+    lost, recent, busy, orphan = (start() for _ in range(4))
+    backtest = services.backtest_start(as_of=BACKTEST_AS_OF, horizon_days=30, in_background=True)
+    Calibration.objects.filter(pk__in=[busy.pk, orphan.pk]).update(
+        status=Calibration.Status.RUNNING
+    )
+    run_lock_elsewhere("engagement.calibration", busy.pk)  # a worker still fits it
+    later = timezone.now() + datetime.timedelta(minutes=31)
+    Calibration.objects.filter(pk=recent.pk).update(updated_at=later)
+
+    with (
+        mock.patch.object(run_calibration, "delay") as calibrate,
+        mock.patch.object(run_backtest, "delay") as replay,
+    ):
+        assert services.stranded_runs_resend(now=later) == 3
+        assert services.stranded_runs_resend(now=later) == 0
+
+    assert sorted(call.args[0] for call in calibrate.call_args_list) == [lost.pk, orphan.pk]
+    replay.assert_called_once_with(backtest.pk)
 
 
 def test_a_failed_run_keeps_its_message(stages, scoring, monkeypatch):

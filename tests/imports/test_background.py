@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -7,7 +8,7 @@ from apps.accounts.models import Account
 from apps.core.exceptions import ApplicationError
 from apps.imports import services
 from apps.imports.models import ImportRun
-from apps.imports.tasks import commit_import
+from apps.imports.tasks import commit_import, preview_import
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,41 @@ def test_a_commit_whose_worker_died_runs_again_and_one_still_being_written_is_le
     busy.refresh_from_db()
     assert busy.status == "running"
     assert sorted(Account.objects.values_list("name", flat=True)) == ["A", "B", "C"]
+
+
+def test_runs_whose_task_was_lost_are_sent_again_once_and_runs_being_worked_are_left(
+    run_import, run_lock_elsewhere
+):
+    runs = {
+        name: services.import_commit_later(
+            run=run_import("accounts", f"name,domain\n{name},{name}.example\n", commit=False)
+        )
+        for name in ("lost", "recent", "busy", "orphan", "preview")
+    }
+    ImportRun.objects.filter(pk=runs["busy"].pk).update(status=ImportRun.Status.RUNNING)
+    ImportRun.objects.filter(pk=runs["orphan"].pk).update(status=ImportRun.Status.RUNNING)
+    ImportRun.objects.filter(pk=runs["preview"].pk).update(status=ImportRun.Status.PREVIEWING)
+    run_lock_elsewhere("imports.commit", runs["busy"].pk)  # a worker still writes it
+    queued_at = ImportRun.objects.get(pk=runs["recent"].pk).queued_at
+    later = queued_at + timedelta(minutes=31)
+    ImportRun.objects.filter(pk=runs["recent"].pk).update(queued_at=later - timedelta(minutes=5))
+
+    with (
+        mock.patch.object(commit_import, "delay") as commit,
+        mock.patch.object(preview_import, "delay") as preview,
+    ):
+        assert services.stranded_runs_resend(now=later) == 3
+        assert services.stranded_runs_resend(now=later) == 0  # sent again once, not each sweep
+
+    assert sorted(call.args[0] for call in commit.call_args_list) == sorted(
+        [runs["lost"].pk, runs["orphan"].pk]
+    )
+    preview.assert_called_once_with(runs["preview"].pk)
+    assert ImportRun.objects.get(pk=runs["lost"].pk).queued_at == later
+    # The task sent again does the work, once.
+    assert commit_import(runs["lost"].pk) == "committed"
+    assert preview_import(runs["preview"].pk) == "previewed"
+    assert Account.objects.filter(name="lost").count() == 1
 
 
 @override_settings(IMPORT_BACKGROUND_ROWS=10)
