@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
+from typing import NamedTuple
 from urllib.parse import quote
 
 import redis
@@ -166,8 +167,7 @@ class EmailLinks:
         return f"{self.site}{path}?u={quote(address, safe='')}"
 
 
-@dataclass(frozen=True)
-class Signed:
+class Signed(NamedTuple):  # a tuple: made for every hit, at a third of a dataclass's cost
     """What a pixel or click token names; `current` is False once it is too old to count.
     `links`: how many links the email tracks (None: a token from before tokens said)."""
 
@@ -240,8 +240,7 @@ def web_address(address: str) -> bool:
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # encoded as the JSON list of its fields
     kind: str  # TrackingHit.Kind
     enrollment_id: int
     step_id: int
@@ -257,12 +256,7 @@ class Hit:
         return f"{self.enrollment_id}.{self.step_id}"
 
     def encode(self) -> str:
-        return _COMPACT_JSON.encode(
-            [
-                *(self.kind, self.enrollment_id, self.step_id, self.link, self.url, self.at),
-                *(self.head, self.user_agent, self.may_burst),
-            ]
-        )
+        return _COMPACT_JSON.encode(self)
 
     @classmethod
     def decode(cls, raw: str | bytes) -> "Hit":

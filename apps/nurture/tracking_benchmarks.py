@@ -6,15 +6,19 @@
   stored as an event (the hits wait in Redis until their email is due, then a Celery worker on
   the `ingestion` queue judges and records them: each email has one link, as most nurture
   emails do, so it is due at once; one of `BURST_LINKS` or more would wait `QUIET_SECONDS`
-  after its last hit) over events/s of the same
-  events posted to the bulk events endpoint of the site's server (gunicorn, two sync workers,
-  `config.wsgi`; NDJSON, `ingestion.MAX_EVENTS` a request, two senders), stored when answered;
-  same rows, same table, emptied between the two.
+  after its last hit) over events/s of the same events posted to the bulk events endpoint of
+  the site's server (gunicorn, two sync workers, `config.wsgi`; NDJSON, `ingestion.MAX_EVENTS`
+  a request, two senders), stored when answered; same rows, same table, emptied between the
+  two.
 - `tracking_answer_ms`: the median time a hit waits for its answer (the pixel, the redirect):
   nothing is written to the database meanwhile.
 - `tracking_requests_per_s`: the hits answered a second (first hit to last answer), and
   `tracking_server_cpu_us` the CPU the server's workers spent a hit meanwhile (and until the
   last event was stored): where the time goes.
+- `tracking_hits_alone_vs_bulk`, `tracking_drain_alone_vs_bulk`: each stage of that pipeline
+  alone on the machine, against the bulk endpoint: the same hits answered while no drain runs,
+  then drained by the same worker while no hit arrives. Two cores carry both stages at once in
+  `tracking_vs_bulk`, so their costs add up there.
 
 `TOUCHES` emails of one link sent a day ago to as many contacts, each opened once and its link
 clicked once from a browser's User-Agent: two events an email. `BENCH_SCALE` shrinks the world.
@@ -52,8 +56,10 @@ from apps.engagement.models import Event
 from apps.journeys.models import Journey, JourneyStage, Phase
 from apps.nurture import tracking
 from apps.nurture.models import Sequence, Step
+from apps.nurture.tasks import drain_tracking_hits
 from apps.users.models import Role
 from apps.users.services import api_token_issue, user_create
+from config.celery_app import app as celery_app
 
 TOUCHES = scaled(50_000)
 CLIENTS = 8
@@ -246,17 +252,15 @@ class _Reader:
             self.sock = None
 
 
-def _tracking_seconds(port: int, paths: list[str]) -> tuple[float, float, list[float]]:
-    """Every hit from `CLIENTS` readers at once (each its share of the emails, in order), then
-    wait until each is an event; returns the seconds from the first hit to the last event
-    stored and to the last answer, and each hit's answer time. The readers share one thread
-    and a selector: threads of their own would spend the bench's CPU on handing Python's lock
-    around, which a machine of two cores takes from the server."""
+def _hits_sent(port: int, paths: list[str]) -> list[float]:
+    """Every hit from `CLIENTS` readers at once (each its share of the emails, in order);
+    returns each hit's answer time. The readers share one thread and a selector: threads of
+    their own would spend the bench's CPU on handing Python's lock around, which a machine of
+    two cores takes from the server."""
     answers: list[float] = []
     failures: list[str] = []
     share = (len(paths) + CLIENTS - 1) // CLIENTS
-    expected = len(paths)
-    with stopwatch() as elapsed, selectors.DefaultSelector() as selector:
+    with selectors.DefaultSelector() as selector:
         readers = [_Reader(port, paths[n * share : (n + 1) * share]) for n in range(CLIENTS)]
         busy = sum(reader.send_next(selector) for reader in readers)
         while busy:
@@ -275,14 +279,23 @@ def _tracking_seconds(port: int, paths: list[str]) -> tuple[float, float, list[f
                     reader.close(selector)
                 if not reader.send_next(selector):
                     busy -= 1
-        if failures:
-            raise RuntimeError(f"tracking hits failed: {failures[:3]}")
-        hits_seconds = elapsed()
-        while (stored := Event.objects.count()) < expected:
-            if elapsed() > 600:
-                raise RuntimeError(f"only {stored} of {expected} hits stored after 10 minutes")
-            time.sleep(0.1)
-    return elapsed(), hits_seconds, answers
+    if failures:
+        raise RuntimeError(f"tracking hits failed: {failures[:3]}")
+    return answers
+
+
+def _stored(expected: int, elapsed) -> None:
+    """Wait until `expected` events are stored."""
+    while (stored := Event.objects.count()) < expected:
+        if elapsed() > 600:
+            raise RuntimeError(f"only {stored} of {expected} hits stored after 10 minutes")
+        time.sleep(0.1)
+
+
+def _events_emptied() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE engagement_event, engagement_recomputerequest")
+        cursor.execute("VACUUM ANALYZE engagement_event")
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -329,13 +342,29 @@ def email_tracking(report: BenchReport) -> None:
                     warm_up.getresponse().read()
                     warm_up.close()
             bulk_seconds = _bulk_seconds(site.port, token, events, expected=stored)
-            with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE engagement_event, engagement_recomputerequest")
-                cursor.execute("VACUUM ANALYZE engagement_event")
+            _events_emptied()
 
             server_cpu = _cpu_seconds(server.workers())
-            tracking_seconds, hits_seconds, answers = _tracking_seconds(server.port, paths)
+            with stopwatch() as elapsed:
+                answers = _hits_sent(server.port, paths)
+                hits_seconds = elapsed()
+                _stored(stored, elapsed)
+            tracking_seconds = elapsed()
             server_cpu = _cpu_seconds(server.workers()) - server_cpu
+
+            # Each stage alone: the hits answered while no drain runs, then drained.
+            worker.stop()
+            _events_emptied()
+            with stopwatch() as elapsed:
+                _hits_sent(server.port, paths)
+            alone_hits_seconds = elapsed()
+            # The drain the first hit asked for waits for the clock, not for the worker's start.
+            celery_app.connection_for_write().default_channel.queue_purge("ingestion")
+            worker = CeleryWorker(queues="ingestion", concurrency=2, log=Path(folder) / "w2.log")
+            with stopwatch() as elapsed:
+                drain_tracking_hits.delay()
+                _stored(stored, elapsed)
+            alone_drain_seconds = elapsed()
         finally:
             site.stop()
             server.stop()
@@ -347,3 +376,5 @@ def email_tracking(report: BenchReport) -> None:
     report.line("tracking_answer_ms", statistics.median(answers) * 1000)
     report.line("tracking_requests_per_s", len(paths) / hits_seconds)
     report.line("tracking_server_cpu_us", server_cpu / len(paths) * 1e6)
+    report.line("tracking_hits_alone_vs_bulk", bulk_seconds / alone_hits_seconds)
+    report.line("tracking_drain_alone_vs_bulk", bulk_seconds / alone_drain_seconds)
