@@ -17,13 +17,14 @@ statement ends; a redelivery comes at once, so it waits for the lock (`RUN_LOCK_
 before it takes the run for one still being worked.
 
 A run can also lose its task before any worker took it: Redis restarted without persistence,
-a queue purged. `stranded_runs` finds those (and orphans whose redelivery was lost too), so a
-periodic task can send them to a worker again; a run sent twice is still run once.
+a queue purged. A periodic task sends those (and orphans whose redelivery was lost too) to a
+worker again (`stranded_runs_send_again`); a run sent twice is still run once.
 
 SQLite (the embedded `make run`, one worker) has no such locks: there the lock is always taken,
 and a run marked running is never taken for stranded.
 """
 
+import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import QuerySet
+
+logger = logging.getLogger(__name__)
 
 
 def _key(kind: str) -> int:
@@ -91,15 +94,15 @@ def run_orphaned(kind: str, run_id: int) -> bool:
         return free
 
 
-def stranded_runs(
-    runs: QuerySet, *, lock: str, working: str, sent_field: str, now: datetime
-) -> list[int]:
-    """The ids of `runs` (those waiting for a worker) last sent to one over
-    `RUN_STRANDED_MINUTES` before `now`, whose task is lost: queued, or `working` with their
-    lock free. Each is marked sent at `now` (`sent_field`), so the caller sends it again once;
-    a run a worker is on (its lock held) is left alone however long it takes."""
+def stranded_runs_send_again(
+    runs: QuerySet, *, lock: str, working: str, sent_field: str, task, now: datetime
+) -> int:
+    """Send again to a worker (`task`) each of `runs` (those waiting for a worker) last sent to
+    one over `RUN_STRANDED_MINUTES` before `now` whose task is lost: queued, or `working` with
+    its lock free. Each is marked sent at `now` (`sent_field`), so it is sent once a sweep; a run
+    a worker is on (its lock held) is left alone however long it takes. Returns how many."""
     before = now - timedelta(minutes=settings.RUN_STRANDED_MINUTES)
-    stranded = []
+    sent = 0
     for pk, status in runs.filter(**{f"{sent_field}__lt": before}).values_list("pk", "status"):
         if status == working and not run_orphaned(lock, pk):
             continue
@@ -107,5 +110,8 @@ def stranded_runs(
         if runs.filter(pk=pk, status=status, **{f"{sent_field}__lt": before}).update(
             **{sent_field: now}
         ):
-            stranded.append(pk)
-    return stranded
+            name = runs.model.__name__
+            logger.warning("%s %s had lost its task: sent to a worker again", name, pk)
+            task.delay(pk)
+            sent += 1
+    return sent

@@ -24,7 +24,7 @@ from apps.accounts.services import contacts_buying_cycle_start
 from apps.core.audit import acting_user
 from apps.core.exceptions import ApplicationError, NotPermitted
 from apps.core.mentions import Mentions, url_without_query
-from apps.core.run_locks import redelivered_run_lock, stranded_runs
+from apps.core.run_locks import redelivered_run_lock, stranded_runs_send_again
 from apps.core.services import model_create, model_update
 from apps.engagement import backtest, ingestion, scoring, selectors, webhooks
 from apps.engagement.models import (
@@ -686,19 +686,20 @@ def stranded_runs_resend(*, now: datetime | None = None) -> int:
     """Send backtests and calibrations whose task was lost (apps/core/run_locks.py) to a worker
     again; returns how many."""
     now = now or timezone.now()
-    sent = 0
-    for model, task, lock in (
-        (Backtest, run_backtest, BACKTEST_LOCK),
-        (Calibration, run_calibration, CALIBRATION_LOCK),
-    ):
-        waiting = model.objects.filter(status__in=[model.Status.QUEUED, model.Status.RUNNING])
-        for pk in stranded_runs(
-            waiting, lock=lock, working=model.Status.RUNNING, sent_field="updated_at", now=now
-        ):
-            logger.warning("%s %s had lost its task: sent to a worker again", model.__name__, pk)
-            task.delay(pk)
-            sent += 1
-    return sent
+    return sum(
+        stranded_runs_send_again(
+            model.objects.filter(status__in=[model.Status.QUEUED, model.Status.RUNNING]),
+            lock=lock,
+            working=model.Status.RUNNING,
+            sent_field="updated_at",
+            task=task,
+            now=now,
+        )
+        for model, task, lock in (
+            (Backtest, run_backtest, BACKTEST_LOCK),
+            (Calibration, run_calibration, CALIBRATION_LOCK),
+        )
+    )
 
 
 def _claimed(model: type[Backtest] | type[Calibration], pk: int) -> Backtest | Calibration | None:

@@ -34,7 +34,7 @@ from apps.core.audit import AuditPath, audit_path
 from apps.core.csv_export import csv_download
 from apps.core.exceptions import ApplicationError
 from apps.core.mentions import ERASED, Mentions
-from apps.core.run_locks import redelivered_run_lock, run_lock, stranded_runs
+from apps.core.run_locks import redelivered_run_lock, run_lock, stranded_runs_send_again
 from apps.engagement.services import accounts_rescore_later
 from apps.fit.services import fits_apply
 from apps.imports import parsing, upsert
@@ -297,19 +297,20 @@ def stranded_runs_resend(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     Status = ImportRun.Status
-    sent = 0
-    for statuses, working, task, lock in (
-        ([Status.PREVIEWING], Status.PREVIEWING, preview_import, PREVIEW_LOCK),
-        ([Status.QUEUED, Status.RUNNING], Status.RUNNING, commit_import, COMMIT_LOCK),
-    ):
-        waiting = ImportRun.objects.filter(status__in=statuses)
-        for pk in stranded_runs(
-            waiting, lock=lock, working=working, sent_field="queued_at", now=now
-        ):
-            logger.warning("Import run %s had lost its task: sent to a worker again", pk)
-            task.delay(pk)
-            sent += 1
-    return sent
+    return sum(
+        stranded_runs_send_again(
+            ImportRun.objects.filter(status__in=statuses),
+            lock=lock,
+            working=working,
+            sent_field="queued_at",
+            task=task,
+            now=now,
+        )
+        for statuses, working, task, lock in (
+            ([Status.PREVIEWING], Status.PREVIEWING, preview_import, PREVIEW_LOCK),
+            ([Status.QUEUED, Status.RUNNING], Status.RUNNING, commit_import, COMMIT_LOCK),
+        )
+    )
 
 
 def _require(run: ImportRun, *statuses: str) -> None:

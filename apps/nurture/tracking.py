@@ -202,8 +202,6 @@ def _check(signed_value: str) -> bool | None:
 # A token is its signed numbers, then the signature's time and hash. A pixel's numbers are the
 # email's two and its links' count; a click's the email's, the link's and the count. A token
 # signed before tokens named the count has one number less.
-
-
 def open_signed(token: str) -> Signed | None:
     """The email a pixel token was signed for; None when it was not."""
     parts = token.split(".")
