@@ -714,7 +714,12 @@ def _reply(report: MailReport, *, touch: Touch | None, contact: Contact) -> None
     Enrollment.objects.filter(
         contact=contact, status=Enrollment.Status.ACTIVE, enrolled_at__lte=report.occurred_at
     ).update(**_ended(ExitReason.REPLIED, report.occurred_at))
-    properties = {"touch": touch.pk, "sequence": touch.enrollment.sequence_id} if touch else {}
+    # Named as the email's opens and clicks are: a touch of its sequence in attribution.
+    properties = (
+        {"touch": touch.pk, "sequence": touch.enrollment.sequence_id, "utm_medium": "email"}
+        if touch
+        else {}
+    )
     events_ingest(
         items=[
             (

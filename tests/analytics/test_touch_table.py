@@ -159,10 +159,10 @@ def test_nurture_touches_are_touches_of_their_contacts_account_when_sent():
     assert not Touch.objects.exists()
 
 
-def test_opens_and_clicks_of_sequence_emails_are_touches_of_their_sequence():
-    """As the tracking drain stores them: the sequence (and campaign) in the properties, a
-    `utm_campaign` only when the campaign has a UTM code. Attribution finds the campaign
-    through the sequence, as for the email itself."""
+def test_opens_clicks_and_replies_of_sequence_emails_are_touches_of_their_sequence():
+    """As the tracking drain stores opens and clicks: the sequence (and campaign) in the
+    properties, a `utm_campaign` only when the campaign has a UTM code; a reply as a provider's
+    report is stored. Attribution finds the campaign through the sequence, as for the email."""
     ContactFactory(account=AccountFactory(domain="acme.com"), email="ann@acme.com")
     sequence = SequenceFactory()
     common = {"source": "email", "email": "ann@acme.com", "occurred_at": AT.isoformat()}
@@ -170,6 +170,7 @@ def test_opens_and_clicks_of_sequence_emails_are_touches_of_their_sequence():
     events = [
         {"id": "open", "kind": "email_open", "properties": nurture},
         {"id": "click", "kind": "email_click", "properties": nurture | {"utm_campaign": "q3"}},
+        {"id": "reply", "kind": "email_reply", "properties": {"sequence": sequence.pk}},
         # Not touches: another kind of event naming a sequence; a sequence that is no id.
         {"id": "view", "kind": "page_view", "properties": nurture},
         {"id": "theirs", "kind": "email_open", "properties": {"sequence": "welcome-2"}},
@@ -181,6 +182,7 @@ def test_opens_and_clicks_of_sequence_emails_are_touches_of_their_sequence():
     assert sorted((external_ids[event], *rest) for event, *rest in touches) == [
         ("click", sequence.pk, "q3", "email"),
         ("open", sequence.pk, "", "email"),
+        ("reply", sequence.pk, "", ""),
     ]
 
 
@@ -199,6 +201,7 @@ events = [
     {"id": "5", "url": "https://x.example/?utm_campaign=erased"},
     {"id": "6", "kind": "email_click", "properties": {"sequence": 7, "utm_medium": "email"}},
     {"id": "7", "kind": "email_open", "properties": {"sequence": "welcome-2"}},
+    {"id": "8", "kind": "email_reply", "properties": {"sequence": 8, "utm_medium": "email"}},
 ]
 common = {"kind": "page_view", "source": "web", "domain": "acme.com",
           "occurred_at": "2026-02-10T12:00:00Z"}
@@ -218,16 +221,25 @@ def test_on_sqlite_row_triggers_keep_the_touches(migrated_sqlite_env):
         ["spring", "email", None],
         ["url", "", None],
         ["", "email", 7],
+        ["", "email", 8],
     ]
 
 
 def test_on_sqlite_the_opens_and_clicks_stored_before_become_touches(migrated_sqlite_env):
-    """Migration 0004 reads the events already stored with its rule, and undoes it."""
+    """Migrations 0004 and 0005 read the events already stored with their rule, and undo it."""
     manage("migrate", "analytics", "0003", env=migrated_sqlite_env)
     before = manage("shell", "-c", SQLITE_TOUCHES, env=migrated_sqlite_env)
     assert json.loads(before.strip().splitlines()[-1]) == [
         ["spring", "email", None],
         ["url", "", None],
+    ]
+
+    manage("migrate", "analytics", "0004", env=migrated_sqlite_env)
+    out = manage("shell", "-c", SQLITE_TOUCHES_NOW, env=migrated_sqlite_env)
+    assert json.loads(out.strip().splitlines()[-1]) == [
+        ["spring", "email", None],
+        ["url", "", None],
+        ["", "email", 7],
     ]
 
     manage("migrate", "analytics", env=migrated_sqlite_env)
@@ -237,6 +249,7 @@ def test_on_sqlite_the_opens_and_clicks_stored_before_become_touches(migrated_sq
         ["spring", "email", None],
         ["url", "", None],
         ["", "email", 7],
+        ["", "email", 8],
     ]
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import Contact
+from apps.analytics.models import Touch as AttributionTouch
 from apps.core.exceptions import ApplicationError
 from apps.engagement.models import Event, EventKind
 from apps.engagement.webhooks import signature_header
@@ -487,6 +488,9 @@ def test_a_reply_forwarded_by_mailgun_exits_the_sequence_and_tells_the_deal_owne
     assert "Chloe" in notice.text and "Ideas for Acme" in notice.text
     (reply,) = Event.objects.filter(kind=EventKind.EMAIL_REPLY)
     assert (reply.contact, reply.source, reply.direction) == (world.champion, "email", "buyer")
+    # Attribution credits the sequence (and so its campaign) with the reply, as with a click.
+    replied = AttributionTouch.objects.get(event_id=reply.pk)
+    assert (replied.sequence_id, replied.medium) == (world.generic.pk, "email")
 
 
 def test_a_reply_without_a_deal_tells_the_account_owner_with_the_contact_link(client, world):

@@ -25,10 +25,10 @@ before = import_module("apps.analytics.migrations.0003_touches_kept_by_triggers"
 SEQUENCE_EMAIL_ENGAGEMENT = ("email_open", "email_click")
 
 
-def _sequence(pg: bool, e: str) -> str:
-    """The sequence an open or click names (its `sequence` property, a whole number); NULL
-    for any other event, or a value that is no id (an API client's own naming)."""
-    kinds = ", ".join(f"'{kind}'" for kind in SEQUENCE_EMAIL_ENGAGEMENT)
+def _sequence(pg: bool, e: str, kinds: tuple[str, ...]) -> str:
+    """The sequence an event of these kinds names (its `sequence` property, a whole number);
+    NULL for any other event, or a value that is no id (an API client's own naming)."""
+    kinds = ", ".join(f"'{kind}'" for kind in kinds)
     if pg:
         value = f"{e}.properties ->> 'sequence'"
         return (
@@ -42,15 +42,18 @@ def _sequence(pg: bool, e: str) -> str:
     )
 
 
-def _event_touches(pg: bool, events: str | None) -> str:
-    """0003's rule with opens and clicks of sequence emails added, and their sequence kept."""
+def _event_touches(
+    pg: bool, events: str | None, kinds: tuple[str, ...] = SEQUENCE_EMAIL_ENGAGEMENT
+) -> str:
+    """0003's rule with opens and clicks of sequence emails (`kinds`) added, and their
+    sequence kept."""
     e = "e" if events else "NEW"
     carries_utm = (
         f"{e}.properties ? 'utm_campaign'"
         if pg
         else f"json_extract({e}.properties, '$.utm_campaign') IS NOT NULL"
     )
-    sequence = _sequence(pg, e)
+    sequence = _sequence(pg, e, kinds)
     return f"""INSERT INTO analytics_touch ({before.EVENT_COLUMNS}, sequence_id)
     SELECT {e}.id, {e}.account_id, {e}.occurred_at, {before._utm(pg, e, "utm_campaign")},
         {before._utm(pg, e, "utm_medium")}, {e}.source, {e}.asset_id, {sequence}
@@ -101,12 +104,17 @@ def _follow(event_touches, connection) -> None:
 
 
 def _forwards(apps, schema_editor) -> None:
-    connection = schema_editor.connection
-    _follow(_event_touches, connection)
+    _follow(_event_touches, schema_editor.connection)
+    _read_again(_event_touches, schema_editor.connection)
+
+
+def _read_again(event_touches, connection) -> None:
+    """The events already stored, read with `event_touches`' rule: a touch added, or its
+    sequence set, where the rule says."""
     pg = connection.vendor == "postgresql"
     differs = "IS DISTINCT FROM" if pg else "IS NOT"
     with connection.cursor() as cursor:
-        cursor.execute(f"""{_event_touches(pg, "engagement_event e")}
+        cursor.execute(f"""{event_touches(pg, "engagement_event e")}
             ON CONFLICT (event_id) WHERE event_id IS NOT NULL
             DO UPDATE SET sequence_id = excluded.sequence_id
             WHERE analytics_touch.sequence_id {differs} excluded.sequence_id""")
