@@ -121,15 +121,22 @@ def _read_again(event_touches, connection) -> None:
 
 
 def _backwards(apps, schema_editor) -> None:
-    connection = schema_editor.connection
-    _follow(before._event_touches, connection)
+    # Event touches with a sequence come from this rule: back to what 0003 makes of them.
+    _undo(
+        before._event_touches,
+        schema_editor.connection,
+        forget="DELETE FROM analytics_touch WHERE event_id IS NOT NULL AND sequence_id IS NOT NULL",
+    )
+
+
+def _undo(event_touches, connection, *, forget: str) -> None:
+    """The trigger back on an earlier rule (`event_touches`), the touches only the later one
+    made forgotten (`forget`), and the stored events read with the earlier rule again."""
+    _follow(event_touches, connection)
     pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        # Event touches with a sequence come from this rule: back to what 0003 makes of them.
-        cursor.execute(
-            "DELETE FROM analytics_touch WHERE event_id IS NOT NULL AND sequence_id IS NOT NULL"
-        )
-        cursor.execute(f"""{before._event_touches(pg, "engagement_event e")}
+        cursor.execute(forget)
+        cursor.execute(f"""{event_touches(pg, "engagement_event e")}
             ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING""")
 
 

@@ -27,16 +27,12 @@ def _forwards(apps, schema_editor) -> None:
 
 
 def _backwards(apps, schema_editor) -> None:
-    connection = schema_editor.connection
-    before._follow(before._event_touches, connection)
-    pg = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM analytics_touch WHERE event_id IN"
-            " (SELECT id FROM engagement_event WHERE kind = 'email_reply')"
-        )
-        cursor.execute(f"""{before._event_touches(pg, "engagement_event e")}
-            ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING""")
+    before._undo(
+        before._event_touches,
+        schema_editor.connection,
+        forget="DELETE FROM analytics_touch WHERE event_id IN"
+        " (SELECT id FROM engagement_event WHERE kind = 'email_reply')",
+    )
 
 
 class Migration(migrations.Migration):
