@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from http import HTTPStatus
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -95,13 +95,9 @@ def click_answer(token: str, meta, hand_over: HandOver) -> Answer:
 
 
 def _last_address(query: str) -> str:
-    """The last `u` of the query, as Django's QueryDict reads it (`parse_qsl`'s decoding, without
-    decoding every other field first)."""
-    for field in reversed(query.split("&")):
-        name, _, value = field.partition("=")
-        if name == "u" or (("%" in name or "+" in name) and unquote_plus(name) == "u"):
-            return unquote_plus(value, errors="replace")
-    return ""
+    """The last `u` of the query, as Django's QueryDict reads it."""
+    fields = parse_qsl(query, keep_blank_values=True, errors="replace")
+    return next((value for name, value in reversed(fields) if name == "u"), "")
 
 
 def _response(answer: Answer) -> HttpResponse:

@@ -3,6 +3,7 @@ the pixel and tracked links in the email, their signatures, the hits waiting in 
 told from buyers, and the events, touches and flagged hits they leave."""
 
 import datetime
+import http.client
 import os
 import re
 import threading
@@ -19,14 +20,17 @@ from django.conf import settings
 from django.core import mail, signing
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, transaction
+from django.http import QueryDict
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from apps.core.bench import GunicornServer
 from apps.engagement.models import Event, EventKind, RecomputeRequest
 from apps.nurture import tracking
 from apps.nurture.dispatch import due_steps_dispatch
 from apps.nurture.models import Enrollment, Touch, TrackingHit
 from apps.nurture.services import stall_sweep
+from apps.nurture.tracking_views import _last_address
 from tests.factories import CampaignFactory
 from tests.nurture.conftest import NOW
 from tests.waiting import wait_for_progress
@@ -385,10 +389,6 @@ def test_tampered_signatures_record_nothing_and_redirect_nowhere(world, sent, hi
     ],
 )
 def test_a_click_reads_its_address_as_django_reads_the_query(query):
-    from django.http import QueryDict
-
-    from apps.nurture.tracking_views import _last_address
-
     assert _last_address(query) == QueryDict(query).get("u", "")
 
 
@@ -677,8 +677,6 @@ def test_the_tracking_server_on_gunicorn_s_uvicorn_workers_turns_hits_into_event
 ):
     """As production runs it: `config.asgi` on two uvicorn workers, hits through each worker's
     outbox to Redis, a drain on a real `ingestion` worker storing them."""
-    from apps.core.bench import GunicornServer
-
     touch, message = _send(world, "Pricing: https://waymark.example/pricing")
     pixel, (click,) = _links(message)
     queue = tracking.hit_queue()
@@ -717,8 +715,6 @@ def test_the_tracking_server_on_gunicorn_s_uvicorn_workers_turns_hits_into_event
 
 def _served(port: int, method: str, path: str, agent: str) -> tuple[int, str]:
     """A real HTTP request's status and Location."""
-    import http.client
-
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         client.request(method, path, headers={"User-Agent": agent})
